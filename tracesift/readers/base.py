@@ -1,0 +1,150 @@
+"""What every reader is: a name, a cheap ``sniff`` and a ``read`` into canonical tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import pyarrow as pa
+
+from tracesift.store import schema
+
+SNIFF_BYTES = 64 * 1024
+"""How much of a file ``sniff`` may read: a bounded prefix, never the whole file."""
+
+
+@dataclass
+class Problem:
+    """Something wrong with an input, kept as a row of ``ingest_errors``."""
+
+    error: str
+    line_or_offset: int | None = None
+
+
+@dataclass
+class Batch:
+    """Everything one reader made of one source (a file, or a folder it claims)."""
+
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def rows(self, table: str) -> int:
+        return self.tables[table].num_rows if table in self.tables else 0
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A format tracesift can read.
+
+    ``sniff(path)`` returns a confidence in [0, 1] from a bounded prefix of the
+    file (or a listing of the folder when ``reads_folders``); ``read(path,
+    run_id=...)`` returns a :class:`Batch`. ``run_id`` is the source's path
+    relative to the ingest root; readers derive their run ids from it.
+    """
+
+    name: str
+    description: str
+    example: str
+    sniff: Callable[[Path], float]
+    read: Callable[..., Batch]
+    reads_folders: bool = False
+
+
+class MetricColumns:
+    """Accumulates ``metrics`` rows column by column, cheaply."""
+
+    def __init__(self) -> None:
+        self.run_id: list[str] = []
+        self.step: list[int] = []
+        self.metric: list[str] = []
+        self.value: list[float] = []
+        self.wall_time: list[float | None] = []
+
+    def add(self, run_id: str, step: int, metric: str, value: float, wall_time: float | None = None) -> None:
+        self.run_id.append(run_id)
+        self.step.append(step)
+        self.metric.append(metric)
+        self.value.append(value)
+        self.wall_time.append(wall_time)
+
+    def add_dict(self, run_id: str, step: int, values: dict, wall_time: float | None = None) -> None:
+        """Add every numeric entry of ``values`` (booleans and strings are skipped)."""
+        for key, value in values.items():
+            number = as_number(value)
+            if number is not None:
+                self.add(run_id, step, key, number, wall_time)
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+    def table(self) -> pa.Table:
+        n = len(self.step)
+        return pa.table(
+            {
+                "run_id": pa.array(self.run_id, pa.string()),
+                "step": pa.array(self.step, pa.int64()),
+                "metric": pa.array(self.metric, pa.string()),
+                "value": pa.array(self.value, pa.float64()),
+                "wall_time": pa.array(self.wall_time, pa.float64()),
+                "raw_metric": pa.array(self.metric, pa.string()),
+                "source_file": pa.nulls(n, pa.string()),
+            },
+            schema=schema.METRICS,
+        )
+
+
+def as_number(value: object) -> float | None:
+    """A float for numbers and numeric strings ("nan", "inf" included), else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    return None
+
+
+def flatten(values: dict, prefix: str = "", sep: str = "/") -> dict:
+    """Flatten nested dicts: ``{"train": {"loss": 1}}`` becomes ``{"train/loss": 1}``."""
+    flat: dict = {}
+    for key, value in values.items():
+        name = f"{prefix}{sep}{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(flatten(value, name, sep))
+        else:
+            flat[name] = value
+    return flat
+
+
+GENERIC_FILE_NAMES = {"metrics", "trainer_state", "history", "log", "train", "output", "stdout"}
+
+
+def run_id_of(rel: str) -> str:
+    """A run id for a file: its folder when the file name says nothing of the run.
+
+    ``exp3/trainer_state.json`` and ``exp3/events.out.tfevents.1.host`` name the
+    run ``exp3``; ``lr_sweep/lr0.1.csv`` names it ``lr_sweep/lr0.1``.
+    """
+    path = PurePosixPath(rel)
+    stem = path.name.split(".")[0]
+    if (stem in GENERIC_FILE_NAMES or path.name.startswith("events.out.tfevents")) and str(path.parent) != ".":
+        return str(path.parent)
+    return str(path.with_suffix("")) if path.suffix else str(path)
+
+
+def read_prefix(path: Path, size: int = SNIFF_BYTES) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+def text_prefix(path: Path, size: int = SNIFF_BYTES) -> str | None:
+    """The file's first bytes as text, or None when they are not text."""
+    data = read_prefix(path, size)
+    if b"\x00" in data:
+        return None
+    return data.decode("utf-8", errors="replace")
