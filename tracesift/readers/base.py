@@ -80,18 +80,17 @@ class MetricColumns:
 
     def table(self) -> pa.Table:
         n = len(self.step)
-        return pa.table(
-            {
-                "run_id": pa.array(self.run_id, pa.string()),
-                "step": pa.array(self.step, pa.int64()),
-                "metric": pa.array(self.metric, pa.string()),
-                "value": pa.array(self.value, pa.float64()),
-                "wall_time": pa.array(self.wall_time, pa.float64()),
-                "raw_metric": pa.array(self.metric, pa.string()),
-                "source_file": pa.nulls(n, pa.string()),
-            },
-            schema=schema.METRICS,
-        )
+        metric = pa.array(self.metric, pa.string())
+        columns = [
+            pa.array(self.run_id, pa.string()),
+            pa.array(self.step, pa.int64()),
+            metric,
+            pa.array(self.value, pa.float64()),
+            pa.array(self.wall_time, pa.float64()),
+            metric,
+            pa.nulls(n, pa.string()),
+        ]
+        return pa.Table.from_arrays(columns, schema=schema.METRICS)
 
 
 def as_number(value: object) -> float | None:
