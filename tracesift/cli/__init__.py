@@ -1,0 +1,40 @@
+"""The command line: ``tracesift <command>`` and ``collapse-scan``.
+
+Each command lives in its own module, parses its options, calls one library
+function and renders the result through :mod:`tracesift.cli.output`.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from tracesift import __version__
+
+app = typer.Typer(
+    name="tracesift",
+    help="Post-hoc forensics for machine-learning traces: find where a training run collapsed.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"tracesift {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Post-hoc forensics for machine-learning traces."""
+
+
+from tracesift.cli import formats, ingest, query  # noqa: E402,F401  (each registers its command)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,77 @@
+"""One way to print results: a table for people, JSON / JSON lines / CSV for programs.
+
+Results go to stdout; progress, warnings and summaries go to stderr.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+from enum import Enum
+
+import pyarrow as pa
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+stderr = Console(stderr=True, highlight=False)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def render(result: pa.Table, fmt: Format, *, title: str | None = None) -> None:
+    rows = result.to_pylist()
+    if fmt is Format.json:
+        print(json.dumps([_plain(r) for r in rows], indent=2, default=str))
+    elif fmt is Format.jsonl:
+        for row in rows:
+            print(json.dumps(_plain(row), default=str))
+    elif fmt is Format.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(result.column_names)
+        writer.writerows([row[name] for name in result.column_names] for row in rows)
+    else:
+        _table(result, rows, title)
+
+
+def _table(result: pa.Table, rows: list[dict], title: str | None) -> None:
+    table = Table(title=title, show_lines=False)
+    for name in result.column_names:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row[name]) for name in result.column_names))
+    Console(highlight=False, soft_wrap=False).print(table)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _plain(row: dict) -> dict:
+    """JSON has no NaN or infinity: write them as the strings "NaN", "Infinity", "-Infinity"."""
+    return {key: _json_number(value) for key, value in row.items()}
+
+
+def _json_number(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
+def warn(message: str) -> None:
+    stderr.print(f"[yellow]warning:[/yellow] {escape(message)}", soft_wrap=True)
+
+
+def error(message: str) -> None:
+    stderr.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)

@@ -1,0 +1,113 @@
+"""Wide CSV metric tables: Lightning ``CSVLogger``, Keras ``CSVLogger``, and plain CSV.
+
+One row per logged step, one column per metric. Lightning writes sparse rows
+(train and validation rows interleaved, empty cells where a metric was not
+logged); Keras writes one row per epoch. The step comes from the first column
+named like a step (``step``, ``global_step``, ``iteration``, ... then
+``epoch``); without one, the row number is the step. Columns that are not
+numbers (timestamps as text, names) are skipped; empty cells are not values.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+
+from tracesift.readers.base import Batch, Problem, Reader, run_id_of, text_prefix
+from tracesift.store import schema
+
+STEP_COLUMNS = ["step", "global_step", "_step", "trainer/global_step", "iteration", "iter", "Step", "epoch", "Epoch"]
+TIME_COLUMNS = ["wall_time", "Wall time", "_timestamp", "timestamp", "time"]
+
+
+def sniff(path: Path) -> float:
+    head = text_prefix(path, 16 * 1024)
+    if head is None:
+        return 0.0
+    lines = [line for line in head.splitlines()[:6] if line.strip()]
+    if len(lines) < 2 or lines[0].lstrip().startswith(("{", "[")):
+        return 0.0
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=",\t;")
+    except csv.Error:
+        return 0.0
+    rows = list(csv.reader(lines, dialect))
+    header, first = rows[0], rows[1]
+    if len(header) < 2 or len(first) != len(header):
+        return 0.0
+    numeric = sum(_is_number(cell) for cell in first)
+    if numeric == 0 or any(_is_number(cell) for cell in header):
+        return 0.0
+    return 0.8 if _step_column(header) else 0.6
+
+
+def read(path: Path, *, run_id: str) -> Batch:
+    separator = "\t" if path.suffix.lower() == ".tsv" else ","
+    try:
+        frame = pl.read_csv(path, infer_schema=False, separator=separator, truncate_ragged_lines=True)
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+        raise ValueError(f"not a readable CSV table: {str(exc).splitlines()[0]}") from None
+    step_name = _step_column(frame.columns)
+    time_name = next((c for c in TIME_COLUMNS if c in frame.columns), None)
+    problems: list[Problem] = []
+    numbers = frame.select(pl.all().str.strip_chars().cast(pl.Float64, strict=False))
+    if step_name:
+        step = numbers[step_name]
+        bad = int((step.is_null() & frame[step_name].is_not_null()).sum())
+        if bad:
+            problems.append(Problem(f"{bad} rows with a non-numeric {step_name!r}: skipped"))
+    else:
+        step = pl.Series("step", range(frame.height), dtype=pl.Float64)
+    metric_names = [
+        c for c in frame.columns if c not in (step_name, time_name) and numbers[c].null_count() < frame.height
+    ]
+    long = (
+        numbers.select(metric_names)
+        .with_columns(
+            step.cast(pl.Int64).alias("__step"),
+            (numbers[time_name] if time_name else pl.lit(None, pl.Float64)).alias("__time"),
+        )
+        .filter(pl.col("__step").is_not_null())
+        .unpivot(index=["__step", "__time"], variable_name="metric", value_name="value")
+        .filter(pl.col("value").is_not_null())
+    )
+    return Batch({"metrics": _metrics(long, run_id_of(run_id))}, problems)
+
+
+def _metrics(long: pl.DataFrame, run: str) -> pa.Table:
+    n = long.height
+    metric = long["metric"].to_arrow().cast(pa.string())
+    columns = [
+        pa.array([run] * n, pa.string()),
+        long["__step"].to_arrow().cast(pa.int64()),
+        metric,
+        long["value"].to_arrow().cast(pa.float64()),
+        long["__time"].to_arrow().cast(pa.float64()),
+        metric,
+        pa.nulls(n, pa.string()),
+    ]
+    return pa.Table.from_arrays(columns, schema=schema.METRICS)
+
+
+def _step_column(columns: list[str]) -> str | None:
+    return next((c for c in STEP_COLUMNS if c in columns), None)
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
+
+
+READER = Reader(
+    name="csv",
+    description="wide CSV/TSV: Lightning CSVLogger metrics.csv, Keras CSVLogger, any table with a step column",
+    example="lightning_logs/version_0/metrics.csv",
+    sniff=sniff,
+    read=read,
+)

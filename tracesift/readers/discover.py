@@ -1,0 +1,127 @@
+"""Walk input paths and decide, by content, which reader takes each file or folder."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracesift.readers import choose
+from tracesift.readers.base import read_prefix
+
+SKIPPED_FOLDERS = {".tracesift", ".git", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints"}
+
+# A file named like a log that no reader takes is an error worth a warning; any
+# other unrecognised file (a checkpoint, an image, a README) is simply skipped.
+LOG_SUFFIXES = {".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".db", ".sqlite", ".wandb", ".traj", ".eval"}
+
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+
+
+@dataclass
+class Source:
+    """One input: a file, or a folder a folder-reader claims as a whole."""
+
+    path: Path
+    rel: str
+    reader: str | None = None
+    problem: str | None = None
+
+    @property
+    def unknown(self) -> bool:
+        return self.reader is None and self.problem is None
+
+
+def discover(root: Path, base: Path) -> Iterator[Source]:
+    """Every input under ``root`` (or ``root`` itself), named relative to ``base``."""
+    visited: set[tuple[int, int]] = set()
+    if root.is_dir():
+        yield from _walk(root, base, visited)
+    else:
+        yield _classify_file(root, base)
+
+
+def _walk(folder: Path, base: Path, visited: set[tuple[int, int]]) -> Iterator[Source]:
+    try:
+        info = folder.stat()
+    except OSError as exc:
+        yield Source(folder, _rel(folder, base), problem=_os_reason(exc))
+        return
+    if (info.st_dev, info.st_ino) in visited:
+        yield Source(folder, _rel(folder, base), problem="symlink loop: this folder was already visited")
+        return
+    visited.add((info.st_dev, info.st_ino))
+    reader = choose(folder)
+    if reader is not None:
+        yield Source(folder, _rel(folder, base), reader=reader.name)
+        return
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        yield Source(folder, _rel(folder, base), problem=_os_reason(exc))
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name in SKIPPED_FOLDERS:
+            continue
+        try:
+            is_dir = entry.is_dir()  # follows symlinks
+        except OSError as exc:
+            yield Source(path, _rel(path, base), problem=_os_reason(exc))
+            continue
+        if is_dir:
+            yield from _walk(path, base, visited)
+        else:
+            yield _classify_file(path, base)
+
+
+def _classify_file(path: Path, base: Path) -> Source:
+    source = Source(path, _rel(path, base))
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return source  # sockets, fifos, devices: never inputs
+        head = read_prefix(path, 64)
+    except OSError as exc:
+        source.problem = _os_reason(exc)
+        return source
+    if head.startswith(LFS_POINTER):
+        source.problem = "Git LFS pointer, not the log itself: run `git lfs pull` to fetch it"
+        return source
+    reader = choose(path) if head else None
+    if reader is not None:
+        source.reader = reader.name
+    elif _looks_like_log(path):
+        source.problem = "empty file" if not head else f"no reader recognises this file ({_content_hint(path)})"
+    return source
+
+
+def _looks_like_log(path: Path) -> bool:
+    return path.suffix.lower() in LOG_SUFFIXES or path.name.startswith("events.out.tfevents")
+
+
+def _content_hint(path: Path) -> str:
+    head = read_prefix(path, 4096)
+    if b"\x00" in head:
+        return "binary data"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:
+            return f"not UTF-8 text (invalid byte at offset {exc.start})"
+    return "text in no known layout"
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == 40:  # ELOOP
+        return "symlink loop"
+    return exc.strerror or str(exc)
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,98 @@
+"""JSON lines of metric dicts: one object per logged step.
+
+``{"step": 3, "train": {"loss": 0.7}, "lr": 1e-4}`` gives ``train/loss`` and
+``lr`` at step 3: nested keys are joined with ``/``. The step comes from
+``step``, ``global_step``, ``_step``, ``iteration`` or ``iter``; without any,
+the line number (0-based) is the step. ``NaN`` and ``Infinity`` tokens, which
+Python's ``json`` writes, are read as such. A line that is not JSON is reported
+with its number and the other lines are still read.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tracesift.readers.base import Batch, MetricColumns, Problem, Reader, as_number, flatten, run_id_of, text_prefix
+
+STEP_KEYS = ("step", "global_step", "_step", "iteration", "iter", "trainer/global_step")
+TIME_KEYS = ("wall_time", "_timestamp", "timestamp", "time")
+# Keys that mark a line as an agent message, not metrics: those belong to other readers.
+MESSAGE_KEYS = {"role", "content", "messages", "tool_calls", "trajectory", "history", "resourceSpans"}
+
+
+def sniff(path: Path) -> float:
+    head = text_prefix(path)
+    if head is None:
+        return 0.0
+    lines = [line for line in head.splitlines() if line.strip()]
+    complete = lines[:-1] if len(lines) > 1 and not head.endswith("\n") else lines
+    parsed = [_object(line) for line in complete[:20]]
+    if not parsed or any(p is None for p in parsed):
+        return 0.0
+    flat = [flatten(p) for p in parsed]
+    if any(MESSAGE_KEYS & p.keys() for p in parsed):
+        return 0.0
+    numeric = sum(1 for f in flat if any(as_number(v) is not None for v in f.values()))
+    if numeric < len(flat):
+        return 0.0
+    return 0.8 if any(k in f for f in flat for k in STEP_KEYS) else 0.6
+
+
+def read(path: Path, *, run_id: str) -> Batch:
+    run = run_id_of(run_id)
+    columns = MetricColumns()
+    problems: list[Problem] = []
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                problems.append(Problem(f"not UTF-8 (invalid byte at column {exc.start}): line skipped", number))
+                continue
+            if not line.strip():
+                continue
+            values = _object(line)
+            if values is None:
+                problems.append(Problem(_line_problem(line), number))
+                continue
+            values = flatten(values)
+            step = _first_number(values, STEP_KEYS)
+            wall_time = _first_number(values, TIME_KEYS)
+            metrics = {k: v for k, v in values.items() if k not in STEP_KEYS and k not in TIME_KEYS}
+            columns.add_dict(run, int(step) if step is not None else number - 1, metrics, wall_time)
+    if not len(columns) and problems:
+        raise ValueError(f"no metric lines; line {problems[0].line_or_offset}: {problems[0].error}")
+    return Batch({"metrics": columns.table()}, problems)
+
+
+def _object(line: str) -> dict | None:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _line_problem(line: str) -> str:
+    text = line.rstrip("\n")
+    return "line cut off (no closing brace)" if text.lstrip().startswith("{") and not text.rstrip().endswith("}") \
+        else "not a JSON object: line skipped"
+
+
+def _first_number(values: dict, keys: tuple[str, ...]) -> float | None:
+    for key in keys:
+        if key in values:
+            number = as_number(values[key])
+            if number is not None:
+                return number
+    return None
+
+
+READER = Reader(
+    name="jsonl",
+    description="JSON lines of metric dicts, one object per step (nested keys flattened with '/')",
+    example="logs/metrics.jsonl",
+    sniff=sniff,
+    read=read,
+)

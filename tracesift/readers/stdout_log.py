@@ -1,0 +1,141 @@
+"""Metrics printed to a console: the lines training scripts write to stdout.
+
+Recognised line shapes, tried in this order on every line (ANSI colours and a
+Ray ``(Worker pid=N)`` prefix removed first):
+
+- verl: ``step:12 - actor/entropy:0.51 - critic/score/mean:0.43``
+- Megatron-LM: ``iteration 120/ 1000 | ... | lm loss: 2.34E+00 | grad norm: 1.2 |``
+- nanoGPT: ``iter 120: loss 2.3456, time 12.34ms, mfu 1.23%`` and
+  ``step 250: train loss 2.10, val loss 2.20``
+- Hugging Face Trainer / TRL: ``{'loss': 0.41, 'grad_norm': 1.2, 'epoch': 0.23}``.
+  These lines carry no step: the n-th training line is step n, and an
+  evaluation line (``eval_*`` keys) takes the step of the training line before
+  it. ``trainer_state.json``, when kept, has the exact steps.
+- ``key=value`` or ``key: value`` pairs, two or more numbers on a line, with a
+  step key (``step``, ``iter``, ``iteration``, ``global_step``) or, without one,
+  the line's order among such lines as its step.
+
+Nothing on a line is evaluated: values are matched with regular expressions.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tracesift.readers.base import Batch, MetricColumns, Problem, Reader, as_number, run_id_of, text_prefix
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+RAY_PREFIX = re.compile(r"^\s*\([\w.:-]+ pid=\d+(?:, ip=[\d.]+)?\)\s*")
+NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|NaN|inf|Infinity|-inf)"
+
+VERL = re.compile(r"(?:^|\s)step:(\d+)\s+-\s+")
+VERL_PAIR = re.compile(r"([\w/@.\-]+):(" + NUMBER + r")(?=\s+-\s+|\s*$)")
+MEGATRON = re.compile(r"^\s*iteration\s+(\d+)\s*/\s*\d+\s*\|")
+MEGATRON_PAIR = re.compile(r"\|\s*([A-Za-z][\w \-/()]*?)\s*:\s*(" + NUMBER + r")\s*(?=\|)")
+NANOGPT_ITER = re.compile(r"^\s*iter (\d+): loss (" + NUMBER + r"), time (" + NUMBER + r")ms(?:, mfu (" + NUMBER + r")%)?")
+NANOGPT_EVAL = re.compile(r"^\s*step (\d+): train loss (" + NUMBER + r"), val loss (" + NUMBER + r")")
+PY_DICT = re.compile(r"^\s*\{\s*'[\w/.\-]+'\s*:")
+PY_DICT_PAIR = re.compile(
+    r"'([\w/.\- ]+)'\s*:\s*(?:np\.float\d*\(|tensor\(|float\()?\s*(" + NUMBER + r")\)?\s*(?=[,}])"
+)
+KEY_VALUE_PAIR = re.compile(r"([A-Za-z_][\w/.\-]*)\s*[=:]\s*(" + NUMBER + r")(?![\w.])")
+STEP_KEYS = ("step", "global_step", "iteration", "iter", "it")
+
+MIN_LINES = 2
+
+
+class _Counter:
+    """Steps for lines that carry none: the order of such lines."""
+
+    def __init__(self) -> None:
+        self.train = 0
+        self.key_value = 0
+
+
+def parse_line(line: str, counter: _Counter) -> tuple[int, dict[str, float]] | None:
+    """(step, metrics) from one console line, or None when it holds no metrics."""
+    line = RAY_PREFIX.sub("", ANSI.sub("", line))
+    if match := VERL.search(line):
+        return int(match.group(1)), _numbers(VERL_PAIR.findall(line[match.end() - 3 :]))
+    if match := MEGATRON.match(line):
+        return int(match.group(1)), _numbers(MEGATRON_PAIR.findall(line[match.end() - 1 :] + "|"))
+    if match := NANOGPT_ITER.match(line):
+        step, loss, time_ms, mfu = match.groups()
+        values = {"loss": loss, "time_ms": time_ms} | ({"mfu_percent": mfu} if mfu else {})
+        return int(step), _numbers(values.items())
+    if match := NANOGPT_EVAL.match(line):
+        step, train, val = match.groups()
+        return int(step), _numbers([("train_loss", train), ("val_loss", val)])
+    if PY_DICT.match(line):
+        return _python_dict(line, counter)
+    return _key_values(line, counter)
+
+
+def _python_dict(line: str, counter: _Counter) -> tuple[int, dict[str, float]] | None:
+    values = _numbers(PY_DICT_PAIR.findall(line))
+    if not values:
+        return None
+    if not any(k.startswith("eval_") for k in values) and "train_runtime" not in values:
+        counter.train += 1
+    if "train_runtime" in values:
+        return None  # the closing summary is no point of the curve
+    return counter.train, values
+
+
+def _key_values(line: str, counter: _Counter) -> tuple[int, dict[str, float]] | None:
+    values = _numbers(KEY_VALUE_PAIR.findall(line))
+    step_key = next((k for k in values if k.lower() in STEP_KEYS), None)
+    if len(values) < 2 or (step_key is None and len(values) < 3):
+        return None
+    if step_key is not None:
+        return int(values.pop(step_key)), values
+    counter.key_value += 1
+    return counter.key_value - 1, values
+
+
+def _numbers(pairs) -> dict[str, float]:
+    values = {}
+    for key, text in pairs:
+        number = as_number(text)
+        if number is not None:
+            values[key.strip()] = number
+    return values
+
+
+def sniff(path: Path) -> float:
+    head = text_prefix(path)
+    if head is None:
+        return 0.0
+    counter = _Counter()
+    hits = sum(1 for line in re.split(r"[\r\n]", head)[:2000] if parse_line(line, counter))
+    return 0.7 if hits >= MIN_LINES else 0.0
+
+
+def read(path: Path, *, run_id: str) -> Batch:
+    run = run_id_of(run_id)
+    columns = MetricColumns()
+    counter = _Counter()
+    problems: list[Problem] = []
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            text = raw.decode("utf-8", errors="replace")
+            if "\ufffd" in text and not problems:
+                problems.append(Problem("not UTF-8 text in places: undecodable bytes replaced", number))
+            for part in text.split("\r"):
+                parsed = parse_line(part, counter)
+                if parsed:
+                    columns.add_dict(run, parsed[0], parsed[1])
+    if not len(columns):
+        raise ValueError("no metric lines found")
+    return Batch({"metrics": columns.table()}, problems)
+
+
+READER = Reader(
+    name="stdout",
+    description="console logs: verl step:N - k:v, Megatron iteration lines, nanoGPT iter lines, "
+    "HF/TRL {'loss': ...} dicts, key=value",
+    example="logs/train.out",
+    sniff=sniff,
+    read=read,
+)

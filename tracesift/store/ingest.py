@@ -1,0 +1,276 @@
+"""Ingest: find inputs, read what is new or changed (in parallel), write it to the store.
+
+An input is unchanged when its size and modification time match the manifest,
+and then nothing is read. When they differ, its content hash decides: the same
+bytes only refresh the manifest, other bytes are read again and replace every
+row the input gave before. Inputs that vanished from a folder being ingested
+lose their rows.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import pyarrow as pa
+
+from tracesift.errors import StoreError, UsageError
+from tracesift.readers import by_name
+from tracesift.readers.base import Batch
+from tracesift.readers.discover import Source, discover
+from tracesift.store import schema
+from tracesift.store.manifest import Fingerprint, Manifest, SourceEntry, content_hash, stat_fingerprint
+from tracesift.store.roles import RoleMap
+from tracesift.store.writer import StoreWriter, sweep
+
+STORE_NAME = ".tracesift"
+COMMIT_EVERY_ROWS = 5_000_000
+PARALLEL_FROM_BYTES = 8 << 20
+"""Below this much input, reading in one process beats starting workers."""
+
+
+@dataclass
+class Outcome:
+    """What became of one input in this ingest."""
+
+    rel: str
+    reader: str | None
+    status: str  # read | unchanged | error | skipped | removed
+    rows: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    store: Path
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def rows(self, table: str) -> int:
+        return sum(o.rows.get(table, 0) for o in self.outcomes if o.status == "read")
+
+    @property
+    def readable(self) -> bool:
+        return any(o.status in ("read", "unchanged") for o in self.outcomes)
+
+
+def default_store(paths: list[Path]) -> Path:
+    """``.tracesift`` inside the first folder given, or beside the first file."""
+    first = paths[0].resolve()
+    return (first if first.is_dir() else first.parent) / STORE_NAME
+
+
+def ingest(
+    paths: Iterable[Path],
+    *,
+    store: Path | None = None,
+    jobs: int | None = None,
+    roles: RoleMap | None = None,
+    rebuild: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """Bring the store up to date with ``paths``; see the module docstring."""
+    paths = [Path(p) for p in paths]
+    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    store = (store or default_store(paths)).resolve()
+    roles = roles or RoleMap()
+    manifest, force = _open_manifest(store, roles, rebuild)
+    sweep(store, manifest)
+    report = IngestReport(store)
+    writer = StoreWriter(store, manifest)
+    if force:  # another role map, or asked to: every row is read again
+        for key in list(manifest.sources):
+            writer.drop(key)
+    sources = _discover_all(paths, store)
+    todo = _plan(sources, [p.resolve() for p in paths], manifest, writer, report)
+    _read_all(todo, manifest, writer, report, roles, jobs, on_progress)
+    writer.commit()
+    return report
+
+
+def _open_manifest(store: Path, roles: RoleMap, rebuild: bool) -> tuple[Manifest, bool]:
+    """The store's manifest, and whether every input must be read again."""
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the store {store}: {exc.strerror}; choose another with --store") from exc
+    manifest = Manifest.load(store)
+    if manifest.schema_version != schema.SCHEMA_VERSION:
+        if not rebuild:
+            raise StoreError(
+                f"{store}: written with schema version {manifest.schema_version}, this tracesift writes "
+                f"{schema.SCHEMA_VERSION}; run again with --rebuild"
+            )
+        shutil.rmtree(store)
+        store.mkdir(parents=True)
+        manifest = Manifest()
+    force = rebuild or manifest.roles != roles.fingerprint()
+    manifest.roles = roles.fingerprint()
+    return manifest, force
+
+
+def _discover_all(paths: list[Path], store: Path) -> list[Source]:
+    base = store.parent
+    found: dict[Path, Source] = {}
+    for path in paths:
+        root_base = base if _is_under(path.resolve(), base) else path.resolve().parent
+        for source in discover(path, root_base):
+            found.setdefault(source.path.resolve(), source)
+    return list(found.values())
+
+
+def _plan(
+    sources: list[Source], roots: list[Path], manifest: Manifest, writer: StoreWriter, report: IngestReport
+) -> list[tuple[Source, Fingerprint]]:
+    """Decide per input: unchanged, skipped, an error known before reading, or to read."""
+    todo = []
+    seen = set()
+    for source in sources:
+        key = str(source.path.resolve())
+        seen.add(key)
+        if source.unknown:
+            report.outcomes.append(Outcome(source.rel, None, "skipped"))
+            continue
+        try:
+            fingerprint = stat_fingerprint(source.path)
+        except OSError as exc:
+            source.problem = source.problem or (exc.strerror or str(exc))
+            fingerprint = Fingerprint(0, 0)
+        known = None if key in writer.dropping else manifest.sources.get(key)
+        if known and known.fingerprint.same_stat(fingerprint) and (known.error is None) == (source.problem is None):
+            report.outcomes.append(Outcome(source.rel, known.reader, "unchanged" if not known.error else "error",
+                                           problems=[known.error] if known.error else []))
+            continue
+        if source.problem:
+            _record_failure(writer, report, key, source, fingerprint, source.problem)
+            continue
+        todo.append((source, fingerprint))
+    for key in _vanished(manifest, seen, roots):
+        writer.drop(key)
+        report.outcomes.append(Outcome(manifest.sources[key].rel, manifest.sources[key].reader, "removed"))
+    return todo
+
+
+def _vanished(manifest: Manifest, seen: set[str], roots: list[Path]) -> list[str]:
+    """Inputs once read from under ``roots`` that are no longer there."""
+    return [
+        key
+        for key in manifest.sources
+        if key not in seen and any(_is_under(Path(key), root) for root in roots) and not Path(key).exists()
+    ]
+
+
+def _read_all(todo, manifest, writer, report, roles, jobs, on_progress) -> None:
+    total = len(todo)
+    tasks = [(s, fp, _known_hash(writer, s), roles) for s, fp in todo]
+    size = sum(fp.size for _, fp in todo)
+    jobs = jobs or min(os.cpu_count() or 1, 8)
+    if jobs > 1 and total > 1 and size >= PARALLEL_FROM_BYTES:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+            results = pool.map(read_source, tasks, chunksize=max(1, min(64, total // (jobs * 8))))
+            _collect(results, total, writer, report, on_progress)
+    else:
+        _collect(map(read_source, tasks), total, writer, report, on_progress)
+
+
+def _collect(results, total, writer, report, on_progress) -> None:
+    for done, (key, source, entry, tables, problems) in enumerate(results, start=1):
+        if tables is None:  # touched, same bytes: only the manifest learns the new time
+            writer.touch(key, entry.fingerprint)
+            report.outcomes.append(Outcome(source.rel, entry.reader, "unchanged"))
+            continue
+        writer.add(key, entry, tables)
+        status = "error" if entry.error else "read"
+        rows = {name: t.num_rows for name, t in tables.items() if name != "ingest_errors"}
+        report.outcomes.append(Outcome(source.rel, entry.reader, status, rows, problems))
+        if writer.pending_rows() >= COMMIT_EVERY_ROWS:
+            writer.commit()
+        if on_progress:
+            on_progress(done, total)
+
+
+def _known_hash(writer: StoreWriter, source: Source) -> str | None:
+    key = str(source.path.resolve())
+    known = None if key in writer.dropping else writer.manifest.sources.get(key)
+    return known.fingerprint.content_hash if known and not known.error else None
+
+
+def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap]):
+    """Read one input (in a worker process). Never raises: failures become rows."""
+    source, fingerprint, known_hash, roles = task
+    key = str(source.path.resolve())
+    entry = SourceEntry(source.rel, source.reader or "", "", fingerprint)
+    try:
+        fingerprint.content_hash = content_hash(source.path)
+        if fingerprint.content_hash == known_hash:
+            return key, source, entry, None, []
+        batch = by_name(source.reader).read(source.path, run_id=source.rel)
+    except Exception as exc:  # a reader's failure is data about the file, never fatal
+        reason = _describe(exc)
+        entry.error = reason
+        return key, source, entry, {"ingest_errors": _errors(source, [(reason, None)])}, [reason]
+    tables = _finish(batch, source, roles)
+    entry.rows = {name: t.num_rows for name, t in tables.items()}
+    problems = [p.error for p in batch.problems]
+    return key, source, entry, tables, problems
+
+
+def _finish(batch: Batch, source: Source, roles: RoleMap) -> dict[str, pa.Table]:
+    """Stamp provenance, normalise metric names, add missing ``runs`` rows and problem rows."""
+    tables = {}
+    for name, table in batch.tables.items():
+        column = schema.SOURCE_COLUMN[name]
+        table = table.set_column(table.schema.get_field_index(column), column,
+                                 pa.array([source.rel] * table.num_rows, pa.string()))
+        tables[name] = roles.normalize(table) if name == "metrics" else table
+    if "metrics" in tables and "runs" not in tables:
+        tables["runs"] = _runs_from_metrics(tables["metrics"], source)
+    if batch.problems:
+        tables["ingest_errors"] = _errors(source, [(p.error, p.line_or_offset) for p in batch.problems])
+    return tables
+
+
+def _runs_from_metrics(metrics: pa.Table, source: Source) -> pa.Table:
+    run_ids = sorted(set(metrics["run_id"].to_pylist()))
+    rows = [{"run_id": r, "source_format": source.reader, "path": str(source.path), "source_file": source.rel}
+            for r in run_ids]
+    return schema.from_rows("runs", rows)
+
+
+def _errors(source: Source, problems: list[tuple[str, int | None]]) -> pa.Table:
+    rows = [{"path": source.rel, "reader": source.reader, "error": e, "line_or_offset": at} for e, at in problems]
+    return schema.from_rows("ingest_errors", rows)
+
+
+def _record_failure(writer, report, key, source, fingerprint, reason) -> None:
+    entry = SourceEntry(source.rel, source.reader or "", "", fingerprint, error=reason)
+    writer.add(key, entry, {"ingest_errors": _errors(source, [(reason, None)])})
+    report.outcomes.append(Outcome(source.rel, source.reader, "error", problems=[reason]))
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (invalid byte at offset {exc.start})"
+    if isinstance(exc, MemoryError):
+        return "too large to read into memory"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    text = str(exc).strip() or type(exc).__name__
+    return text if isinstance(exc, ValueError) else f"{type(exc).__name__}: {text}"
+
+
+def _is_under(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False

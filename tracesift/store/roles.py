@@ -1,0 +1,106 @@
+"""The metric-role table: which logged names mean loss, entropy, reward, KL, ...
+
+Tools name the same quantity differently (``train/loss``, ``lm loss``,
+``actor/entropy``, ``critic/score/mean``). Detectors ask for a role; this table
+maps raw names onto roles. Evaluation metrics keep their own name under an
+``eval/`` prefix (``val_loss`` and ``eval/loss`` both become ``eval/loss``).
+Names no rule matches are kept as they are.
+
+Users extend the table with ``[roles]`` in ``tracesift.toml`` or ``--map
+raw=role``; their entries are exact names and win over every built-in rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ROLES = {
+    "loss": "training loss (language-model or task loss)",
+    "grad_norm": "global gradient norm, before clipping where the tool logs both",
+    "lr": "learning rate",
+    "entropy": "policy entropy (RL fine-tuning) or token entropy",
+    "reward": "mean reward or score of the policy's samples",
+    "kl": "KL divergence to the reference policy",
+    "response_length": "mean length of generated responses",
+    "clip_frac": "fraction of clipped ratios (PPO/GRPO) or of responses clipped at max length",
+    "vae_kl": "KL term of a VAE's ELBO",
+    "recon_loss": "reconstruction term of a VAE's ELBO",
+    "epoch": "epoch counter",
+}
+
+# (pattern over the lower-cased name without its eval prefix, role); first match wins.
+RULES: list[tuple[str, str]] = [
+    (r"(train[/_ ])?(lm[ _])?loss(_step|_epoch)?|train_loss|(train/)?(total_)?loss", "loss"),
+    (r"(train[/_ ])?(actor/)?grad[_ ]?norm(/.*)?|gradient[_ ]norm|(actor/)?grad_norm", "grad_norm"),
+    (r"(train[/_ ])?(learning[_ ]rate|lr)(-.*|/.*)?|(actor/)?lr", "lr"),
+    (r"(actor/)?(policy[_ ])?entropy(_loss)?(/mean)?|(train/)?entropy|objective/entropy", "entropy"),
+    (
+        r"(critic/)?(score|rewards?)(/mean)?|(train/)?rewards?(/mean)?|env/reward_mean|objective/scores",
+        "reward",
+    ),
+    (r"(actor/)?(ppo_)?kl(_loss)?(/mean)?|objective/kl|(train/)?kl(_div)?|approx_kl", "kl"),
+    (r"(response_length|completions?/mean_length|tokens/responses_len_mean)(/mean)?", "response_length"),
+    (r"(actor/)?(pg_)?clip_?frac(tion)?|response_length/clip_ratio|clip_ratio(/.*)?", "clip_frac"),
+    (r"(vae_)?kl_?(term|div|loss)?_vae|vae/kl|kld|kl_divergence|elbo/kl", "vae_kl"),
+    (r"recon(struction)?(_loss)?|vae/recon(_loss)?|elbo/recon", "recon_loss"),
+    (r"epoch", "epoch"),
+]
+
+EVAL_PREFIX = re.compile(r"^(eval|val|valid|validation|test)[/_]", re.IGNORECASE)
+
+_COMPILED = [(re.compile(pattern + r"$"), role) for pattern, role in RULES]
+
+
+@dataclass(frozen=True)
+class RoleMap:
+    """Built-in rules plus the user's exact ``raw=role`` entries."""
+
+    user: Mapping[str, str] = field(default_factory=dict)
+
+    def role_of(self, raw: str) -> str:
+        """The canonical name for ``raw``: a role, ``eval/<role or name>``, or ``raw`` itself."""
+        if raw in self.user:
+            return self.user[raw]
+        prefix = EVAL_PREFIX.match(raw)
+        if prefix:
+            rest = raw[prefix.end() :]
+            return "eval/" + _builtin_role(rest.lower(), default=rest)
+        return _builtin_role(raw.lower(), default=raw)
+
+    def fingerprint(self) -> str:
+        """Changes whenever the mapping could give another answer."""
+        text = json.dumps([RULES, sorted(self.user.items())])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def normalize(self, metrics: pa.Table) -> pa.Table:
+        """Set the ``metric`` column from ``raw_metric``, one lookup per distinct name."""
+        raw = metrics["raw_metric"]
+        encoded = pc.dictionary_encode(raw).combine_chunks()
+        names = pa.array([self.role_of(name) for name in encoded.dictionary.to_pylist()], pa.string())
+        roles = pa.DictionaryArray.from_arrays(encoded.indices, names).cast(pa.string())
+        return metrics.set_column(metrics.schema.get_field_index("metric"), "metric", roles)
+
+
+def _builtin_role(name: str, *, default: str) -> str:
+    for pattern, role in _COMPILED:
+        if pattern.match(name):
+            return role
+    return default
+
+
+def parse_mappings(entries: Iterable[str]) -> dict[str, str]:
+    """``["lm loss=loss", ...]`` from the command line into a dict; ValueError on a bad entry."""
+    mapping = {}
+    for entry in entries:
+        raw, sep, role = entry.partition("=")
+        if not sep or not raw.strip() or not role.strip():
+            raise ValueError(f"--map expects raw=role, got {entry!r}")
+        mapping[raw.strip()] = role.strip()
+    return mapping
