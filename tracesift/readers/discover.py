@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,16 +34,20 @@ class Source:
         return self.reader is None and self.problem is None
 
 
-def discover(root: Path, base: Path) -> Iterator[Source]:
+Known = Callable[[Path, os.stat_result], "str | None"]
+"""Answers the reader of a file already ingested in this very state, so it is not sniffed again."""
+
+
+def discover(root: Path, base: Path, known: Known = lambda path, info: None) -> Iterator[Source]:
     """Every input under ``root`` (or ``root`` itself), named relative to ``base``."""
     visited: set[tuple[int, int]] = set()
     if root.is_dir():
-        yield from _walk(root, base, visited)
+        yield from _walk(root, base, visited, known)
     else:
-        yield _classify_file(root, base)
+        yield _classify_file(root, base, known)
 
 
-def _walk(folder: Path, base: Path, visited: set[tuple[int, int]]) -> Iterator[Source]:
+def _walk(folder: Path, base: Path, visited: set[tuple[int, int]], known: Known) -> Iterator[Source]:
     try:
         info = folder.stat()
     except OSError as exc:
@@ -72,17 +76,20 @@ def _walk(folder: Path, base: Path, visited: set[tuple[int, int]]) -> Iterator[S
             yield Source(path, _rel(path, base), problem=_os_reason(exc))
             continue
         if is_dir:
-            yield from _walk(path, base, visited)
+            yield from _walk(path, base, visited, known)
         else:
-            yield _classify_file(path, base)
+            yield _classify_file(path, base, known)
 
 
-def _classify_file(path: Path, base: Path) -> Source:
+def _classify_file(path: Path, base: Path, known: Known) -> Source:
     source = Source(path, _rel(path, base))
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             return source  # sockets, fifos, devices: never inputs
+        source.reader = known(path, info)
+        if source.reader:
+            return source
         head = read_prefix(path, 64)
     except OSError as exc:
         source.problem = _os_reason(exc)

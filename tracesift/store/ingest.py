@@ -90,7 +90,7 @@ def ingest(
     if force:  # another role map, or asked to: every row is read again
         for key in list(manifest.sources):
             writer.drop(key)
-    sources = _discover_all(paths, store)
+    sources = _discover_all(paths, store, manifest if not force else Manifest())
     todo = _plan(sources, [p.resolve() for p in paths], manifest, writer, report)
     _read_all(todo, manifest, writer, report, roles, jobs, on_progress)
     writer.commit()
@@ -118,13 +118,19 @@ def _open_manifest(store: Path, roles: RoleMap, rebuild: bool) -> tuple[Manifest
     return manifest, force
 
 
-def _discover_all(paths: list[Path], store: Path) -> list[Source]:
+def _discover_all(paths: list[Path], store: Path, manifest: Manifest) -> list[Source]:
     base = store.parent
-    found: dict[Path, Source] = {}
+
+    def known(path: Path, info: os.stat_result) -> str | None:
+        entry = manifest.sources.get(str(path))
+        unchanged = entry and not entry.error and entry.fingerprint.same_stat(Fingerprint(info.st_size, info.st_mtime_ns))
+        return entry.reader if unchanged else None
+
+    found: dict[str, Source] = {}
     for path in paths:
-        root_base = base if _is_under(path.resolve(), base) else path.resolve().parent
-        for source in discover(path, root_base):
-            found.setdefault(source.path.resolve(), source)
+        root = path.resolve()
+        for source in discover(root, base if _is_under(root, base) else root.parent, known):
+            found.setdefault(str(source.path), source)
     return list(found.values())
 
 
@@ -135,7 +141,7 @@ def _plan(
     todo = []
     seen = set()
     for source in sources:
-        key = str(source.path.resolve())
+        key = str(source.path)
         seen.add(key)
         if source.unknown:
             report.outcomes.append(Outcome(source.rel, None, "skipped"))
@@ -192,22 +198,21 @@ def _collect(results, total, writer, report, on_progress) -> None:
         status = "error" if entry.error else "read"
         rows = {name: t.num_rows for name, t in tables.items() if name != "ingest_errors"}
         report.outcomes.append(Outcome(source.rel, entry.reader, status, rows, problems))
-        if writer.pending_rows() >= COMMIT_EVERY_ROWS:
+        if writer.staged_rows >= COMMIT_EVERY_ROWS:
             writer.commit()
         if on_progress:
             on_progress(done, total)
 
 
 def _known_hash(writer: StoreWriter, source: Source) -> str | None:
-    key = str(source.path.resolve())
-    known = None if key in writer.dropping else writer.manifest.sources.get(key)
+    known = None if str(source.path) in writer.dropping else writer.manifest.sources.get(str(source.path))
     return known.fingerprint.content_hash if known and not known.error else None
 
 
 def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap]):
     """Read one input (in a worker process). Never raises: failures become rows."""
     source, fingerprint, known_hash, roles = task
-    key = str(source.path.resolve())
+    key = str(source.path)
     entry = SourceEntry(source.rel, source.reader or "", "", fingerprint)
     try:
         fingerprint.content_hash = content_hash(source.path)

@@ -32,6 +32,7 @@ class StoreWriter:
     pending_entries: dict[str, SourceEntry] = field(default_factory=dict)
     dropping: set[str] = field(default_factory=set)
     touched: bool = False
+    staged_rows: int = 0
 
     def add(self, key: str, entry: SourceEntry, tables: dict[str, pa.Table]) -> None:
         """Stage what one input produced; ``key`` replaces any earlier version of it."""
@@ -40,6 +41,7 @@ class StoreWriter:
         for table, rows in tables.items():
             if rows.num_rows:
                 self.pending.setdefault(table, []).append(rows)
+                self.staged_rows += rows.num_rows
         self.pending_entries[key] = entry
 
     def touch(self, key: str, fingerprint: Fingerprint) -> None:
@@ -50,9 +52,6 @@ class StoreWriter:
     def drop(self, key: str) -> None:
         """Stage the removal of an input that no longer exists."""
         self.dropping.add(key)
-
-    def pending_rows(self) -> int:
-        return sum(t.num_rows for tables in self.pending.values() for t in tables)
 
     def commit(self) -> None:
         """Make everything staged visible at once."""
@@ -72,6 +71,7 @@ class StoreWriter:
         for old in old_batches:
             _remove_batch(self.store, old)
         self.pending, self.pending_entries, self.dropping, self.touched = {}, {}, set(), False
+        self.staged_rows = 0
 
     def _rewrite_without(self, keys: set[str]) -> list[str]:
         """Copy each batch holding rows of ``keys`` without them; return the batches replaced."""

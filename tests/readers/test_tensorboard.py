@@ -1,0 +1,130 @@
+"""TensorBoard event files written by tensorboardX (and its bundled protobuf schema)."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import SAMPLES, event_file, loss_curve
+from tracesift.readers import tensorboard, tensorboard_scalars
+
+
+def read(path: Path):
+    return tensorboard.read(path, run_id=f"runs/exp1/{path.name}")
+
+
+def series(batch, metric: str) -> dict[int, float]:
+    rows = batch.tables["metrics"].to_pylist()
+    return {r["step"]: r["value"] for r in rows if r["metric"] == metric}
+
+
+def test_scalars_match_what_was_written(tb_run):
+    batch = read(event_file(tb_run))
+    loss = series(batch, "train/loss")
+    assert sorted(loss) == list(range(200))
+    for step in (0, 1, 49, 199):  # step 0 is the one proto3 leaves out of the record
+        assert loss[step] == pytest.approx(loss_curve(step), rel=1e-6)  # float32 on disk
+    assert math.isnan(loss[150]) and loss[151] == math.inf
+    assert batch.problems == []
+    assert batch.tables["runs"].column("run_id").to_pylist() == ["runs/exp1"]
+    wall = batch.tables["metrics"].column("wall_time").to_pylist()
+    assert all(1e9 < t < 1e10 for t in wall)
+
+
+def test_sniff_by_content_not_name(tb_run, tmp_path):
+    renamed = tmp_path / "whatever.bin"
+    shutil.copy(event_file(tb_run), renamed)
+    assert tensorboard.sniff(renamed) == 1.0
+    junk = tmp_path / "events.out.tfevents.junk"
+    junk.write_bytes(b"\x07" * 64)
+    assert tensorboard.sniff(junk) == 0.0
+
+
+def test_truncated_last_record_keeps_the_rest(tb_run, tmp_path):
+    data = event_file(tb_run).read_bytes()
+    cut = tmp_path / "events.out.tfevents.cut"
+    cut.write_bytes(data[:-7])  # a writer killed mid-record
+    batch = read(cut)
+    assert len(series(batch, "train/loss")) == 200
+    assert len(series(batch, "train/lr")) == 199
+    assert len(batch.problems) == 1 and "truncated" in batch.problems[0].error
+
+
+def test_bad_data_crc_skips_only_that_record(tb_run, tmp_path):
+    data = bytearray(event_file(tb_run).read_bytes())
+    # the third record: skip file_version and the first scalar record
+    pos = 0
+    for _ in range(2):
+        (length,) = struct.unpack_from("<Q", data, pos)
+        pos += 16 + length
+    data[pos + 12 + 3] ^= 0xFF  # flip a byte of its wall_time
+    broken = tmp_path / "events.out.tfevents.crc"
+    broken.write_bytes(bytes(data))
+    batch = read(broken)
+    assert batch.tables["metrics"].num_rows == 399
+    assert [p.line_or_offset for p in batch.problems] == [pos]
+    assert "CRC" in batch.problems[0].error
+
+
+def test_bad_length_crc_ends_the_file(tb_run, tmp_path):
+    data = bytearray(event_file(tb_run).read_bytes())
+    (first,) = struct.unpack_from("<Q", data, 0)
+    second = 16 + first
+    data[second + 8] ^= 0xFF  # the length CRC of the second record
+    broken = tmp_path / "events.out.tfevents.len"
+    broken.write_bytes(bytes(data))
+    batch = read(broken)
+    assert batch.tables["metrics"].num_rows == 0
+    assert "length fails its CRC" in batch.problems[0].error
+
+
+def test_tf2_tensor_scalars(tmp_path):
+    """Scalars as TF2 writes them: a rank-0 tensor with the `scalars` plugin, float and double."""
+    from tensorboardX.event_file_writer import EventFileWriter
+    from tensorboardX.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2
+
+    writer = EventFileWriter(str(tmp_path))
+    for step in range(3):
+        metadata = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"))
+        as_float = tensor_pb2.TensorProto(dtype=1, tensor_shape=tensor_shape_pb2.TensorShapeProto(), float_val=[step / 4])
+        as_double = tensor_pb2.TensorProto(
+            dtype=2, tensor_shape=tensor_shape_pb2.TensorShapeProto(), tensor_content=np.float64(step * 1.1).tobytes()
+        )
+        values = [
+            summary_pb2.Summary.Value(tag="f", metadata=metadata, tensor=as_float),
+            summary_pb2.Summary.Value(tag="d", metadata=metadata, tensor=as_double),
+        ]
+        writer.add_event(event_pb2.Event(wall_time=1.7e9 + step, step=step, summary=summary_pb2.Summary(value=values)))
+    writer.close()
+    batch = read(event_file(tmp_path))
+    assert series(batch, "f") == {0: 0.0, 1: 0.25, 2: 0.5}
+    assert series(batch, "d") == {0: 0.0, 1: 1.1, 2: 2.2}
+
+
+def test_fast_path_agrees_with_protobuf_walk(tb_run):
+    """The numpy fast path and the plain field walk give the same rows, in file order."""
+    data = event_file(tb_run).read_bytes()
+    expected, pos = [], 0
+    while pos < len(data):
+        (length,) = struct.unpack_from("<Q", data, pos)
+        expected += tensorboard_scalars.decode_event(data[pos + 12 : pos + 12 + length])
+        pos += 16 + length
+    rows = read(event_file(tb_run)).tables["metrics"].to_pylist()
+    got = [(r["step"], r["metric"], r["value"], r["wall_time"]) for r in rows]
+    assert len(got) == len(expected) == 400
+    for (s1, t1, v1, w1), (s2, t2, v2, w2) in zip(got, expected):
+        assert (s1, t1, w1) == (s2, t2, w2)
+        assert v1 == v2 or (math.isnan(v1) and math.isnan(v2))
+
+
+@pytest.mark.parametrize("folder", sorted((SAMPLES / "training" / "tensorboard").glob("*")), ids=lambda p: p.name)
+def test_sample_runs_read_cleanly(folder):
+    for path in folder.glob("events.out.tfevents*"):
+        batch = read(path)
+        assert batch.problems == []
+        assert batch.tables["metrics"].num_rows > 0

@@ -1,0 +1,153 @@
+"""The store: incremental, atomic, and never losing good input to bad."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import event_file
+from tracesift.errors import UsageError
+from tracesift.store.ingest import ingest
+from tracesift.store.manifest import Manifest
+from tracesift.store.query import query
+from tracesift.store.writer import new_batch_id
+
+
+def scalar(folder: Path, sql: str):
+    return query(folder, sql).to_pylist()[0]
+
+
+def write_jsonl(path: Path, steps: range) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        for step in steps:
+            handle.write(f'{{"step": {step}, "loss": {1 / (step + 1)}}}\n')
+
+
+def test_second_ingest_reads_nothing(tb_run):
+    root = tb_run.parent
+    first = ingest([root])
+    assert first.count("read") == 1 and first.rows("metrics") == 400
+    second = ingest([root])
+    assert second.count("read") == 0 and second.count("unchanged") == 1
+    assert scalar(root, "select count(*) n from metrics")["n"] == 400
+
+
+def test_appended_file_replaces_its_rows(tmp_path):
+    log = tmp_path / "exp" / "metrics.jsonl"
+    write_jsonl(log, range(10))
+    ingest([tmp_path])
+    write_jsonl(log, range(10, 15))
+    report = ingest([tmp_path])
+    assert report.count("read") == 1
+    row = scalar(tmp_path, "select count(*) n, max(step) last from metrics")
+    assert row == {"n": 15, "last": 14}
+
+
+def test_touched_but_unchanged_is_not_read(tmp_path):
+    log = tmp_path / "exp" / "metrics.jsonl"
+    write_jsonl(log, range(5))
+    ingest([tmp_path])
+    os.utime(log, ns=(1, 1))
+    report = ingest([tmp_path])
+    assert report.count("read") == 0 and report.count("unchanged") == 1
+    assert scalar(tmp_path, "select count(*) n from metrics")["n"] == 5
+
+
+def test_changed_file_leaves_other_files_rows_alone(tmp_path):
+    for name in ("a", "b", "c"):
+        write_jsonl(tmp_path / name / "metrics.jsonl", range(4))
+    ingest([tmp_path])
+    (tmp_path / "b" / "metrics.jsonl").write_text('{"step": 0, "loss": 9.0}\n')
+    ingest([tmp_path])
+    rows = query(tmp_path, "select run_id, count(*) n from metrics group by 1 order by 1").to_pylist()
+    assert rows == [{"run_id": "a", "n": 4}, {"run_id": "b", "n": 1}, {"run_id": "c", "n": 4}]
+
+
+def test_deleted_file_loses_its_rows(tmp_path):
+    for name in ("a", "b"):
+        write_jsonl(tmp_path / name / "metrics.jsonl", range(3))
+    ingest([tmp_path])
+    shutil.rmtree(tmp_path / "a")
+    report = ingest([tmp_path])
+    assert report.count("removed") == 1
+    assert scalar(tmp_path, "select list(distinct run_id) r from metrics")["r"] == ["b"]
+
+
+def test_killed_ingest_leaves_store_usable_and_is_finished_later(tmp_path):
+    write_jsonl(tmp_path / "a" / "metrics.jsonl", range(3))
+    ingest([tmp_path])
+    store = tmp_path / ".tracesift"
+    # what a kill between writing Parquet and swapping the manifest leaves behind
+    orphan = store / "metrics" / f"batch={new_batch_id()}"
+    orphan.mkdir(parents=True)
+    shutil.copy(next((store / "metrics").glob("batch=*/part-0.parquet")), orphan / "part-0.parquet")
+    (store / ".manifest.json.123.tmp").write_text("{half")
+    assert scalar(tmp_path, "select count(*) n from metrics")["n"] == 3  # the orphan is invisible
+    write_jsonl(tmp_path / "b" / "metrics.jsonl", range(2))
+    ingest([tmp_path])
+    assert scalar(tmp_path, "select count(*) n from metrics")["n"] == 5
+    assert not orphan.exists()
+
+
+def test_bad_files_are_recorded_and_good_ones_read(tmp_path, tb_run):
+    root = tb_run.parent
+    (root / "junk.json").write_bytes(os.urandom(2048))
+    (root / "empty.jsonl").write_bytes(b"")
+    (root / "latin1.jsonl").write_bytes('{"step": 1, "loss": 0.5, "note": "caf\xe9"}\n'.encode("latin-1"))
+    (root / "lfs.csv").write_text("version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 12\n")
+    os.symlink(root, root / "loop")
+    cut = root / "cut" / "events.out.tfevents.1.host"
+    cut.parent.mkdir()
+    cut.write_bytes(event_file(tb_run).read_bytes()[:-5])
+    report = ingest([root])
+    errors = {r["path"]: r["error"] for r in query(root, "select * from ingest_errors").to_pylist()}
+    assert "binary" in errors["junk.json"]
+    assert errors["empty.jsonl"] == "empty file"
+    assert "UTF-8" in errors["latin1.jsonl"]
+    assert "Git LFS" in errors["lfs.csv"]
+    assert "loop" in errors["loop"]
+    assert "truncated" in errors["cut/events.out.tfevents.1.host"]
+    runs = {r["run_id"]: r["n"] for r in query(root, "select run_id, count(*) n from metrics group by 1").to_pylist()}
+    assert runs == {"exp1": 400, "cut": 399}
+    assert report.readable
+
+
+def test_unreadable_file_is_an_error_row(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file")
+    write_jsonl(tmp_path / "ok" / "metrics.jsonl", range(2))
+    locked = tmp_path / "locked.jsonl"
+    write_jsonl(locked, range(2))
+    locked.chmod(0)
+    ingest([tmp_path])
+    errors = query(tmp_path, "select path, error from ingest_errors").to_pylist()
+    assert errors == [{"path": "locked.jsonl", "error": "Permission denied"}]
+
+
+def test_many_small_files(tmp_path):
+    for i in range(10_000):
+        (tmp_path / f"run{i:05d}.jsonl").write_text(f'{{"step": 0, "loss": {i}}}\n')
+    report = ingest([tmp_path], jobs=2)
+    assert report.count("read") == 10_000
+    assert scalar(tmp_path, "select count(distinct run_id) n, sum(value) s from metrics") == {
+        "n": 10_000,
+        "s": sum(range(10_000)),
+    }
+    manifest = Manifest.load(tmp_path / ".tracesift")
+    assert len(manifest.batches) <= 2  # one partition per commit, not one per file
+
+
+def test_missing_path_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="no such file"):
+        ingest([tmp_path / "nope"])
+
+
+def test_store_option_and_relative_run_ids(tmp_path, tb_run):
+    store = tmp_path / "elsewhere"
+    ingest([tb_run.parent], store=store)
+    assert (store / "manifest.json").is_file()
+    assert scalar(store, "select list(distinct run_id) r from metrics")["r"] == ["runs/exp1"]
