@@ -7,7 +7,9 @@ Ray ``(Worker pid=N)`` prefix removed first):
 - Megatron-LM: ``iteration 120/ 1000 | ... | lm loss: 2.34E+00 | grad norm: 1.2 |``
 - nanoGPT: ``iter 120: loss 2.3456, time 12.34ms, mfu 1.23%`` and
   ``step 250: train loss 2.10, val loss 2.20``
-- Hugging Face Trainer / TRL: ``{'loss': 0.41, 'grad_norm': 1.2, 'epoch': 0.23}``.
+- Hugging Face Trainer / TRL: ``{'loss': 0.41, 'grad_norm': 1.2, 'epoch': 0.23}``, also
+  with the values quoted (``{'loss': '4.057'}``, as recent versions print them) and
+  after a tqdm progress bar on the same line.
   These lines carry no step: the n-th training line is step n, and an
   evaluation line (``eval_*`` keys) takes the step of the training line before
   it. ``trainer_state.json``, when kept, has the exact steps.
@@ -31,13 +33,13 @@ NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|NaN|inf
 
 VERL = re.compile(r"(?:^|\s)step:(\d+)\s+-\s+")
 VERL_PAIR = re.compile(r"([\w/@.\-]+):(" + NUMBER + r")(?=\s+-\s+|\s*$)")
-MEGATRON = re.compile(r"^\s*iteration\s+(\d+)\s*/\s*\d+\s*\|")
+MEGATRON = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?iteration\s+(\d+)\s*/\s*\d+\s*\|")
 MEGATRON_PAIR = re.compile(r"\|\s*([A-Za-z][\w \-/()]*?)\s*:\s*(" + NUMBER + r")\s*(?=\|)")
 NANOGPT_ITER = re.compile(r"^\s*iter (\d+): loss (" + NUMBER + r"), time (" + NUMBER + r")ms(?:, mfu (" + NUMBER + r")%)?")
 NANOGPT_EVAL = re.compile(r"^\s*step (\d+): train loss (" + NUMBER + r"), val loss (" + NUMBER + r")")
-PY_DICT = re.compile(r"^\s*\{\s*'[\w/.\-]+'\s*:")
+PY_DICT = re.compile(r"\{\s*'[\w/.\-]+'\s*:")
 PY_DICT_PAIR = re.compile(
-    r"'([\w/.\- ]+)'\s*:\s*(?:np\.float\d*\(|tensor\(|float\()?\s*(" + NUMBER + r")\)?\s*(?=[,}])"
+    r"'([\w/.\- ]+)'\s*:\s*(?:np\.float\d*\(|tensor\(|float\()?\s*'?(" + NUMBER + r")'?\)?\s*(?=[,}])"
 )
 KEY_VALUE_PAIR = re.compile(r"([A-Za-z_][\w/.\-]*)\s*[=:]\s*(" + NUMBER + r")(?![\w.])")
 STEP_KEYS = ("step", "global_step", "iteration", "iter", "it")
@@ -67,8 +69,8 @@ def parse_line(line: str, counter: _Counter) -> tuple[int, dict[str, float]] | N
     if match := NANOGPT_EVAL.match(line):
         step, train, val = match.groups()
         return int(step), _numbers([("train_loss", train), ("val_loss", val)])
-    if PY_DICT.match(line):
-        return _python_dict(line, counter)
+    if match := PY_DICT.search(line):
+        return _python_dict(line[match.start() :], counter)
     return _key_values(line, counter)
 
 

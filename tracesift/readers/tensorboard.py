@@ -15,7 +15,6 @@ TensorBoard itself does, because nothing after it can be trusted.
 
 from __future__ import annotations
 
-import mmap
 import struct
 from pathlib import Path
 
@@ -44,17 +43,15 @@ def sniff(path: Path) -> float:
 
 def read(path: Path, *, run_id: str) -> Batch:
     problems: list[Problem] = []
-    with open(path, "rb") as handle:
-        if path.stat().st_size == 0:
-            raise ValueError("empty file")
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            buffer = np.frombuffer(data, dtype=np.uint8)
-            starts, lengths = _frame(data, problems)
-            starts, lengths = _verified(buffer, starts, lengths, problems)
-            if len(starts) == 0 and problems:
-                raise ValueError(problems[0].error)
-            found = scalars.decode(data, buffer, starts, lengths)
-            del buffer
+    data = path.read_bytes()
+    if not data:
+        raise ValueError("empty file")
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    starts, lengths = _frame(data, problems)
+    starts, lengths = _verified(buffer, starts, lengths, problems)
+    if len(starts) == 0 and problems:
+        raise ValueError(problems[0].error)
+    found = scalars.decode(data, buffer, starts, lengths)
     run = run_id_of(run_id)
     metrics = _metrics_table(run, found)
     started = pc.min(metrics["wall_time"]).as_py()
@@ -79,7 +76,7 @@ def _metrics_table(run: str, found: scalars.Scalars) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema.METRICS)
 
 
-def _frame(data: mmap.mmap, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+def _frame(data: bytes, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
     """Start offsets and lengths of each record's data, up to the first bad frame."""
     size = len(data)
     starts: list[int] = []

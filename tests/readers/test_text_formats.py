@@ -1,0 +1,179 @@
+"""Hugging Face trainer_state.json, CSV, JSON lines and console logs.
+
+Expectations come from parsing the same files independently in the test (json,
+csv), or from lines whose values are written out right here.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES
+from tracesift.readers import csv_metrics, hf_trainer, jsonl_metrics, stdout_log
+
+TRAINING = SAMPLES / "training"
+
+
+def rows(batch, metric: str) -> dict[int, float]:
+    return {r["step"]: r["value"] for r in batch.tables["metrics"].to_pylist() if r["metric"] == metric}
+
+
+def same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+# -- trainer_state.json -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", sorted(TRAINING.glob("hf_trainer/*/trainer_state.json")), ids=lambda p: p.parent.name)
+def test_trainer_state_matches_log_history(path):
+    state = json.loads(path.read_text())
+    batch = hf_trainer.read(path, run_id=f"hf/{path.parent.name}/trainer_state.json")
+    train = [e for e in state["log_history"] if "loss" in e and "train_runtime" not in e]
+    got = rows(batch, "loss")
+    assert sorted(got) == [e["step"] for e in train]
+    assert all(same(got[e["step"]], float(e["loss"])) for e in train)
+    evals = [e for e in state["log_history"] if "eval_loss" in e]
+    assert sorted(rows(batch, "eval_loss")) == [e["step"] for e in evals]
+    assert "train_runtime" not in {r["metric"] for r in batch.tables["metrics"].to_pylist()}
+    config = json.loads(batch.tables["runs"]["config"][0].as_py())
+    assert config["global_step"] == state["global_step"] and "train_runtime" in config["train_summary"]
+    assert hf_trainer.sniff(path) > 0.9
+
+
+def test_trainer_state_cut_off_is_a_clear_error(tmp_path):
+    path = next(TRAINING.glob("hf_trainer/*/trainer_state.json"))
+    cut = tmp_path / "trainer_state.json"
+    cut.write_bytes(path.read_bytes()[:5000])
+    with pytest.raises(ValueError, match="not valid JSON"):
+        hf_trainer.read(cut, run_id="x/trainer_state.json")
+
+
+# -- CSV ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", sorted(TRAINING.glob("lightning/*/version_0/metrics.csv")), ids=lambda p: p.parts[-3])
+def test_lightning_sparse_rows(path):
+    with open(path, newline="") as handle:
+        table = list(csv.DictReader(handle))
+    batch = csv_metrics.read(path, run_id="lightning/run/version_0/metrics.csv")
+    for column in ("train_loss", "val_loss"):
+        expected = {int(r["step"]): float(r[column]) for r in table if r[column] != ""}
+        got = rows(batch, column)
+        assert got.keys() == expected.keys() and all(same(got[s], expected[s]) for s in expected)
+    assert batch.tables["metrics"]["run_id"][0].as_py() == "lightning/run/version_0"
+    assert csv_metrics.sniff(path) >= 0.8
+
+
+def test_keras_csv_logger_uses_epoch_as_step(tmp_path):
+    # keras.callbacks.CSVLogger: header from sorted logs keys after "epoch", one row per epoch
+    path = tmp_path / "training.log"
+    path.write_text("epoch,accuracy,loss,val_accuracy,val_loss\n0,0.61,1.02,0.70,0.85\n1,0.72,0.80,0.74,nan\n")
+    batch = csv_metrics.read(path, run_id="training.log")
+    assert rows(batch, "loss") == {0: 1.02, 1: 0.80}
+    assert math.isnan(rows(batch, "val_loss")[1])
+    assert csv_metrics.sniff(path) >= 0.8
+
+
+def test_plain_csv_without_step_uses_row_number(tmp_path):
+    path = tmp_path / "curve.csv"
+    path.write_text("loss,acc,name\n0.9,0.1,a\n0.8,0.2,b\n")
+    batch = csv_metrics.read(path, run_id="curve.csv")
+    assert rows(batch, "loss") == {0: 0.9, 1: 0.8}
+    assert "name" not in {r["metric"] for r in batch.tables["metrics"].to_pylist()}
+
+
+def test_csv_sniff_rejects_prose_and_json(tmp_path):
+    prose = tmp_path / "notes.csv"
+    prose.write_text("Dear reader, this is not a table.\nIt has, however, commas.\n")
+    assert csv_metrics.sniff(prose) < 0.5
+    as_json = tmp_path / "a.csv"
+    as_json.write_text('{"step": 1, "loss": 2}\n{"step": 2, "loss": 1}\n')
+    assert csv_metrics.sniff(as_json) < 0.5
+
+
+# -- JSON lines ---------------------------------------------------------------------------------
+
+def test_jsonl_nested_keys_nan_and_a_bad_line(tmp_path):
+    path = tmp_path / "metrics.jsonl"
+    lines = [
+        json.dumps({"step": 0, "train": {"loss": 2.0}, "lr": 1e-3}),
+        json.dumps({"step": 1, "train": {"loss": math.nan}, "lr": 1e-3}),  # json writes the NaN token
+        "not json at all",
+        json.dumps({"step": 2, "train": {"loss": 1.5}, "lr": 1e-3, "timestamp": 1.7e9}),
+        '{"step": 3, "train": {"lo',
+    ]
+    path.write_text("\n".join(lines))
+    batch = jsonl_metrics.read(path, run_id="exp/metrics.jsonl")
+    loss = rows(batch, "train/loss")
+    assert sorted(loss) == [0, 1, 2] and math.isnan(loss[1]) and loss[2] == 1.5
+    assert [(p.line_or_offset, "cut off" in p.error) for p in batch.problems] == [(3, False), (5, True)]
+    wall = {r["step"]: r["wall_time"] for r in batch.tables["metrics"].to_pylist()}
+    assert wall[2] == 1.7e9 and wall[0] is None
+    assert batch.tables["metrics"]["run_id"][0].as_py() == "exp"
+
+
+def test_jsonl_sniff_leaves_chat_messages_to_agent_readers(tmp_path):
+    chat = tmp_path / "chat.jsonl"
+    chat.write_text('{"role": "user", "content": "hi"}\n{"role": "assistant", "content": "hello"}\n')
+    assert jsonl_metrics.sniff(chat) == 0.0
+
+
+# -- console logs -------------------------------------------------------------------------------
+
+CONSOLE_LINES = {
+    # verl's concat_dict_to_str, printed by a Ray actor with colours
+    "verl": (
+        "\x1b[36m(TaskRunner pid=4242)\x1b[0m step:7 - actor/entropy:0.512 - critic/score/mean:0.25 - "
+        "response_length/mean:131.5",
+        7,
+        {"actor/entropy": 0.512, "critic/score/mean": 0.25, "response_length/mean": 131.5},
+    ),
+    # Megatron-LM training_log, with the timestamp prefix newer versions print
+    "megatron": (
+        " [2024-05-01 10:00:00] iteration      120/    1000 | consumed samples:        15360 | elapsed time per "
+        "iteration (ms): 512.3 | learning rate: 3.000000E-04 | global batch size:   128 | lm loss: 2.345678E+00 | "
+        "loss scale: 1.0 | grad norm: 1.234 | number of skipped iterations:   0 | number of nan iterations:   0 |",
+        120,
+        {"lm loss": 2.345678, "grad norm": 1.234, "learning rate": 3e-4},
+    ),
+    "nanogpt": ("iter 120: loss 2.3456, time 12.34ms, mfu 1.23%", 120, {"loss": 2.3456, "time_ms": 12.34}),
+    "nanogpt-eval": ("step 250: train loss 2.1000, val loss 2.2000", 250, {"train_loss": 2.1, "val_loss": 2.2}),
+    "key=value": ("2024-05-01 INFO step=10 loss=0.5 lr=1e-4", 10, {"loss": 0.5, "lr": 1e-4}),
+}
+
+
+@pytest.mark.parametrize("name", CONSOLE_LINES)
+def test_console_line_shapes(name):
+    line, step, expected = CONSOLE_LINES[name]
+    got_step, values = stdout_log.parse_line(line, stdout_log._Counter())
+    assert got_step == step
+    assert {k: values[k] for k in expected} == pytest.approx(expected)
+
+
+def test_console_ignores_prose():
+    counter = stdout_log._Counter()
+    for line in ("Starting training on 8 GPUs", "Saving model checkpoint to out/checkpoint-500", "epoch 3 done"):
+        assert stdout_log.parse_line(line, counter) is None
+
+
+def test_hf_console_log_matches_trainer_state():
+    """The Trainer's printed dicts (quoted values, after tqdm bars) give the same loss curve as its state file."""
+    console = stdout_log.read(TRAINING / "stdout" / "hf_trainer_console.log", run_id="stdout/hf.log")
+    states = sorted(TRAINING.glob("hf_trainer/*/trainer_state.json"))
+    state_loss = [rows(hf_trainer.read(p, run_id="x/trainer_state.json"), "loss") for p in states]
+    console_loss = rows(console, "loss")
+    matching = [s for s in state_loss if sorted(s) == sorted(console_loss)]
+    assert matching, "the console log should hold one of the sample runs"
+    assert all(console_loss[k] == pytest.approx(matching[0][k], rel=1e-3) for k in console_loss)
+
+
+def test_console_non_utf8_is_reported_not_fatal(tmp_path):
+    path = Path(tmp_path / "train.log")
+    path.write_bytes(b"step=1 loss=0.5 lr=0.1\n\xff\xfe step=2 loss=0.4 lr=0.1\n")
+    batch = stdout_log.read(path, run_id="train.log")
+    assert rows(batch, "loss") == {1: 0.5, 2: 0.4}
+    assert "UTF-8" in batch.problems[0].error
