@@ -31,16 +31,17 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 RAY_PREFIX = re.compile(r"^\s*\([\w.:-]+ pid=\d+(?:, ip=[\d.]+)?\)\s*")
 NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|NaN|inf|Infinity|-inf)"
 
+# A number as Python prints it inside a dict or list: bare, quoted, or wrapped (numpy 2, torch).
+WRAPPED = r"(?:np\.\w+\(|numpy\.\w+\(|tensor\(|float\()?\s*'?(" + NUMBER + r")'?(?:,[^)]*)?\)?"
+
 VERL = re.compile(r"(?:^|\s)step:(\d+)\s+-\s+")
-VERL_PAIR = re.compile(r"([\w/@.\-]+):(" + NUMBER + r")(?=\s+-\s+|\s*$)")
+VERL_PAIR = re.compile(r"([\w/@.\-]+):" + WRAPPED + r"(?=\s+-\s+|\s*$)")
 MEGATRON = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?iteration\s+(\d+)\s*/\s*\d+\s*\|")
 MEGATRON_PAIR = re.compile(r"\|\s*([A-Za-z][\w \-/()]*?)\s*:\s*(" + NUMBER + r")\s*(?=\|)")
 NANOGPT_ITER = re.compile(r"^\s*iter (\d+): loss (" + NUMBER + r"), time (" + NUMBER + r")ms(?:, mfu (" + NUMBER + r")%)?")
 NANOGPT_EVAL = re.compile(r"^\s*step (\d+): train loss (" + NUMBER + r"), val loss (" + NUMBER + r")")
 PY_DICT = re.compile(r"\{\s*'[\w/.\-]+'\s*:")
-PY_DICT_PAIR = re.compile(
-    r"'([\w/.\- ]+)'\s*:\s*(?:np\.float\d*\(|tensor\(|float\()?\s*'?(" + NUMBER + r")'?\)?\s*(?=[,}])"
-)
+PY_DICT_PAIR = re.compile(r"'([\w/.\- ]+)'\s*:\s*" + WRAPPED + r"\s*(?=[,}])")
 KEY_VALUE_PAIR = re.compile(r"([A-Za-z_][\w/.\-]*)\s*[=:]\s*(" + NUMBER + r")(?![\w.])")
 STEP_KEYS = ("step", "global_step", "iteration", "iter", "it")
 

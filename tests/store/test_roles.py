@@ -1,0 +1,57 @@
+"""The metric-role table maps what real tools log onto the roles detectors ask for."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracesift.store import schema
+from tracesift.store.roles import RoleMap, parse_mappings
+
+LOGGED_AS = {
+    "train/loss": "loss",  # HF Trainer via TensorBoard
+    "lm loss": "loss",  # Megatron-LM
+    "train_loss": "loss",  # Lightning
+    "grad norm": "grad_norm",  # Megatron-LM
+    "actor/grad_norm": "grad_norm",  # verl
+    "learning_rate": "lr",  # HF Trainer
+    "lr-Adam": "lr",  # Lightning LearningRateMonitor
+    "actor/entropy": "entropy",  # verl
+    "objective/entropy": "entropy",  # TRL
+    "critic/score/mean": "reward",  # verl
+    "objective/scores": "reward",  # TRL
+    "actor/kl_loss": "kl",  # verl
+    "objective/kl": "kl",  # TRL
+    "response_length/mean": "response_length",  # verl
+    "actor/pg_clipfrac": "clip_frac",  # verl
+    "val_loss": "eval/loss",  # Keras, Lightning
+    "eval_loss": "eval/loss",  # HF Trainer
+    "eval/accuracy": "eval/accuracy",
+    "actor/kl_coef": "actor/kl_coef",  # a setting, not a KL: kept as is
+    "my_custom_metric": "my_custom_metric",
+}
+
+
+@pytest.mark.parametrize("raw", LOGGED_AS)
+def test_role_of_real_names(raw):
+    assert RoleMap().role_of(raw) == LOGGED_AS[raw]
+
+
+def test_user_entries_win():
+    roles = RoleMap({"kl": "vae_kl"})
+    assert roles.role_of("kl") == "vae_kl"
+    assert roles.fingerprint() != RoleMap().fingerprint()
+
+
+def test_normalize_sets_metric_and_keeps_raw_name():
+    table = schema.from_rows(
+        "metrics", [{"run_id": "r", "step": 1, "metric": "lm loss", "value": 1.0, "raw_metric": "lm loss"}]
+    )
+    out = RoleMap().normalize(table)
+    assert out["metric"].to_pylist() == ["loss"] and out["raw_metric"].to_pylist() == ["lm loss"]
+    assert out.schema == schema.METRICS
+
+
+def test_parse_mappings():
+    assert parse_mappings(["lm loss = loss", "a=b"]) == {"lm loss": "loss", "a": "b"}
+    with pytest.raises(ValueError, match="raw=role"):
+        parse_mappings(["nothing"])
