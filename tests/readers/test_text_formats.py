@@ -140,6 +140,11 @@ CONSOLE_LINES = {
         120,
         {"lm loss": 2.345678, "grad norm": 1.234, "learning rate": 3e-4},
     ),
+    "megatron-validation": (
+        " validation loss at iteration 100 | lm loss value: 8.559334E-01 | lm loss PPL: 2.353570E+00 | ",
+        100,
+        {"validation/lm loss": 0.8559334, "validation/lm loss PPL": 2.35357},
+    ),
     "nanogpt": ("iter 120: loss 2.3456, time 12.34ms, mfu 1.23%", 120, {"loss": 2.3456, "time_ms": 12.34}),
     "nanogpt-eval": ("step 250: train loss 2.1000, val loss 2.2000", 250, {"train_loss": 2.1, "val_loss": 2.2}),
     "key=value": ("2024-05-01 INFO step=10 loss=0.5 lr=1e-4", 10, {"loss": 0.5, "lr": 1e-4}),

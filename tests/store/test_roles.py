@@ -28,6 +28,11 @@ LOGGED_AS = {
     "eval/accuracy": "eval/accuracy",
     "actor/kl_coef": "actor/kl_coef",  # a setting, not a KL: kept as is
     "my_custom_metric": "my_custom_metric",
+    "loss/kl": "vae_kl",  # a VAE's ELBO terms
+    "loss/recon": "recon_loss",
+    "loss/total": "loss",
+    "validation/lm loss": "eval/loss",  # Megatron-LM validation lines
+    "train/entropy_loss": "train/entropy_loss",  # minus the entropy: never mistaken for it
 }
 
 

@@ -4,7 +4,8 @@ Recognised line shapes, tried in this order on every line (ANSI colours and a
 Ray ``(Worker pid=N)`` prefix removed first):
 
 - verl: ``step:12 - actor/entropy:0.51 - critic/score/mean:0.43``
-- Megatron-LM: ``iteration 120/ 1000 | ... | lm loss: 2.34E+00 | grad norm: 1.2 |``
+- Megatron-LM: ``iteration 120/ 1000 | ... | lm loss: 2.34E+00 | grad norm: 1.2 |`` and
+  ``validation loss at iteration 100 | lm loss value: 8.5E-01 | lm loss PPL: 2.3 |``
 - nanoGPT: ``iter 120: loss 2.3456, time 12.34ms, mfu 1.23%`` and
   ``step 250: train loss 2.10, val loss 2.20``
 - Hugging Face Trainer / TRL: ``{'loss': 0.41, 'grad_norm': 1.2, 'epoch': 0.23}``, also
@@ -37,6 +38,7 @@ WRAPPED = r"(?:np\.\w+\(|numpy\.\w+\(|tensor\(|float\()?\s*'?(" + NUMBER + r")'?
 VERL = re.compile(r"(?:^|\s)step:(\d+)\s+-\s+")
 VERL_PAIR = re.compile(r"([\w/@.\-]+):" + WRAPPED + r"(?=\s+-\s+|\s*$)")
 MEGATRON = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?iteration\s+(\d+)\s*/\s*\d+\s*\|")
+MEGATRON_VALID = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?validation loss at iteration (\d+)\s*\|")
 MEGATRON_PAIR = re.compile(r"\|\s*([A-Za-z][\w \-/()]*?)\s*:\s*(" + NUMBER + r")\s*(?=\|)")
 NANOGPT_ITER = re.compile(r"^\s*iter (\d+): loss (" + NUMBER + r"), time (" + NUMBER + r")ms(?:, mfu (" + NUMBER + r")%)?")
 NANOGPT_EVAL = re.compile(r"^\s*step (\d+): train loss (" + NUMBER + r"), val loss (" + NUMBER + r")")
@@ -63,6 +65,9 @@ def parse_line(line: str, counter: _Counter) -> tuple[int, dict[str, float]] | N
         return int(match.group(1)), _numbers(VERL_PAIR.findall(line[match.end() - 3 :]))
     if match := MEGATRON.match(line):
         return int(match.group(1)), _numbers(MEGATRON_PAIR.findall(line[match.end() - 1 :] + "|"))
+    if match := MEGATRON_VALID.match(line):
+        pairs = MEGATRON_PAIR.findall(line[match.end() - 1 :] + "|")
+        return int(match.group(1)), _numbers((f"validation/{k.removesuffix(' value')}", v) for k, v in pairs)
     if match := NANOGPT_ITER.match(line):
         step, loss, time_ms, mfu = match.groups()
         values = {"loss": loss, "time_ms": time_ms} | ({"mfu_percent": mfu} if mfu else {})

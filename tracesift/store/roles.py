@@ -37,25 +37,25 @@ ROLES = {
 
 # (pattern over the lower-cased name without its eval prefix, role); first match wins.
 RULES: list[tuple[str, str]] = [
-    (r"(train[/_ ])?(lm[ _])?loss(_step|_epoch)?|train_loss|(train/)?(total_)?loss", "loss"),
+    (r"(train[/_ ])?(lm[ _])?loss(_step|_epoch)?|(train/)?(total_)?loss|loss/total", "loss"),
     (r"(train[/_ ])?(actor/|policy/)?grad[_ ]?norm(/.*)?|gradient[_ ]norm", "grad_norm"),
     (r"(train[/_ ])?(learning[_ ]rate|lr)(-.*|/.*)?|(actor/)?lr", "lr"),
-    (r"(actor/|policy/|train/|objective/)?(policy[_ ])?entropy(_loss)?(/mean)?", "entropy"),
+    (r"(actor/|policy/|train/|objective/)?(policy[_ ])?entropy(/mean)?", "entropy"),
     (
         r"(critic/)?(score|rewards?)(/mean)?|(train/)?rewards?(/mean)?|env/reward_mean|objective/scores",
         "reward",
     ),
+    (r"(loss|vae|elbo)/(kl|kld)|kld|kl_divergence|vae_kl", "vae_kl"),
     (r"(actor/|policy/|train/|objective/)?(ppo_|approx_)?kl(_loss|_div|_to_init|_to_ref)?(/mean)?", "kl"),
     (r"(response_length|completions?/mean_length|tokens/responses_len_mean)(/mean|_mean)?", "response_length"),
     (r"(actor/)?(pg_)?clip_?frac(tion)?|response_length/clip_ratio|clip_ratio(/.*)?", "clip_frac"),
-    (r"(vae_)?kl_?(term|div|loss)?_vae|vae/kl|kld|kl_divergence|elbo/kl", "vae_kl"),
-    (r"recon(struction)?(_loss)?|vae/recon(_loss)?|elbo/recon", "recon_loss"),
+    (r"((loss|vae|elbo)/)?recon(struction)?(_loss)?", "recon_loss"),
     (r"epoch", "epoch"),
 ]
 
 EVAL_PREFIX = re.compile(r"^(eval|val|valid|validation|test)[/_]", re.IGNORECASE)
 
-_COMPILED = [(re.compile(pattern + r"$"), role) for pattern, role in RULES]
+_COMPILED = [(re.compile(f"(?:{pattern})$"), role) for pattern, role in RULES]
 
 
 @dataclass(frozen=True)
