@@ -148,3 +148,17 @@ def sweep(store: Path, manifest: Manifest) -> int:
                 shutil.rmtree(partition, ignore_errors=True)
                 removed += 1
     return removed
+
+
+def replace_findings(store: Path, findings: pa.Table) -> None:
+    """Make ``findings`` the store's whole findings table (each scan replaces the last)."""
+    manifest = Manifest.load(store)
+    old = [batch for batch, tables in manifest.batches.items() if tables == ["findings"]]
+    batch = new_batch_id()
+    for stale in old:
+        manifest.batches.pop(stale)
+    if _write(store, "findings", batch, [findings]):
+        manifest.batches[batch] = ["findings"]
+    manifest.save(store)
+    for stale in old:
+        _remove_batch(store, stale)

@@ -1,0 +1,75 @@
+"""Turning an alarm on one series into a finding: onset, first alarm, early warning."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tracesift.detectors.base import Finding, Series, SeriesSource
+from tracesift.detectors.changepoint import onset_index
+from tracesift.detectors.early_warning import early_warning
+from tracesift.detectors.signal import first_sustained
+
+
+def collapse_finding(
+    series: Series,
+    alarm: int,
+    *,
+    detector: str,
+    kind: str,
+    severity: str,
+    direction: int,
+    message: str,
+    score: float | None = None,
+    evidence: dict | None = None,
+) -> Finding:
+    """A finding whose ``first_step`` is the alarm and ``onset_step`` the change point before it."""
+    onset = onset_index(series.values, alarm, direction=direction)
+    evidence = dict(evidence or {})
+    evidence["raw_metric"] = series.raw_metric
+    evidence["onset_rule"] = "binary segmentation, piecewise-constant mean" if onset != alarm else "first alarm"
+    warning = early_warning(series, onset) if onset > 0 else None
+    if warning:
+        evidence["early_warning"] = warning
+    return Finding(
+        subject_id=series.run_id,
+        detector=detector,
+        kind=kind,
+        severity=severity,
+        message=message,
+        metric_or_agent=series.metric,
+        onset_step=int(series.steps[onset]),
+        first_step=int(series.steps[alarm]),
+        end_step=int(series.steps[-1]),
+        score=None if score is None or not np.isfinite(score) else float(score),
+        lead_steps=warning["lead_steps"] if warning else None,
+        evidence=evidence,
+    )
+
+
+def each_series(source: SeriesSource, role: str, judge, min_length: int = 10, **thresholds) -> list[Finding]:
+    """Run ``judge(series, **thresholds)`` over every run's ``role`` series long enough to judge."""
+    findings = []
+    for series in source.role(role).values():
+        if len(series) >= min_length and series.finite.sum() >= min_length // 2:
+            finding = judge(series, **thresholds)
+            if finding is not None:
+                findings.append(finding)
+    return findings
+
+
+def fmt(value: float) -> str:
+    """A number for a one-line message."""
+    if not np.isfinite(value):
+        return "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+    return f"{value:.3g}"
+
+
+def sustained_change(series: Series, alarm: np.ndarray, *, share: float, message, **finding) -> Finding | None:
+    """A finding at the first alarm that holds for ``share`` of the rest of the run, else None.
+
+    ``message`` is called with the alarm index to word the finding.
+    """
+    first = first_sustained(alarm, share=share)
+    if first is None:
+        return None
+    return collapse_finding(series, first, message=message(first), **finding)

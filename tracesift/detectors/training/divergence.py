@@ -1,0 +1,101 @@
+"""Divergence: the loss leaves its best level and does not come back (or only much later).
+
+Needs the ``loss`` role. The loss level is a short rolling median (``n/50``
+points, at least 3), so one noisy step is no alarm. A step alarms when that
+level is at least ``factor`` times the best level so far *and* ``noise``
+robust standard deviations above it (noisy small-batch losses wander), or
+when the loss is not finite. For losses that can be zero or negative, only
+the noise rule applies.
+
+The first alarm held for ``share`` of the rest of the run is a divergence
+(critical). An excursion of at least ``min_excursion`` alarmed steps that later
+comes back under the threshold is reported too, as a warning with the step it
+recovered at: longer than a spike (see ``loss_spike``), but not the end of the
+run. The onset is the change point before the first alarm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
+from tracesift.detectors.collapse import collapse_finding, each_series, fmt
+from tracesift.detectors.signal import first_sustained, trailing_mad, trailing_median
+
+
+def run(
+    source: SeriesSource, *, factor: float = 1.5, noise: float = 5.0, share: float = 0.8, min_excursion: int = 5
+) -> list[Finding]:
+    return each_series(source, "loss", judge, factor=factor, noise=noise, share=share, min_excursion=min_excursion)
+
+
+def judge(series: Series, *, factor: float, noise: float, share: float, min_excursion: int) -> Finding | None:
+    x = series.values
+    alarm, best, threshold = _alarms(x, factor, noise)
+    first = first_sustained(alarm, share=share, min_points=2)
+    recovered = None
+    if first is None:
+        first, recovered = _excursion(alarm, max(min_excursion, len(x) // 50))
+        if first is None:
+            return None
+    nonfinite = np.flatnonzero(~np.isfinite(x))
+    stop = recovered if recovered is not None else len(x)
+    worst = x[first:stop][np.isfinite(x[first:stop])]
+    peak = float(worst.max()) if len(worst) else float("nan")
+    message = f"loss diverged from its best {fmt(best[first])} to {fmt(peak)}"
+    if len(nonfinite) and nonfinite[0] >= first:
+        message += f", non-finite from step {series.steps[nonfinite[0]]}"
+    if recovered is not None:
+        message += f", back under {fmt(threshold[first])} by step {series.steps[recovered]}"
+    finding = collapse_finding(
+        series,
+        first,
+        detector="divergence",
+        kind="divergence",
+        severity="critical" if recovered is None else "warning",
+        direction=+1,
+        message=message,
+        score=peak / best[first] if best[first] > 0 and np.isfinite(peak) else None,
+        evidence={"best_level": float(best[first]), "threshold": float(threshold[first]),
+                  "recovered_at_step": int(series.steps[recovered]) if recovered is not None else None},
+    )
+    if recovered is not None:
+        finding.end_step = int(series.steps[recovered])
+    return finding
+
+
+def _alarms(x: np.ndarray, factor: float, noise: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per step: alarmed?, the best level before it, and the threshold it was held to."""
+    width = max(3, len(x) // 50)
+    level = np.roll(trailing_median(x, width, min_periods=1), -1)  # median of the last `width` incl. this one
+    level[-1] = np.median(x[-width:][np.isfinite(x[-width:])]) if np.isfinite(x[-width:]).any() else np.nan
+    best = np.fmin.accumulate(np.where(np.isfinite(level), level, np.inf))
+    best = np.r_[np.inf, best[:-1]]
+    centre = trailing_median(x, 50)
+    sigma = np.nan_to_num(trailing_mad(x, centre, 50), nan=0.0)
+    with np.errstate(invalid="ignore"):
+        above_noise = best + noise * sigma
+        threshold = np.where(best > 0, np.maximum(factor * best, above_noise), above_noise)
+        alarm = ~np.isfinite(x) | (np.isfinite(best) & (level >= threshold))
+    alarm[:width] = False  # no best level yet
+    return alarm, best, threshold
+
+
+def _excursion(alarm: np.ndarray, min_points: int) -> tuple[int | None, int | None]:
+    """First run of at least ``min_points`` alarms, and where it ended."""
+    count = 0
+    for i, hit in enumerate(alarm):
+        count = count + 1 if hit else 0
+        if count == min_points:
+            start = i - min_points + 1
+            quiet = np.flatnonzero(~alarm[start:])
+            return start, start + int(quiet[0]) if len(quiet) else None
+    return None, None
+
+
+DETECTOR = Detector(
+    name="divergence",
+    roles=("loss",),
+    description="loss leaves its best level (sustained shift or blow-up; long excursions too), told apart from spikes",
+    run=run,
+)

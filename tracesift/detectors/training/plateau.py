@@ -1,0 +1,56 @@
+"""Plateau: a run whose loss never really came down.
+
+Needs the ``loss`` role and at least ``min_points`` points. The run is stuck
+when the median loss over its last ``tail`` share is within ``min_improvement``
+(relative) of its early level, either way. Converged runs, which also end
+flat, have improved first and stay silent. The first step reported is where
+the rolling median last made a new low by more than 1%.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
+from tracesift.detectors.collapse import each_series, fmt
+from tracesift.detectors.signal import early_level, trailing_median
+
+
+def run(source: SeriesSource, *, tail: float = 0.3, min_improvement: float = 0.1, min_points: int = 50) -> list[Finding]:
+    return each_series(source, "loss", judge, min_length=min_points, tail=tail, min_improvement=min_improvement)
+
+
+def judge(series: Series, *, tail: float, min_improvement: float) -> Finding | None:
+    x = series.values
+    early = early_level(x)
+    late_part = x[-max(5, int(len(x) * tail)) :]
+    if not np.isfinite(late_part).all() or not early > 0:
+        return None  # a run that goes non-finite is diverging, not stuck
+    late = float(np.median(late_part))
+    if not (1 - min_improvement) * early <= late <= (1 + min_improvement) * early:
+        return None  # it learned, or it got worse (divergence's business)
+    level = trailing_median(x, max(5, len(x) // 20), min_periods=1)
+    best = np.fmin.accumulate(np.where(np.isfinite(level), level, np.inf))
+    improved = np.flatnonzero(best[1:] < 0.99 * best[:-1]) + 1
+    stalled = int(improved[-1]) if len(improved) else 0
+    return Finding(
+        subject_id=series.run_id,
+        detector="plateau",
+        kind="plateau",
+        severity="warning",
+        message=f"loss never came down: {fmt(late)} at the end against {fmt(early)} at the start",
+        metric_or_agent=series.metric,
+        onset_step=int(series.steps[stalled]),
+        first_step=int(series.steps[stalled]),
+        end_step=int(series.steps[-1]),
+        score=late / early,
+        evidence={"raw_metric": series.raw_metric, "early_level": early, "late_level": late},
+    )
+
+
+DETECTOR = Detector(
+    name="plateau",
+    roles=("loss",),
+    description="loss ends where it started: the run never learned",
+    run=run,
+)
