@@ -162,7 +162,7 @@ def write_megatron(run, rows, log_interval=10, eval_interval=100, gbs=32):
         nacc += 1
         tacc += r["time_ms"]
         if it % log_interval == 0 or it == 1:
-            ts = (T0 + datetime.timedelta(seconds=r["wall_time"] - rows[0]["wall_time"] + 41.0)).strftime("%Y-%m-%d %H:%M:%S.%f")
+            ts = (T0 + datetime.timedelta(seconds=r["wall_time"] - rows[0]["wall_time"] + 41.377)).strftime("%Y-%m-%d %H:%M:%S.%f")
             s = f" [{ts}]"
             s += " iteration {:8d}/{:8d} |".format(it, train_iters)
             s += " consumed samples: {:12d} |".format(it * gbs)

@@ -151,16 +151,17 @@ def run_lm(
             "time_ms": (time.perf_counter() - t0) * 1000.0,
             "wall_time": time.time(),
         }
-        if eval_every and (step % eval_every == 0 or step == steps - 1):
+        if not math.isfinite(row["loss"]) and nan_since is None:
+            nan_since = step
+        last = step == steps - 1 or (nan_since is not None and step - nan_since >= stop_after_nan)
+        if eval_every and (step % eval_every == 0 or last):
             model.eval()
             with torch.no_grad():
                 el = [_f(model(*_batch(val, batch_size, ctx, egen))[1]) for _ in range(4)]
             model.train()
             row["eval_loss"] = sum(el) / len(el)
         rows.append(row)
-        if not math.isfinite(row["loss"]) and nan_since is None:
-            nan_since = step
-        if nan_since is not None and step - nan_since >= stop_after_nan:
+        if last:
             break
     return rows
 
