@@ -33,8 +33,12 @@ def _root(
     """Post-hoc forensics for machine-learning traces."""
 
 
-from tracesift.cli import formats, ingest, query  # noqa: E402,F401  (each registers its command)
+from tracesift.cli import detectors, formats, ingest, query, scan  # noqa: E402,F401  (each registers itself)
 
 
 def main() -> None:
     app()
+
+
+def collapse_scan_main() -> None:
+    scan.collapse_scan_main()

@@ -47,7 +47,13 @@ def _table(result: pa.Table, rows: list[dict], title: str | None) -> None:
         table.add_column(name, overflow="fold")
     for row in rows:
         table.add_row(*(_cell(row[name]) for name in result.column_names))
-    Console(highlight=False, soft_wrap=False).print(table)
+    wide_console().print(table)
+
+
+def wide_console() -> Console:
+    """stdout for tables: the terminal's width, or a generous one when piped to a file."""
+    console = Console(highlight=False)
+    return console if console.is_terminal else Console(highlight=False, width=200)
 
 
 def _cell(value: object) -> str:

@@ -114,7 +114,7 @@ class SeriesSource:
         """Every run's series for ``metric`` (a role or any metric name), keyed by run id."""
         if metric not in self._cache:
             params = {"metric": metric, "first": self.first_step, "last": self.last_step}
-            table = self.con.execute(_SERIES_SQL, params).to_arrow_table()
+            table = self.con.sql(_SERIES_SQL, params=params).to_arrow_table()
             self._cache[metric] = _split_by_run(table, metric)
         return self._cache[metric]
 
