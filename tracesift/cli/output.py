@@ -79,5 +79,9 @@ def warn(message: str) -> None:
     stderr.print(f"[yellow]warning:[/yellow] {escape(message)}", soft_wrap=True)
 
 
+def note(message: str) -> None:
+    stderr.print(f"[dim]note:[/dim] {escape(message)}", soft_wrap=True)
+
+
 def error(message: str) -> None:
     stderr.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)

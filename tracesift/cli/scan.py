@@ -9,7 +9,7 @@ import typer
 
 from tracesift.cli import app
 from tracesift.cli.common import JobsOption, MapOption, PathsArgument, StoreOption, reports_errors
-from tracesift.cli.output import warn, wide_console
+from tracesift.cli.output import note, warn, wide_console
 from tracesift.config import load_config, role_map
 from tracesift.detectors.base import severity_rank
 from tracesift.detectors.scan import scan
@@ -79,6 +79,8 @@ def scan_command(
     for outcome in result.ingest.outcomes:
         for problem in outcome.problems:
             warn(f"{outcome.rel}: {problem}")
+    for (run_id, metric), texts in sorted(result.notes.items()):
+        note(f"{run_id}: {metric}: {'; '.join(texts)}")
     if not result.ingest.readable:
         raise NothingReadable("nothing readable found in " + ", ".join(str(p) for p in paths))
     if as_json:

@@ -100,6 +100,23 @@ ORDER BY m.run_id, m.step
 """
 
 
+# Runs whose series for a metric had repeated steps (a resumed run) or came from several files.
+_MERGES_SQL = """
+SELECT run_id, count(DISTINCT source_file) AS files, count(*) - count(DISTINCT (raw_metric, step)) AS repeats
+FROM metrics WHERE metric = $metric AND step BETWEEN $first AND $last
+GROUP BY run_id HAVING files > 1 OR repeats > 0
+"""
+
+
+def _merge_note(files: int, repeats: int) -> str:
+    parts = []
+    if repeats:
+        parts.append(f"{repeats} repeated steps (a resumed run?): the last write of each step was used")
+    if files > 1:
+        parts.append(f"merged from {files} files")
+    return "; ".join(parts)
+
+
 class SeriesSource:
     """Series by role, loaded once per role from the store's ``metrics`` view."""
 
@@ -109,6 +126,8 @@ class SeriesSource:
         self.first_step = first_step if first_step is not None else -(2**62)
         self.last_step = last_step if last_step is not None else 2**62
         self._cache: dict[str, dict[str, Series]] = {}
+        self.notes: dict[tuple[str, str], list[str]] = {}
+        """(run, metric) -> what a user should know about how that series was read or judged"""
 
     def role(self, metric: str) -> dict[str, Series]:
         """Every run's series for ``metric`` (a role or any metric name), keyed by run id."""
@@ -116,7 +135,14 @@ class SeriesSource:
             params = {"metric": metric, "first": self.first_step, "last": self.last_step}
             table = self.con.sql(_SERIES_SQL, params=params).to_arrow_table()
             self._cache[metric] = _split_by_run(table, metric)
+            for run_id, files, repeats in self.con.execute(_MERGES_SQL, params).fetchall():
+                self.note(run_id, metric, _merge_note(files, repeats))
         return self._cache[metric]
+
+    def note(self, run_id: str, metric: str, text: str) -> None:
+        texts = self.notes.setdefault((run_id, metric), [])
+        if text not in texts:
+            texts.append(text)
 
     def metrics_like(self, prefix: str) -> list[str]:
         rows = self.con.execute("SELECT DISTINCT metric FROM metrics WHERE starts_with(metric, ?) ORDER BY 1",

@@ -49,11 +49,15 @@ def collapse_finding(
 def each_series(source: SeriesSource, role: str, judge, min_length: int = 10, **thresholds) -> list[Finding]:
     """Run ``judge(series, **thresholds)`` over every run's ``role`` series long enough to judge."""
     findings = []
+    detector = judge.__module__.rsplit(".", 1)[-1]
     for series in source.role(role).values():
-        if len(series) >= min_length and series.finite.sum() >= min_length // 2:
-            finding = judge(series, **thresholds)
-            if finding is not None:
-                findings.append(finding)
+        if len(series) < min_length:
+            points = f"{len(series)} point{'s' if len(series) != 1 else ''}"
+            source.note(series.run_id, role, f"{points}, too few for {detector} (needs {min_length})")
+        elif not series.finite.any():
+            source.note(series.run_id, role, "no finite value: only the non-finite check applies")
+        elif (finding := judge(series, **thresholds)) is not None:
+            findings.append(finding)
     return findings
 
 

@@ -28,6 +28,7 @@ class ScanResult:
     detectors: list[str]
     runs: int = 0
     thresholds: dict[str, dict] = field(default_factory=dict)
+    notes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
 def scan(
@@ -51,6 +52,7 @@ def scan(
         source = SeriesSource(con, first_step=first_step, last_step=last_step)
         findings = [f for d in chosen for f in d.run(source, **settings.get(d.name, {}))]
         runs = con.execute("SELECT count(DISTINCT run_id) FROM metrics").fetchone()[0]
+        notes = source.notes
     finally:
         con.close()
     if metrics:
@@ -58,7 +60,7 @@ def scan(
     link_leads(findings)
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.subject_id, f.onset_step or 0, f.kind))
     replace_findings(report.store, schema.from_rows("findings", [f.row() for f in findings]))
-    return ScanResult(findings, report, [d.name for d in chosen], runs, settings)
+    return ScanResult(findings, report, [d.name for d in chosen], runs, settings, notes)
 
 
 def _choose(names: list[str] | None) -> list[Detector]:

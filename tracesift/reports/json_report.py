@@ -33,6 +33,9 @@ def document(result: ScanResult) -> dict:
         "thresholds": result.thresholds,
         "summary": {**counts, "ingest_errors": result.ingest.count("error")},
         "findings": [finding_dict(f) for f in result.findings],
+        "notes": [
+            {"subject_id": run, "metric": metric, "notes": texts} for (run, metric), texts in sorted(result.notes.items())
+        ],
         "ingest_errors": [
             {"path": o.rel, "errors": o.problems} for o in result.ingest.outcomes if o.status == "error"
         ],
