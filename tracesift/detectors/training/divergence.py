@@ -76,7 +76,7 @@ def _alarms(x: np.ndarray, factor: float, noise: float) -> tuple[np.ndarray, np.
     with np.errstate(invalid="ignore"):
         above_noise = best + noise * sigma
         threshold = np.where(best > 0, np.maximum(factor * best, above_noise), above_noise)
-        alarm = ~np.isfinite(x) | (np.isfinite(best) & (level >= threshold))
+        alarm = ~np.isfinite(x) | (np.isfinite(best) & (level > threshold))
     alarm[:width] = False  # no best level yet
     return alarm, best, threshold
 

@@ -24,7 +24,7 @@ def judge(series: Series, *, factor: float, window: int) -> Finding | None:
     x = series.values
     median = trailing_median(x, window)
     with np.errstate(invalid="ignore"):
-        alarm = ~np.isfinite(x) | (np.isfinite(median) & (x >= factor * median))
+        alarm = ~np.isfinite(x) | (np.isfinite(median) & (median > 0) & (x > factor * median))
     alarm[:5] = False
     hits = np.flatnonzero(alarm)
     if not len(hits):

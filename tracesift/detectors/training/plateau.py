@@ -4,7 +4,9 @@ Needs the ``loss`` role and at least ``min_points`` points. The run is stuck
 when the median loss over its last ``tail`` share is within ``min_improvement``
 (relative) of its early level, either way. Converged runs, which also end
 flat, have improved first and stay silent. The first step reported is where
-the rolling median last made a new low by more than 1%.
+the rolling median last made a new low by more than 1%. A loss that never
+moves at all is a plateau too: the run is not learning, or the value logged is
+not the loss.
 """
 
 from __future__ import annotations
