@@ -182,3 +182,10 @@ def test_console_non_utf8_is_reported_not_fatal(tmp_path):
     batch = stdout_log.read(path, run_id="train.log")
     assert rows(batch, "loss") == {1: 0.5, 2: 0.4}
     assert "UTF-8" in batch.problems[0].error
+
+
+def test_console_sniff_leaves_prose_and_code_alone():
+    """A README or a training script mentions step=... now and then; that is no log."""
+    for path in (SAMPLES / "training" / "README.md", SAMPLES.parent / "scripts" / "samples" / "train.py"):
+        assert stdout_log.sniff(path) == 0.0
+    assert stdout_log.sniff(TRAINING / "stdout" / "keyvalue_lm_spikes_adamw.log") > 0.5

@@ -47,7 +47,9 @@ PY_DICT_PAIR = re.compile(r"'([\w/.\- ]+)'\s*:\s*" + WRAPPED + r"\s*(?=[,}])")
 KEY_VALUE_PAIR = re.compile(r"([A-Za-z_][\w/.\-]*)\s*[=:]\s*(" + NUMBER + r")(?![\w.])")
 STEP_KEYS = ("step", "global_step", "iteration", "iter", "it")
 
-MIN_LINES = 2
+MIN_LINES = 3
+MIN_SHARE = 0.1
+SNIFF_LINES = 300
 
 
 class _Counter:
@@ -112,12 +114,18 @@ def _numbers(pairs) -> dict[str, float]:
 
 
 def sniff(path: Path) -> float:
-    head = text_prefix(path)
+    """Likely when, among the first lines, at least 3 and a tenth carry metrics.
+
+    Prose and source code that mention a metric now and then (a README, a
+    training script) fall short of the share.
+    """
+    head = text_prefix(path, 32 * 1024)
     if head is None:
         return 0.0
     counter = _Counter()
-    hits = sum(1 for line in re.split(r"[\r\n]", head)[:2000] if parse_line(line, counter))
-    return 0.7 if hits >= MIN_LINES else 0.0
+    lines = [line for line in re.split(r"[\r\n]", head)[:SNIFF_LINES] if line.strip()]
+    hits = sum(1 for line in lines if parse_line(line, counter))
+    return 0.7 if hits >= MIN_LINES and hits >= MIN_SHARE * len(lines) else 0.0
 
 
 def read(path: Path, *, run_id: str) -> Batch:
