@@ -25,6 +25,8 @@ BUILTIN = [
 ]
 
 MIN_CONFIDENCE = 0.5
+CERTAIN = 0.9
+"""A reader this sure ends the search: later readers are not asked."""
 
 __all__ = ["Batch", "Problem", "Reader", "all_readers", "choose", "by_name"]
 
@@ -55,6 +57,8 @@ def choose(path: Path) -> Reader | None:
             score = reader.sniff(path)
         except (OSError, ValueError):
             continue
+        if score >= CERTAIN:
+            return reader
         if score >= best_score and (best is None or score > best_score):
             best, best_score = reader, score
     return best

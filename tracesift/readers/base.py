@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import numpy as np
 import pyarrow as pa
 
 from tracesift.store import schema
@@ -91,6 +92,57 @@ class MetricColumns:
             pa.nulls(n, pa.string()),
         ]
         return pa.Table.from_arrays(columns, schema=schema.METRICS)
+
+
+def repeated(value: str, n: int) -> pa.Array:
+    """A string column holding ``value`` ``n`` times, built in Arrow rather than in Python."""
+    indices = pa.array(np.zeros(n, dtype=np.int32))
+    return pa.DictionaryArray.from_arrays(indices, pa.array([value], pa.string())).cast(pa.string())
+
+
+def metrics_from_records(run: str, records: list[dict], steps: list[int],
+                         wall_times: list[float | None] | None = None) -> pa.Table:
+    """The ``metrics`` rows of one dict of values per step, built column-wise with polars."""
+    import polars as pl
+
+    if not records:
+        return schema.empty("metrics")
+    frame = pl.from_dicts(records, infer_schema_length=None)
+    return metrics_from_frame(run, frame, pl.Series(steps, dtype=pl.Int64),
+                              pl.Series(wall_times or [None] * len(steps), dtype=pl.Float64))
+
+
+def metrics_from_frame(run: str, frame, steps, wall_times) -> pa.Table:
+    """The ``metrics`` rows of a wide polars frame (one column per metric, one row per step).
+
+    Numbers and numeric strings are kept (NaN and infinity too); booleans, text
+    and missing cells are not values.
+    """
+    import polars as pl
+
+    numbers = [
+        pl.col(name).cast(pl.Float64, strict=False)
+        for name, dtype in frame.schema.items()
+        if dtype.is_numeric() or dtype == pl.String
+    ]
+    long = (
+        frame.select(numbers)
+        .with_columns(steps.alias("__step"), wall_times.alias("__time"))
+        .filter(pl.col("__step").is_not_null())
+        .unpivot(index=["__step", "__time"], variable_name="metric", value_name="value")
+        .drop_nulls("value")
+    )
+    metric = long["metric"].to_arrow().cast(pa.string())
+    columns = [
+        repeated(run, long.height),
+        long["__step"].to_arrow().cast(pa.int64()),
+        metric,
+        long["value"].to_arrow().cast(pa.float64()),
+        long["__time"].to_arrow().cast(pa.float64()),
+        metric,
+        pa.nulls(long.height, pa.string()),
+    ]
+    return pa.Table.from_arrays(columns, schema=schema.METRICS)
 
 
 def as_number(value: object) -> float | None:

@@ -14,10 +14,8 @@ import csv
 from pathlib import Path
 
 import polars as pl
-import pyarrow as pa
 
-from tracesift.readers.base import Batch, Problem, Reader, run_id_of, text_prefix
-from tracesift.store import schema
+from tracesift.readers.base import Batch, Problem, Reader, metrics_from_frame, run_id_of, text_prefix
 
 STEP_COLUMNS = ["step", "global_step", "_step", "trainer/global_step", "iteration", "iter", "Step", "epoch", "Epoch"]
 TIME_COLUMNS = ["wall_time", "Wall time", "_timestamp", "timestamp", "time"]
@@ -61,35 +59,10 @@ def read(path: Path, *, run_id: str) -> Batch:
             problems.append(Problem(f"{bad} rows with a non-numeric {step_name!r}: skipped"))
     else:
         step = pl.Series("step", range(frame.height), dtype=pl.Float64)
-    metric_names = [
-        c for c in frame.columns if c not in (step_name, time_name) and numbers[c].null_count() < frame.height
-    ]
-    long = (
-        numbers.select(metric_names)
-        .with_columns(
-            step.cast(pl.Int64).alias("__step"),
-            (numbers[time_name] if time_name else pl.lit(None, pl.Float64)).alias("__time"),
-        )
-        .filter(pl.col("__step").is_not_null())
-        .unpivot(index=["__step", "__time"], variable_name="metric", value_name="value")
-        .filter(pl.col("value").is_not_null())
-    )
-    return Batch({"metrics": _metrics(long, run_id_of(run_id))}, problems)
-
-
-def _metrics(long: pl.DataFrame, run: str) -> pa.Table:
-    n = long.height
-    metric = long["metric"].to_arrow().cast(pa.string())
-    columns = [
-        pa.array([run] * n, pa.string()),
-        long["__step"].to_arrow().cast(pa.int64()),
-        metric,
-        long["value"].to_arrow().cast(pa.float64()),
-        long["__time"].to_arrow().cast(pa.float64()),
-        metric,
-        pa.nulls(n, pa.string()),
-    ]
-    return pa.Table.from_arrays(columns, schema=schema.METRICS)
+    metric_names = [c for c in frame.columns if c not in (step_name, time_name)]
+    times = numbers[time_name] if time_name else pl.Series([None] * frame.height, dtype=pl.Float64)
+    metrics = metrics_from_frame(run_id_of(run_id), numbers.select(metric_names), step.cast(pl.Int64), times)
+    return Batch({"metrics": metrics}, problems)
 
 
 def _step_column(columns: list[str]) -> str | None:

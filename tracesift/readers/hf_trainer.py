@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tracesift.readers.base import Batch, MetricColumns, Problem, Reader, run_id_of, text_prefix
+from tracesift.readers.base import Batch, Problem, Reader, metrics_from_records, run_id_of, text_prefix
 from tracesift.store import schema
 
 SUMMARY_KEYS = {"train_runtime", "total_flos"}
@@ -35,7 +35,7 @@ def read(path: Path, *, run_id: str) -> Batch:
     if not isinstance(state, dict) or not isinstance(state.get("log_history"), list):
         raise ValueError("no log_history list: not a trainer_state.json")
     run = run_id_of(run_id)
-    columns = MetricColumns()
+    records, steps = [], []
     summary: dict = {}
     problems = []
     for index, entry in enumerate(state["log_history"]):
@@ -44,12 +44,14 @@ def read(path: Path, *, run_id: str) -> Batch:
         elif SUMMARY_KEYS & entry.keys():
             summary.update(entry)
         else:
-            columns.add_dict(run, entry["step"], {k: v for k, v in entry.items() if k != "step"})
+            steps.append(entry["step"])
+            records.append({k: v for k, v in entry.items() if k != "step"})
     config = {k: v for k, v in state.items() if k != "log_history"}
     if summary:
         config["train_summary"] = summary
     row = {"run_id": run, "source_format": "hf_trainer", "path": str(path), "config": json.dumps(config)}
-    return Batch({"metrics": columns.table(), "runs": schema.from_rows("runs", [row])}, problems)
+    metrics = metrics_from_records(run, records, steps)
+    return Batch({"metrics": metrics, "runs": schema.from_rows("runs", [row])}, problems)
 
 
 READER = Reader(

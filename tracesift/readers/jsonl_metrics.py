@@ -10,10 +10,22 @@ with its number and the other lines are still read.
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from pathlib import Path
 
-from tracesift.readers.base import Batch, MetricColumns, Problem, Reader, as_number, flatten, run_id_of, text_prefix
+from tracesift.readers.base import (
+    Batch,
+    Problem,
+    Reader,
+    as_number,
+    flatten,
+    metrics_from_frame,
+    metrics_from_records,
+    run_id_of,
+    text_prefix,
+)
 
 STEP_KEYS = ("step", "global_step", "_step", "iteration", "iter", "trainer/global_step")
 TIME_KEYS = ("wall_time", "_timestamp", "timestamp", "time")
@@ -40,8 +52,52 @@ def sniff(path: Path) -> float:
 
 
 def read(path: Path, *, run_id: str) -> Batch:
-    run = run_id_of(run_id)
-    columns = MetricColumns()
+    fast = _read_whole(path, run_id_of(run_id))
+    return fast if fast is not None else _read_lines(path, run_id)
+
+
+# Python's json writes NaN and infinities as bare tokens, which strict JSON parsers refuse:
+# quote them (outside strings) so they parse, then read back as floats.
+_BARE_NUMBER = re.compile(rb"(?<=[:\[,])(\s*)(NaN|-?Infinity)(?=\s*[,}\]])")
+
+
+def _read_whole(path: Path, run: str) -> Batch | None:
+    """The fast path: the whole file parsed at once by polars. None when any line is broken."""
+    import polars as pl
+
+    data = _BARE_NUMBER.sub(rb'\1"\2"', path.read_bytes())
+    try:
+        frame = _flat(pl.read_ndjson(io.BytesIO(data), infer_schema_length=None))
+    except (pl.exceptions.PolarsError, ValueError):
+        return None
+    if any(name in MESSAGE_KEYS for name in frame.columns):
+        return None
+    step = _first_column(frame, STEP_KEYS)
+    steps = step.cast(pl.Int64, strict=False) if step is not None else pl.int_range(frame.height, eager=True)
+    wall = _first_column(frame, TIME_KEYS)
+    wall = wall.cast(pl.Float64, strict=False) if wall is not None else pl.Series([None] * frame.height, dtype=pl.Float64)
+    values = frame.drop([c for c in frame.columns if c in STEP_KEYS or c in TIME_KEYS])
+    return Batch({"metrics": metrics_from_frame(run, values, steps, wall)})
+
+
+def _flat(frame):
+    """Unnest struct columns recursively, naming fields ``parent/child``."""
+    import polars as pl
+
+    while structs := [n for n, t in frame.schema.items() if isinstance(t, pl.Struct)]:
+        frame = frame.with_columns(
+            pl.col(n).struct.rename_fields([f"{n}/{f.name}" for f in frame.schema[n].fields]) for n in structs
+        ).unnest(structs)
+    return frame
+
+
+def _first_column(frame, keys: tuple[str, ...]):
+    return next((frame[k] for k in keys if k in frame.columns), None)
+
+
+def _read_lines(path: Path, run_id: str) -> Batch:
+    """The careful path: line by line, so one broken line costs only itself."""
+    records, steps, wall_times = [], [], []
     problems: list[Problem] = []
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
@@ -58,12 +114,13 @@ def read(path: Path, *, run_id: str) -> Batch:
                 continue
             values = flatten(values)
             step = _first_number(values, STEP_KEYS)
-            wall_time = _first_number(values, TIME_KEYS)
-            metrics = {k: v for k, v in values.items() if k not in STEP_KEYS and k not in TIME_KEYS}
-            columns.add_dict(run, int(step) if step is not None else number - 1, metrics, wall_time)
-    if not len(columns) and problems:
+            steps.append(int(step) if step is not None else number - 1)
+            wall_times.append(_first_number(values, TIME_KEYS))
+            records.append({k: v for k, v in values.items() if k not in STEP_KEYS and k not in TIME_KEYS})
+    if not records and problems:
         raise ValueError(f"no metric lines; line {problems[0].line_or_offset}: {problems[0].error}")
-    return Batch({"metrics": columns.table()}, problems)
+    metrics = metrics_from_records(run_id_of(run_id), records, steps, wall_times)
+    return Batch({"metrics": metrics}, problems)
 
 
 def _object(line: str) -> dict | None:

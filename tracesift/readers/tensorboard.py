@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tracesift.readers import tensorboard_scalars as scalars
-from tracesift.readers.base import Batch, Problem, Reader, read_prefix, run_id_of
+from tracesift.readers.base import Batch, Problem, Reader, read_prefix, repeated, run_id_of
 from tracesift.readers.crc32c import masked_crc32c, masked_crc32c_many
 from tracesift.store import schema
 
@@ -65,7 +65,7 @@ def _metrics_table(run: str, found: scalars.Scalars) -> pa.Table:
     names = names.cast(pa.string())
     n = len(step)
     columns = [
-        pa.array(np.full(n, run, dtype=object), pa.string()) if n else pa.array([], pa.string()),
+        repeated(run, n),
         pa.array(step, pa.int64()),
         names,
         pa.array(value, pa.float64()),

@@ -18,10 +18,11 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tracesift.errors import StoreError, UsageError
 from tracesift.readers import by_name
-from tracesift.readers.base import Batch
+from tracesift.readers.base import Batch, repeated
 from tracesift.readers.discover import Source, discover
 from tracesift.store import schema
 from tracesift.store.manifest import Fingerprint, Manifest, SourceEntry, content_hash, stat_fingerprint
@@ -234,8 +235,7 @@ def _finish(batch: Batch, source: Source, roles: RoleMap) -> dict[str, pa.Table]
     tables = {}
     for name, table in batch.tables.items():
         column = schema.SOURCE_COLUMN[name]
-        table = table.set_column(table.schema.get_field_index(column), column,
-                                 pa.array([source.rel] * table.num_rows, pa.string()))
+        table = table.set_column(table.schema.get_field_index(column), column, repeated(source.rel, table.num_rows))
         tables[name] = roles.normalize(table) if name == "metrics" else table
     if "metrics" in tables and "runs" not in tables:
         tables["runs"] = _runs_from_metrics(tables["metrics"], source)
@@ -245,7 +245,7 @@ def _finish(batch: Batch, source: Source, roles: RoleMap) -> dict[str, pa.Table]
 
 
 def _runs_from_metrics(metrics: pa.Table, source: Source) -> pa.Table:
-    run_ids = sorted(set(metrics["run_id"].to_pylist()))
+    run_ids = sorted(pc.unique(metrics["run_id"]).to_pylist())
     rows = [{"run_id": r, "source_format": source.reader, "path": str(source.path), "source_file": source.rel}
             for r in run_ids]
     return schema.from_rows("runs", rows)

@@ -1,0 +1,224 @@
+"""Shared pieces of the agent-trajectory readers: row building, tolerant JSON, text of content.
+
+Not a reader itself (it has no ``READER``). Every agent reader numbers the
+steps of a trajectory 0-based in document order through :class:`StepTable`,
+and names trajectories with :func:`trajectory_id`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tracesift.readers.base import Batch, Problem
+from tracesift.store import schema
+
+KINDS = ("message", "tool_call", "tool_result", "thought", "final", "error")
+OUTCOMES = ("success", "failure", "unknown")
+MAX_TASK_CHARS = 4000
+
+ERROR_PATTERNS = re.compile(
+    r"Traceback \(most recent call last\)|command not found|No such file or directory|"
+    r"^\w*Error:|^Error\b|^ERROR\b|SyntaxError|Permission denied|Your proposed edit has introduced new syntax",
+    re.MULTILINE,
+)
+
+
+class StepTable:
+    """Accumulates ``steps`` and ``trajectories`` rows; numbers steps per trajectory."""
+
+    def __init__(self, source_format: str, path: Path) -> None:
+        self.source_format = source_format
+        self.path = str(path)
+        self.steps: list[dict] = []
+        self.trajectories: list[dict] = []
+        self._next: dict[str, int] = {}
+
+    def add(self, trajectory_id: str, kind: str, **fields: Any) -> int:
+        """Append one step; returns its 0-based number in the trajectory."""
+        number = self._next.get(trajectory_id, 0)
+        self._next[trajectory_id] = number + 1
+        row = {"trajectory_id": trajectory_id, "step": number, "kind": kind, "is_error": False}
+        row.update({k: v for k, v in fields.items() if v is not None})
+        for key in ("arguments", "content"):
+            if key in row and not isinstance(row[key], str):
+                row[key] = json_text(row[key])
+        self.steps.append(row)
+        return number
+
+    def count(self, trajectory_id: str) -> int:
+        return self._next.get(trajectory_id, 0)
+
+    def trajectory(self, trajectory_id: str, task: str | None = None, outcome: str = "unknown",
+                   labels: dict | None = None) -> None:
+        self.trajectories.append({
+            "trajectory_id": trajectory_id,
+            "source_format": self.source_format,
+            "path": self.path,
+            "task": task[:MAX_TASK_CHARS] if isinstance(task, str) else task,
+            "outcome": outcome if outcome in OUTCOMES else "unknown",
+            "labels": json.dumps(labels, default=str, sort_keys=True) if labels else None,
+        })
+
+    def batch(self, problems: list[Problem]) -> Batch:
+        tables = {"steps": schema.from_rows("steps", self.steps),
+                  "trajectories": schema.from_rows("trajectories", self.trajectories)}
+        return Batch(tables, problems)
+
+
+def trajectory_id(run_id: str, inner: object | None = None) -> str:
+    """The file's ``run_id``, plus ``#inner`` when the file holds several trajectories."""
+    return run_id if inner is None or inner == "" else f"{run_id}#{inner}"
+
+
+def decode(data: bytes, problems: list[Problem]) -> str:
+    """UTF-8 text; undecodable bytes are replaced and reported once with their offset."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(f"not UTF-8 (invalid byte at offset {exc.start}): undecodable bytes replaced",
+                                exc.start))
+        return data.decode("utf-8", errors="replace")
+
+
+def read_text(path: Path, problems: list[Problem]) -> str:
+    return decode(path.read_bytes(), problems)
+
+
+def load_json(text: str) -> Any:
+    """A whole-file JSON document, or ValueError saying where and why it is broken."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        cut = exc.pos >= len(text.rstrip()) - 1
+        what = "cut off mid-JSON (file ends early)" if cut else f"not valid JSON ({exc.msg})"
+        raise ValueError(f"{what} at line {exc.lineno}, column {exc.colno}") from None
+
+
+def salvage_array(text: str, start: int) -> tuple[list, str | None]:
+    """Complete items of the JSON array whose ``[`` is at ``start``, and why reading stopped early."""
+    decoder = json.JSONDecoder()
+    items: list = []
+    pos = _skip(text, start + 1)
+    while pos < len(text) and text[pos] != "]":
+        try:
+            item, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            return items, f"cut off mid-JSON after {len(items)} complete entries (offset {pos})"
+        items.append(item)
+        pos = _skip(text, pos)
+        if pos < len(text) and text[pos] == ",":
+            pos = _skip(text, pos + 1)
+    return items, None if pos < len(text) else f"cut off mid-JSON after {len(items)} complete entries"
+
+
+def load_list_or_salvage(text: str, problems: list[Problem]) -> Any:
+    """Parse a JSON document; a top-level list cut off mid-way keeps its complete entries."""
+    try:
+        return load_json(text)
+    except ValueError as exc:
+        start = _skip(text, 0)
+        if start >= len(text) or text[start] != "[":
+            raise
+        items, why = salvage_array(text, start)
+        if not items:
+            raise
+        problems.append(Problem(why or str(exc), len(items)))
+        return items
+
+
+def _skip(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def jsonl_objects(text: str, problems: list[Problem]) -> list[tuple[int, Any]]:
+    """(line number, value) of every parseable line; bad lines become problems."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            found.append((number, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            cut = line.lstrip().startswith(("{", "[")) and exc.pos >= len(line.rstrip()) - 1
+            problems.append(Problem("line cut off mid-JSON: skipped" if cut else
+                                    f"not JSON ({exc.msg}): line skipped", number))
+    return found
+
+
+def json_lines_head(head: str) -> list[Any] | None:
+    """Parsed complete lines of a text prefix (the last, possibly cut, line dropped), or None."""
+    lines = [line for line in head.splitlines() if line.strip()]
+    if len(lines) > 1 and not head.endswith("\n"):
+        lines = lines[:-1]
+    try:
+        return [json.loads(line) for line in lines[:20]]
+    except json.JSONDecodeError:
+        return None
+
+
+def json_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def content_text(content: Any) -> str | None:
+    """Text of a message ``content``: a string, or the text parts of a list of blocks."""
+    if content is None or isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [content_text(block) for block in content]
+        return "\n".join(p for p in parts if p)
+    if isinstance(content, dict):
+        for key in ("text", "content", "thinking", "reasoning", "output"):
+            if key in content:
+                return content_text(content[key])
+        return json_text(content)
+    return str(content)
+
+
+def looks_like_error(text: str | None) -> bool:
+    """Heuristic for observations without an exit code: tracebacks, shell and tool errors."""
+    return bool(text) and bool(ERROR_PATTERNS.search(text[:20000]))
+
+
+def as_int(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def as_float(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def epoch(value: Any) -> float | None:
+    """Seconds since the epoch from a number (s or ms) or an ISO-8601 string."""
+    number = as_float(value)
+    if number is not None:
+        return number / 1000.0 if number > 1e11 else number
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:  # naive times are read as UTC, so results do not depend on the machine
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.timestamp()
+    return None

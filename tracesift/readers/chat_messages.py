@@ -1,0 +1,255 @@
+"""OpenAI-style chat messages (and Anthropic content blocks) as agent trajectories.
+
+Layouts read, all sniffed by content:
+
+* a JSON list of messages ``[{"role": "user", "content": ...}, ...]``;
+* a JSON object with ``messages`` (other keys: ``id``, ``task``, ``outcome``, ``labels``);
+* a JSON list of such objects, or JSONL with one such object (or message list) per line:
+  one trajectory each, named ``<run_id>#<id or index>``;
+* JSONL with one message per line: one trajectory (or one per ``conversation_id`` /
+  ``session_id`` / ``thread_id`` when lines carry one).
+
+Steps are numbered 0-based in document order. One message gives one step per
+part: its text (``message``, or ``final`` for the last assistant text with no tool
+call after it), ``reasoning_content`` (``thought``), each of its ``tool_calls``
+(``tool_call``: ``tool`` = function name, ``arguments`` = the JSON string as
+written, ``span_id`` = the call id). A ``tool`` message is a ``tool_result``
+matched back to its call by ``tool_call_id`` (``parent_span_id``). Anthropic
+blocks map the same way: ``text``, ``thinking``, ``tool_use``, ``tool_result``
+(whose ``is_error`` is kept). Token usage and cost sit on the first step of
+their message. An unknown role, a result with no matching call, a cut-off file
+or line and non-UTF-8 bytes are reported as problems; the rest is still read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from tracesift.readers import agent_common as ac
+from tracesift.readers.base import Batch, Problem, Reader, text_prefix
+
+ROLES = {"system", "developer", "user", "assistant", "tool", "function", "ipython"}
+GROUP_KEYS = ("conversation_id", "session_id", "thread_id")
+FOREIGN = ('"resourceSpans"', '"mistake_agent"', '"trajectory"', '"tool_call_metadata"', '"eval_id"')
+MESSAGES_KEY = re.compile(r'"messages"\s*:\s*\[')
+
+
+def sniff(path: Path) -> float:
+    head = text_prefix(path)
+    if head is None or any(marker in head for marker in FOREIGN):
+        return 0.0
+    body = head.lstrip()
+    if not body.startswith(("[", "{")) or '"role"' not in head:
+        return 0.0
+    lines = ac.json_lines_head(head)
+    if lines and all(_is_message(v) or _is_conversation(v) for v in lines) and len(lines) > 1:
+        return 0.75
+    if body.startswith("[") and re.match(r'\[\s*\{\s*"(role|content|messages|name|id)"', body):
+        return 0.7
+    if body.startswith("{") and MESSAGES_KEY.search(head):
+        return 0.7
+    return 0.0
+
+
+def _is_message(value: Any) -> bool:
+    return isinstance(value, dict) and "role" in value and ("content" in value or "tool_calls" in value)
+
+
+def _is_conversation(value: Any) -> bool:
+    return (isinstance(value, dict) and isinstance(value.get("messages"), list)) or \
+        (isinstance(value, list) and all(_is_message(m) for m in value))
+
+
+def read(path: Path, *, run_id: str) -> Batch:
+    problems: list[Problem] = []
+    text = ac.read_text(path, problems)
+    conversations = _conversations(text, problems)
+    if not conversations:
+        raise ValueError(problems[0].error if problems else "no chat messages found")
+    table = ac.StepTable("chat_messages", path)
+    several = len(conversations) > 1
+    for index, (inner, meta, messages) in enumerate(conversations):
+        tid = ac.trajectory_id(run_id, (inner if inner is not None else index) if several else None)
+        _conversation(table, tid, messages, meta, problems)
+    return table.batch(problems)
+
+
+def _conversations(text: str, problems: list[Problem]) -> list[tuple[Any, dict, list]]:
+    """(id, metadata, messages) per conversation in the file."""
+    try:
+        whole = ac.load_list_or_salvage(text, problems)
+    except ValueError:
+        if not text.lstrip().startswith("{"):
+            raise
+        found = _from_lines(text, problems)
+        if not found:
+            raise
+        return found
+    if isinstance(whole, dict):
+        return [_unpack(whole, None)] if isinstance(whole.get("messages"), list) else []
+    if isinstance(whole, list) and whole and all(_is_conversation(v) for v in whole):
+        return [_unpack(v, i) for i, v in enumerate(whole)]
+    return [(None, {}, whole)] if isinstance(whole, list) else []
+
+
+def _from_lines(text: str, problems: list[Problem]) -> list[tuple[Any, dict, list]]:
+    conversations: list[tuple[Any, dict, list]] = []
+    groups: dict[Any, list] = {}
+    for number, value in ac.jsonl_objects(text, problems):
+        if _is_conversation(value):
+            conversations.append(_unpack(value, number - 1))
+        elif isinstance(value, dict):
+            key = next((value[k] for k in GROUP_KEYS if k in value), None)
+            groups.setdefault(key, []).append(value)
+        else:
+            problems.append(Problem("line is neither a message nor a conversation: skipped", number))
+    for key, messages in groups.items():
+        conversations.append((key, {}, messages))
+    return conversations
+
+
+def _unpack(value: Any, index: int | None) -> tuple[Any, dict, list]:
+    if isinstance(value, list):
+        return index, {}, value
+    inner = next((value[k] for k in ("id", *GROUP_KEYS) if value.get(k) is not None), index)
+    return inner, value, value["messages"]
+
+
+def _conversation(table: ac.StepTable, tid: str, messages: list, meta: dict, problems: list[Problem]) -> None:
+    calls: dict[str, str | None] = {}
+    last_text = _last_final_message(messages)
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            problems.append(Problem(f"{tid}: message {index} is not an object: skipped", index))
+            continue
+        role = str(message.get("role"))
+        if role not in ROLES:
+            problems.append(Problem(f"{tid}: message {index} has unknown role {role!r}: kept as a message", index))
+        common = _message_fields(message, role)
+        start = len(table.steps)
+        _message_steps(table, tid, message, role, common, calls, index == last_text, problems)
+        if len(table.steps) > start:
+            _usage_on(table.steps[start], message)
+    task = meta.get("task") or _first_user_text(messages)
+    outcome = meta.get("outcome") if meta.get("outcome") in ac.OUTCOMES else "unknown"
+    table.trajectory(tid, task=ac.json_text(task), outcome=outcome, labels=meta.get("labels"))
+
+
+def _message_fields(message: dict, role: str) -> dict:
+    return {"role": role, "agent": message.get("name") or role,
+            "timestamp": ac.epoch(message.get("timestamp") or message.get("created_at") or message.get("created")),
+            "latency_s": ac.as_float(message.get("latency_s") or message.get("latency"))}
+
+
+def _message_steps(table: ac.StepTable, tid: str, message: dict, role: str, common: dict,
+                   calls: dict, is_final: bool, problems: list[Problem]) -> None:
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if reasoning:
+        table.add(tid, "thought", content=ac.content_text(reasoning), **common)
+    content = message.get("content")
+    if role in ("tool", "function"):
+        _tool_result(table, tid, message, common, calls, problems)
+    elif isinstance(content, list):
+        for block in content:
+            _block(table, tid, block, common, calls, is_final, problems)
+    elif content not in (None, ""):
+        kind = "final" if is_final else "message"
+        table.add(tid, kind, content=ac.content_text(content), **common)
+    for call in _tool_calls(message):
+        calls[call["id"]] = call["tool"]
+        table.add(tid, "tool_call", tool=call["tool"], arguments=call["arguments"], span_id=call["id"], **common)
+
+
+def _tool_calls(message: dict) -> list[dict]:
+    found = []
+    for call in message.get("tool_calls") or []:
+        if isinstance(call, dict):
+            function = call.get("function") or {}
+            found.append({"id": call.get("id"), "tool": function.get("name") or call.get("name"),
+                          "arguments": ac.json_text(function.get("arguments", call.get("arguments")))})
+    legacy = message.get("function_call")
+    if isinstance(legacy, dict):
+        found.append({"id": None, "tool": legacy.get("name"), "arguments": ac.json_text(legacy.get("arguments"))})
+    return found
+
+
+def _tool_result(table: ac.StepTable, tid: str, message: dict, common: dict, calls: dict,
+                 problems: list[Problem]) -> None:
+    call_id = message.get("tool_call_id")
+    tool = message.get("name")
+    if call_id is not None:
+        if call_id not in calls:
+            problems.append(Problem(f"{tid}: tool result for tool_call_id {call_id!r} has no matching call",
+                                    table.count(tid)))
+        tool = calls.get(call_id) or tool
+    text = ac.content_text(message.get("content"))
+    error = bool(message.get("is_error") or message.get("error")) or ac.looks_like_error(text)
+    table.add(tid, "tool_result", tool=tool, content=text, is_error=error, parent_span_id=call_id,
+              exit_code=ac.as_int(message.get("exit_code")), **common)
+
+
+def _block(table: ac.StepTable, tid: str, block: Any, common: dict, calls: dict, is_final: bool,
+           problems: list[Problem]) -> None:
+    kind = block.get("type") if isinstance(block, dict) else None
+    if kind == "tool_use":
+        calls[block.get("id")] = block.get("name")
+        table.add(tid, "tool_call", tool=block.get("name"), arguments=ac.json_text(block.get("input")),
+                  span_id=block.get("id"), **common)
+    elif kind == "tool_result":
+        call_id = block.get("tool_use_id")
+        if call_id not in calls:
+            problems.append(Problem(f"{tid}: tool_result for tool_use_id {call_id!r} has no matching tool_use",
+                                    table.count(tid)))
+        text = ac.content_text(block.get("content"))
+        table.add(tid, "tool_result", tool=calls.get(call_id), content=text, parent_span_id=call_id,
+                  is_error=bool(block.get("is_error")), **common)
+    elif kind in ("thinking", "redacted_thinking", "reasoning"):
+        table.add(tid, "thought", content=ac.content_text(block), **common)
+    else:
+        text = ac.content_text(block)
+        if text:
+            table.add(tid, "final" if is_final else "message", content=text, **common)
+
+
+def _usage_on(row: dict, message: dict) -> None:
+    """Put the message's usage and cost on its first step (so sums count it once)."""
+    usage = message.get("usage") if isinstance(message.get("usage"), dict) else {}
+    values = {"tokens_in": ac.as_int(usage.get("prompt_tokens", usage.get("input_tokens"))),
+              "tokens_out": ac.as_int(usage.get("completion_tokens", usage.get("output_tokens"))),
+              "cost": ac.as_float(message.get("cost", usage.get("cost")))}
+    row.update({k: v for k, v in values.items() if v is not None})
+
+
+def _last_final_message(messages: list) -> int:
+    """Index of the last assistant message if no tool call follows it, else -1."""
+    for index in range(len(messages) - 1, -1, -1):
+        message = messages[index]
+        if not isinstance(message, dict):
+            continue
+        if message.get("role") == "assistant":
+            has_call = bool(message.get("tool_calls")) or any(
+                isinstance(b, dict) and b.get("type") == "tool_use" for b in message.get("content") or []
+                if isinstance(message.get("content"), list))
+            return -1 if has_call else index
+        if message.get("role") in ("tool", "function"):
+            return -1
+    return -1
+
+
+def _first_user_text(messages: list) -> str | None:
+    for message in messages:
+        if isinstance(message, dict) and message.get("role") == "user":
+            return ac.content_text(message.get("content"))
+    return None
+
+
+READER = Reader(
+    name="chat_messages",
+    description="OpenAI-style chat messages (JSON list, {messages: [...]}, JSONL), tool_calls, Anthropic blocks",
+    example="conversations/session-42.jsonl",
+    sniff=sniff,
+    read=read,
+)

@@ -1,0 +1,179 @@
+"""SWE-agent ``.traj`` files (``sweagent/agent/agents.py``: ``get_trajectory_data``).
+
+A ``.traj`` is one JSON object: ``trajectory`` (one entry per agent step, with
+``thought``, ``action``, ``observation``, ``response``, ``execution_time``, ``state``),
+``history`` (the chat sent to the model), ``info`` (``exit_status``, ``submission``,
+``model_stats``) and ``environment``. A RetryAgent file adds ``attempts``, a list of
+such objects: each attempt becomes its own trajectory ``<run_id>#attempt<k>``.
+
+Each ``trajectory`` entry gives, in this order, 0-based in document order: a
+``thought`` step (when the thought is not empty), the action as a ``tool_call``
+(``tool`` = the command's first word, ``arguments`` = the whole action,
+``latency_s`` = ``execution_time``) — or ``final`` for ``submit`` / ``exit`` —, and
+the observation as a ``tool_result``, flagged ``is_error`` when it reads like an
+error (traceback, ``command not found``, ``Error:``...: SWE-agent records no exit
+code). Without a ``trajectory``, the assistant entries of ``history`` are used.
+The task is the first non-demonstration user message of ``history``.
+
+``outcome``: ``success`` when ``exit_status`` is ``submitted`` (the agent finished and
+submitted; whether the patch resolves the issue is judged elsewhere), ``failure``
+for ``exit_*`` statuses and auto-submissions after one (``submitted (exit_cost)``),
+else ``unknown``. ``labels`` keep ``exit_status`` and ``model_stats`` (SWE-agent
+counts tokens and cost per instance, not per step).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tracesift.readers import agent_common as ac
+from tracesift.readers.base import Batch, Problem, Reader, text_prefix
+
+FINAL_COMMANDS = {"submit", "exit", "exit_forfeit", "exit_cost", "exit_context"}
+
+
+def sniff(path: Path) -> float:
+    head = text_prefix(path)
+    if head is None or not head.lstrip().startswith("{"):
+        return 0.0
+    if '"trajectory"' in head and ('"history"' in head or '"info"' in head or '"environment"' in head):
+        return 0.95 if ('"observation"' in head or '"action"' in head or '"trajectory": []' in head) else 0.7
+    if '"attempts"' in head and '"trajectory"' in head:
+        return 0.9
+    return 0.0
+
+
+def read(path: Path, *, run_id: str) -> Batch:
+    problems: list[Problem] = []
+    text = ac.read_text(path, problems)
+    data = _load(text, problems)
+    if not isinstance(data, dict) or not any(k in data for k in ("trajectory", "attempts", "history")):
+        raise ValueError("no trajectory, history or attempts: not a SWE-agent .traj file")
+    table = ac.StepTable("swe_agent", path)
+    attempts = data.get("attempts")
+    if isinstance(attempts, list) and attempts:
+        for index, attempt in enumerate(attempts):
+            if isinstance(attempt, dict):
+                _attempt(table, ac.trajectory_id(run_id, f"attempt{index}"), attempt, problems)
+            else:
+                problems.append(Problem(f"attempt {index} is not an object: skipped", index))
+    else:
+        _attempt(table, ac.trajectory_id(run_id), data, problems)
+    return table.batch(problems)
+
+
+def _load(text: str, problems: list[Problem]) -> Any:
+    """The document; a file cut off inside ``trajectory`` keeps its complete steps."""
+    try:
+        return ac.load_json(text)
+    except ValueError as exc:
+        marker = text.find('"trajectory"')
+        start = text.find("[", marker) if marker >= 0 else -1
+        if start < 0:
+            raise
+        steps, why = ac.salvage_array(text, start)
+        if not steps:
+            raise
+        problems.append(Problem(f"{exc}; kept {len(steps)} complete trajectory steps ({why or 'rest lost'})",
+                                len(steps)))
+        return {"trajectory": steps, "history": _salvaged_history(text), "info": {}}
+
+
+def _salvaged_history(text: str) -> list:
+    marker = text.find('"history"')
+    start = text.find("[", marker) if marker >= 0 else -1
+    return ac.salvage_array(text, start)[0] if start >= 0 else []
+
+
+def _attempt(table: ac.StepTable, tid: str, data: dict, problems: list[Problem]) -> None:
+    history = data.get("history") if isinstance(data.get("history"), list) else []
+    agent = _agent_name(history)
+    trajectory = data.get("trajectory")
+    if isinstance(trajectory, list) and trajectory:
+        for index, entry in enumerate(trajectory):
+            if isinstance(entry, dict):
+                _entry(table, tid, entry, agent)
+            else:
+                problems.append(Problem(f"{tid}: trajectory entry {index} is not an object: skipped", index))
+    else:
+        _from_history(table, tid, history, agent)
+    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    labels = {k: info[k] for k in ("exit_status", "model_stats") if k in info}
+    table.trajectory(tid, task=_task(history), outcome=_outcome(info.get("exit_status")), labels=labels)
+
+
+def _entry(table: ac.StepTable, tid: str, entry: dict, agent: str) -> None:
+    common = {"agent": agent}
+    thought = entry.get("thought")
+    if isinstance(thought, str) and thought.strip():
+        table.add(tid, "thought", role="assistant", content=thought, **common)
+    action = entry.get("action")
+    tool = _command(action)
+    if action is not None:
+        kind = "final" if tool in FINAL_COMMANDS else "tool_call"
+        table.add(tid, kind, role="assistant", tool=tool, arguments=action,
+                  latency_s=ac.as_float(entry.get("execution_time")), **common)
+    observation = entry.get("observation")
+    if observation is not None:
+        text = ac.content_text(observation)
+        table.add(tid, "tool_result", role="tool", tool=tool, content=text, is_error=ac.looks_like_error(text),
+                  **common)
+
+
+def _from_history(table: ac.StepTable, tid: str, history: list, agent: str) -> None:
+    """Older or partial files: rebuild steps from the assistant/user turns of ``history``."""
+    pending: str | None = None
+    for item in history:
+        if not isinstance(item, dict) or item.get("is_demo") or item.get("role") == "system":
+            continue
+        if item.get("role") == "assistant":
+            _entry(table, tid, {"thought": item.get("thought"), "action": item.get("action")},
+                   item.get("agent") or agent)
+            pending = _command(item.get("action"))
+        elif pending is not None and item.get("role") in ("user", "tool"):
+            text = ac.content_text(item.get("content"))
+            table.add(tid, "tool_result", role="tool", tool=pending, content=text, agent=agent,
+                      is_error=ac.looks_like_error(text))
+            pending = None
+
+
+def _command(action: Any) -> str | None:
+    if not isinstance(action, str) or not action.strip():
+        return None
+    return action.strip().split()[0]
+
+
+def _agent_name(history: list) -> str:
+    for item in history:
+        if isinstance(item, dict) and item.get("agent"):
+            return str(item["agent"])
+    return "swe-agent"
+
+
+def _task(history: list) -> str | None:
+    for item in history:
+        if isinstance(item, dict) and item.get("role") == "user" and not _is_demo(item):
+            return ac.content_text(item.get("content"))
+    return None
+
+
+def _is_demo(item: dict) -> bool:
+    return str(item.get("is_demo")).lower() == "true" or item.get("message_type") == "demonstration"
+
+
+def _outcome(status: Any) -> str:
+    if not isinstance(status, str) or not status:
+        return "unknown"
+    if status == "submitted":
+        return "success"
+    return "failure" if "exit_" in status or status.startswith("early_exit") else "unknown"
+
+
+READER = Reader(
+    name="swe_agent",
+    description="SWE-agent .traj trajectories (trajectory/history/info, RetryAgent attempts)",
+    example="trajectories/user/run/django__django-11099.traj",
+    sniff=sniff,
+    read=read,
+)
