@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracesift.errors import UsageError
-from tracesift.store.roles import RoleMap, parse_mappings
+
+if TYPE_CHECKING:
+    from tracesift.store.roles import RoleMap
 
 CONFIG_NAME = "tracesift.toml"
 
@@ -39,6 +42,8 @@ def load_config(paths: list[Path]) -> dict:
 
 def role_map(paths: list[Path], cli_mappings: list[str] | None) -> RoleMap:
     """The role map: ``[roles]`` from the config, then ``--map`` entries on top."""
+    from tracesift.store.roles import RoleMap, parse_mappings
+
     config = load_config(paths).get("roles", {})
     if not isinstance(config, dict) or not all(isinstance(v, str) for v in config.values()):
         raise UsageError(f"{CONFIG_NAME}: [roles] must map names to role strings")

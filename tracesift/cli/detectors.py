@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pyarrow as pa
-
 from tracesift.cli import app
 from tracesift.cli.common import reports_errors
 from tracesift.cli.output import Format, render
-from tracesift.detectors import all_detectors
 
 
 @app.command("detectors")
@@ -22,6 +19,10 @@ def detectors_command(fmt: Format = Format.table) -> None:
 
     Example: tracesift detectors --fmt json
     """
+    import pyarrow as pa
+
+    from tracesift.detectors import all_detectors
+
     rows = [
         {"detector": d.name, "needs": ", ".join(d.roles) or "any metric", "finds": d.description,
          "thresholds": json.dumps(d.thresholds())}

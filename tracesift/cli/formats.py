@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import pyarrow as pa
-
 from tracesift.cli import app
 from tracesift.cli.common import reports_errors
 from tracesift.cli.output import Format, render
-from tracesift.readers import all_readers
 
 
 @app.command("formats")
@@ -20,6 +17,10 @@ def formats_command(fmt: Format = Format.table) -> None:
 
     Example: tracesift formats --fmt json
     """
+    import pyarrow as pa
+
+    from tracesift.readers import all_readers
+
     rows = [
         {"reader": r.name, "input": "folder" if r.reads_folders else "file", "reads": r.description,
          "example": r.example}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -10,9 +10,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tracesift.cli import app
 from tracesift.cli.common import JobsOption, MapOption, PathsArgument, StoreOption, reports_errors
 from tracesift.cli.output import stderr, warn
-from tracesift.config import role_map
 from tracesift.errors import NothingReadable
-from tracesift.store.ingest import IngestReport, ingest
+
+if TYPE_CHECKING:
+    from tracesift.store.ingest import IngestReport
 
 
 @app.command("ingest")
@@ -34,6 +35,9 @@ def ingest_command(
 
     Example: tracesift ingest runs/ --store runs.tracesift --jobs 4
     """
+    from tracesift.config import role_map
+    from tracesift.store.ingest import ingest
+
     roles = role_map(paths, mappings)
     with _progress(quiet) as progress:
         task = progress.add_task("reading", total=None)

@@ -10,11 +10,14 @@ import json
 import math
 import sys
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 stderr = Console(stderr=True, highlight=False)
 

@@ -10,7 +10,6 @@ import typer
 from tracesift.cli import app
 from tracesift.cli.common import reports_errors
 from tracesift.cli.output import Format, render
-from tracesift.store.query import query
 
 
 @app.command("query")
@@ -27,5 +26,7 @@ def query_command(
 
     Example: tracesift query runs/ "select run_id, max(step) from metrics group by 1"
     """
+    from tracesift.store.query import query
+
     fmt = Format.json if as_json else Format.csv if as_csv else Format.jsonl if as_jsonl else Format.table
     render(query(target, sql), fmt)

@@ -10,12 +10,7 @@ import typer
 from tracesift.cli import app
 from tracesift.cli.common import JobsOption, MapOption, PathsArgument, StoreOption, reports_errors
 from tracesift.cli.output import note, warn, wide_console
-from tracesift.config import load_config, role_map
-from tracesift.detectors.base import severity_rank
-from tracesift.detectors.scan import scan
 from tracesift.errors import NothingReadable, UsageError
-from tracesift.reports.json_report import document, dumps, finding_dict
-from tracesift.reports.terminal import print_findings
 
 
 class FailOn(str, Enum):
@@ -62,6 +57,12 @@ def scan_command(
 
     Example: collapse-scan runs/ --json | jq '.findings[] | select(.severity=="critical")'
     """
+    from tracesift.config import load_config, role_map
+    from tracesift.detectors.base import severity_rank
+    from tracesift.detectors.scan import scan
+    from tracesift.reports.json_report import document, dumps, finding_dict
+    from tracesift.reports.terminal import print_findings
+
     config = load_config(paths)
     scan_config = config.get("scan", {})
     thresholds = _thresholds(config.get("detectors", {}), settings or [])
