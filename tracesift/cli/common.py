@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tracesift.cli.output import error
+from tracesift.cli.output import Format, error
 from tracesift.errors import TracesiftError
 
 StoreOption = Annotated[
@@ -19,6 +19,7 @@ PathsArgument = Annotated[list[Path], typer.Argument(help="Log files or folders 
 JobsOption = Annotated[
     int | None, typer.Option("--jobs", "-j", min=1, help="Files parsed in parallel. Default: one per core.")
 ]
+FormatOption = Annotated[Format, typer.Option("--fmt", help="table, json, jsonl or csv.")]
 MapOption = Annotated[
     list[str] | None,
     typer.Option("--map", help="Extra metric-role mapping RAW=ROLE, e.g. --map 'lm loss=loss'. Repeatable."),

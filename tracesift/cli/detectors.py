@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 from tracesift.cli import app
-from tracesift.cli.common import reports_errors
+from tracesift.cli.common import FormatOption, reports_errors
 from tracesift.cli.output import Format, render
 
 
 @app.command("detectors")
 @reports_errors
-def detectors_command(fmt: Format = Format.table) -> None:
+def detectors_command(fmt: FormatOption = Format.table) -> None:
     """List the detectors `scan` runs, the metric roles each needs, and its thresholds.
 
     Change a threshold with `scan --set NAME.THRESHOLD=VALUE` or in tracesift.toml

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from tracesift.cli import app
-from tracesift.cli.common import reports_errors
+from tracesift.cli.common import FormatOption, reports_errors
 from tracesift.cli.output import Format, render
 
 
 @app.command("formats")
 @reports_errors
-def formats_command(fmt: Format = Format.table) -> None:
+def formats_command(fmt: FormatOption = Format.table) -> None:
     """List the formats tracesift reads, how it recognises them, and an example path.
 
     Readers choose files by content, not by extension; a third-party reader
