@@ -22,6 +22,7 @@ BUILTIN = [
     "mlflow_files",
     "wandb_offline",
     "stdout_log",
+    "chat_messages", "swe_agent", "openhands", "inspect_log", "otel_genai", "multi_agent", "generic_jsonl",
 ]
 
 MIN_CONFIDENCE = 0.5

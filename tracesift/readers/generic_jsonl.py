@@ -1,0 +1,167 @@
+"""Any JSON-lines agent log, read through a field mapping the user writes in ``tracesift.toml``.
+
+Readers take no options, so the mapping lives in a ``[generic_jsonl]`` table of a
+``tracesift.toml`` beside the file (first) or in the current folder::
+
+    [generic_jsonl]
+    trajectory_id = "session"        # lines are grouped by this field
+    task = "goal"                    # trajectory-level: task, outcome
+    step.agent = "speaker"           # any steps column: agent, role, kind, tool,
+    step.content = "text"            # arguments, content, is_error, exit_code, tokens_in,
+    step.tool = "call.name"          # tokens_out, cost, latency_s, timestamp, span_id,
+                                     # parent_span_id; dotted names reach into objects
+    [generic_jsonl.kinds]            # optional: raw kind value -> tracesift kind
+    say = "message"
+
+The file is claimed only when such a mapping exists and every field it names is
+present in the first lines of the file. Each line is one step; steps are numbered
+0-based in document order within their trajectory. Without ``trajectory_id`` the
+file is one trajectory named by its ``run_id``; otherwise ``<run_id>#<value>``. A
+missing ``kind`` mapping makes every step a ``message``; an unknown kind value is
+kept as ``message`` and reported once.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from tracesift.readers import agent_common as ac
+from tracesift.readers.base import Batch, Problem, Reader, text_prefix
+from tracesift.store import schema
+
+CONFIG_NAME = "tracesift.toml"
+TABLE = "generic_jsonl"
+STEP_COLUMNS = set(schema.STEPS.names) - {"trajectory_id", "step", "source_file"}
+TRAJECTORY_KEYS = {"trajectory_id", "task", "outcome"}
+INTS, FLOATS = {"exit_code", "tokens_in", "tokens_out"}, {"cost", "latency_s"}
+
+
+def load_mapping(path: Path) -> dict[str, Any] | None:
+    """The ``[generic_jsonl]`` mapping for ``path``, flattened to ``{"step.agent": "speaker", ...}``."""
+    for folder in (path.parent, Path.cwd()):
+        config = folder / CONFIG_NAME
+        if not config.is_file():
+            continue
+        try:
+            table = tomllib.loads(config.read_text(encoding="utf-8")).get(TABLE)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+            return None
+        return _flatten(table) if isinstance(table, dict) else None
+    return None
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and key != "kinds":
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def fields_of(mapping: dict[str, Any]) -> dict[str, str]:
+    """Target column -> source field, for the keys tracesift knows."""
+    found = {}
+    for key, value in mapping.items():
+        column = key.removeprefix("step.")
+        if isinstance(value, str) and ((key.startswith("step.") and column in STEP_COLUMNS) or key in TRAJECTORY_KEYS):
+            found[column if key.startswith("step.") else key] = value
+    return found
+
+
+def sniff(path: Path) -> float:
+    mapping = load_mapping(path)
+    if not mapping or not fields_of(mapping):
+        return 0.0
+    head = text_prefix(path)
+    if head is None or not head.lstrip().startswith("{"):
+        return 0.0
+    lines = ac.json_lines_head(head)
+    if not lines or not all(isinstance(v, dict) for v in lines):
+        return 0.0
+    sources = fields_of(mapping).values()
+    present = all(any(lookup(line, source) is not None for line in lines) for source in sources)
+    return 0.97 if present else 0.0
+
+
+def lookup(record: dict, field: str) -> Any:
+    """``record[field]``, or a dotted path into nested objects."""
+    if field in record:
+        return record[field]
+    value: Any = record
+    for part in field.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def read(path: Path, *, run_id: str) -> Batch:
+    mapping = load_mapping(path)
+    if not mapping or not fields_of(mapping):
+        raise ValueError(f"no [{TABLE}] mapping in a {CONFIG_NAME} beside the file or in the current folder")
+    fields, kinds = fields_of(mapping), mapping.get("kinds") or {}
+    problems: list[Problem] = []
+    lines = ac.jsonl_objects(ac.read_text(path, problems), problems)
+    table = ac.StepTable("generic_jsonl", path)
+    tasks: dict[str, Any] = {}
+    outcomes: dict[str, Any] = {}
+    warned: set = set()
+    for number, record in lines:
+        if not isinstance(record, dict):
+            problems.append(Problem("not a JSON object: line skipped", number))
+            continue
+        inner = lookup(record, fields["trajectory_id"]) if "trajectory_id" in fields else None
+        tid = ac.trajectory_id(run_id, inner)
+        tasks.setdefault(tid, lookup(record, fields.get("task", "\0")))
+        outcome = lookup(record, fields.get("outcome", "\0"))
+        if outcome is not None:
+            outcomes[tid] = outcome
+        table.add(tid, **_step(record, fields, kinds, number, warned, problems))
+    if not table.steps:
+        raise ValueError(problems[0].error if problems else "no JSON lines")
+    for tid, task in tasks.items():
+        table.trajectory(tid, task=ac.json_text(task), outcome=str(outcomes.get(tid, "unknown")))
+    return table.batch(problems)
+
+
+def _step(record: dict, fields: dict[str, str], kinds: dict, number: int, warned: set,
+          problems: list[Problem]) -> dict:
+    step: dict[str, Any] = {}
+    for column, source in fields.items():
+        if column not in STEP_COLUMNS:
+            continue
+        value = lookup(record, source)
+        if column in INTS:
+            value = ac.as_int(value)
+        elif column in FLOATS:
+            value = ac.as_float(value)
+        elif column == "timestamp":
+            value = ac.epoch(value)
+        elif column == "is_error":
+            value = bool(value) if value is not None else None
+        elif value is not None and column not in ("arguments", "content"):
+            value = str(value)
+        step[column] = value
+    raw = step.pop("kind", None)
+    kind = kinds.get(raw, raw) if raw is not None else "message"
+    if kind not in ac.KINDS:
+        if raw not in warned:
+            warned.add(raw)
+            problems.append(Problem(f"unknown kind {raw!r}: kept as message", number))
+        kind = "message"
+    step["kind"] = kind
+    return step
+
+
+READER = Reader(
+    name="generic_jsonl",
+    description="Any JSONL agent log, through a [generic_jsonl] field mapping in tracesift.toml",
+    example="logs/agent-sessions.jsonl (+ tracesift.toml beside it)",
+    sniff=sniff,
+    read=read,
+)
