@@ -104,7 +104,7 @@ def test_early_warning_is_weak_and_never_raises_severity(tmp_path):
 
     columns = signals.shifted_loss(onset=300)
     rng = np.random.default_rng(3)
-    ramp = np.r_[np.zeros(200), np.linspace(0, 0.4, 100), np.zeros(200)]
+    ramp = np.r_[np.zeros(200), np.linspace(0, 0.12, 100), np.zeros(200)]
     columns["loss"] = columns["loss"] + ramp * rng.standard_normal(500)
     divergence = one(findings_for(tmp_path, run=columns)["run"], "divergence")
     warning = divergence.evidence.get("early_warning")

@@ -7,7 +7,7 @@ import numpy as np
 from tracesift.detectors.base import Finding, Series, SeriesSource
 from tracesift.detectors.changepoint import onset_index
 from tracesift.detectors.early_warning import early_warning
-from tracesift.detectors.signal import first_sustained
+from tracesift.detectors.signal import early_level, first_sustained
 
 
 def collapse_finding(
@@ -77,3 +77,22 @@ def sustained_change(series: Series, alarm: np.ndarray, *, share: float, message
     if first is None:
         return None
     return collapse_finding(series, first, message=message(first), **finding)
+
+
+def fell_to_fraction(series: Series, *, what: str, fraction: float, share: float, **finding) -> Finding | None:
+    """``what`` fell to ``fraction`` of its early level (the highest of its first points) and stayed."""
+    x = series.values
+    early = early_level(x, statistic=np.max)  # it can fall within the first few points
+    if not early > 0:
+        return None
+    with np.errstate(invalid="ignore"):
+        alarm = np.isfinite(x) & (x <= fraction * early)
+    return sustained_change(
+        series,
+        alarm,
+        share=share,
+        message=lambda i: f"{what} collapsed to {fmt(x[i])} from an early {fmt(early)} ({x[i] / early:.1%})",
+        direction=-1,
+        evidence={"early_level": early, "fraction": fraction},
+        **finding,
+    )

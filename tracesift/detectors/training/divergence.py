@@ -65,20 +65,33 @@ def judge(series: Series, *, factor: float, noise: float, share: float, min_excu
 
 
 def _alarms(x: np.ndarray, factor: float, noise: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per step: alarmed?, the best level before it, and the threshold it was held to."""
+    """Per step: alarmed?, the best level before it, and the threshold it was held to.
+
+    The noise allowance is the spread measured where the best level was reached,
+    not the spread of the latest steps, which a blow-up itself inflates.
+    """
     width = max(3, len(x) // 50)
     level = np.roll(trailing_median(x, width, min_periods=1), -1)  # median of the last `width` incl. this one
     level[-1] = np.median(x[-width:][np.isfinite(x[-width:])]) if np.isfinite(x[-width:]).any() else np.nan
-    best = np.fmin.accumulate(np.where(np.isfinite(level), level, np.inf))
-    best = np.r_[np.inf, best[:-1]]
+    finite_level = np.where(np.isfinite(level), level, np.inf)
+    best_at = _running_argmin(finite_level)
+    best = np.r_[np.inf, finite_level[best_at][:-1]]
     centre = trailing_median(x, 50)
     sigma = np.nan_to_num(trailing_mad(x, centre, 50), nan=0.0)
+    sigma_at_best = np.r_[0.0, sigma[best_at][:-1]]
     with np.errstate(invalid="ignore"):
-        above_noise = best + noise * sigma
+        above_noise = best + noise * sigma_at_best
         threshold = np.where(best > 0, np.maximum(factor * best, above_noise), above_noise)
         alarm = ~np.isfinite(x) | (np.isfinite(best) & (level > threshold))
     alarm[:width] = False  # no best level yet
     return alarm, best, threshold
+
+
+def _running_argmin(values: np.ndarray) -> np.ndarray:
+    """For each index, where the minimum of ``values`` up to it was reached."""
+    best = np.fmin.accumulate(values)
+    new_low = np.r_[True, values[1:] < best[:-1]]
+    return np.maximum.accumulate(np.where(new_low, np.arange(len(values)), 0))
 
 
 def _excursion(alarm: np.ndarray, min_points: int) -> tuple[int | None, int | None]:

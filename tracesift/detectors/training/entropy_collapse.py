@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
-from tracesift.detectors.collapse import each_series, fmt, sustained_change
-from tracesift.detectors.signal import early_level
+from tracesift.detectors.collapse import each_series, fell_to_fraction
 
 
 def run(source: SeriesSource, *, fraction: float = 0.1, share: float = 0.8) -> list[Finding]:
@@ -20,24 +19,12 @@ def run(source: SeriesSource, *, fraction: float = 0.1, share: float = 0.8) -> l
 
 
 def judge(series: Series, *, fraction: float, share: float) -> Finding | None:
-    x = series.values
-    early = early_level(x, statistic=np.max)  # it can fall within the first few points
-    if not early > 0:
-        return None
-    with np.errstate(invalid="ignore"):
-        alarm = np.isfinite(x) & (x <= fraction * early)
-    return sustained_change(
-        series,
-        alarm,
-        share=share,
-        message=lambda i: f"entropy collapsed to {fmt(x[i])} from an early {fmt(early)} ({x[i] / early:.1%})",
-        detector="entropy_collapse",
-        kind="entropy_collapse",
-        severity="critical",
-        direction=-1,
-        score=float(np.nanmedian(x[-max(3, len(x) // 10) :]) / early),
-        evidence={"early_level": early, "fraction": fraction},
-    )
+    tail = series.values[-max(3, len(series) // 10) :]
+    finding = fell_to_fraction(series, what="entropy", fraction=fraction, share=share,
+                               detector="entropy_collapse", kind="entropy_collapse", severity="critical")
+    if finding is not None and np.isfinite(tail).any():
+        finding.score = float(np.nanmedian(tail) / finding.evidence["early_level"])
+    return finding
 
 
 DETECTOR = Detector(

@@ -14,8 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
-from tracesift.detectors.collapse import each_series, fmt, sustained_change
-from tracesift.detectors.signal import early_level
+from tracesift.detectors.collapse import each_series, fell_to_fraction, sustained_change
 
 
 def run(source: SeriesSource, *, fraction: float = 0.3, clip_share: float = 0.5, share: float = 0.8) -> list[Finding]:
@@ -25,23 +24,8 @@ def run(source: SeriesSource, *, fraction: float = 0.3, clip_share: float = 0.5,
 
 
 def collapse(series: Series, *, fraction: float, share: float) -> Finding | None:
-    x = series.values
-    early = early_level(x, statistic=np.max)  # it can fall within the first few points
-    if not early > 0:
-        return None
-    with np.errstate(invalid="ignore"):
-        alarm = np.isfinite(x) & (x <= fraction * early)
-    return sustained_change(
-        series,
-        alarm,
-        share=share,
-        message=lambda i: f"response length collapsed to {fmt(x[i])} from an early {fmt(early)}",
-        detector="response_length",
-        kind="response_length_collapse",
-        severity="warning",
-        direction=-1,
-        evidence={"early_level": early},
-    )
+    return fell_to_fraction(series, what="response length", fraction=fraction, share=share,
+                            detector="response_length", kind="response_length_collapse", severity="warning")
 
 
 def clipping(series: Series, *, clip_share: float, share: float) -> Finding | None:
