@@ -27,7 +27,7 @@ from typing import Any
 from tracesift.readers import agent_common as ac
 from tracesift.readers.base import Batch, Problem, Reader, text_prefix
 
-CHAT_ROLES = {"system", "user", "assistant", "tool", "function"}
+CHAT_ROLES = {"system", "user", "assistant", "tool", "function", "human"}
 TASK_KEYS = ("question", "task", "problem", "query")
 LABEL_KEYS = ("mistake_agent", "mistake_step", "mistake_reason", "ground_truth", "is_correct", "level",
               "question_ID", "mistake_type")
