@@ -9,9 +9,9 @@ the noise rule applies.
 
 The first alarm held for ``share`` of the rest of the run is a divergence
 (critical). An excursion of at least ``min_excursion`` alarmed steps that later
-comes back under the threshold is reported too, as a warning with the step it
-recovered at: longer than a spike (see ``loss_spike``), but not the end of the
-run. The onset is the change point before the first alarm.
+comes back under the threshold is a ``loss_excursion`` (warning) with the step
+it recovered at: longer than a spike (see ``loss_spike``), but not the end of
+the run. The onset is the change point before the first alarm.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 
 from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
 from tracesift.detectors.collapse import collapse_finding, each_series, fmt
-from tracesift.detectors.signal import first_sustained, trailing_mad, trailing_median
+from tracesift.detectors.signal import MAD_TO_SIGMA, first_sustained, trailing_median
 
 
 def run(
@@ -42,7 +42,7 @@ def judge(series: Series, *, factor: float, noise: float, share: float, min_excu
     stop = recovered if recovered is not None else len(x)
     worst = x[first:stop][np.isfinite(x[first:stop])]
     peak = float(worst.max()) if len(worst) else float("nan")
-    message = f"loss diverged from its best {fmt(best[first])} to {fmt(peak)}"
+    message = f"loss {'diverged' if recovered is None else 'rose'} from its best {fmt(best[first])} to {fmt(peak)}"
     if len(nonfinite) and nonfinite[0] >= first:
         message += f", non-finite from step {series.steps[nonfinite[0]]}"
     if recovered is not None:
@@ -51,7 +51,7 @@ def judge(series: Series, *, factor: float, noise: float, share: float, min_excu
         series,
         first,
         detector="divergence",
-        kind="divergence",
+        kind="divergence" if recovered is None else "loss_excursion",
         severity="critical" if recovered is None else "warning",
         direction=+1,
         message=message,
@@ -67,8 +67,9 @@ def judge(series: Series, *, factor: float, noise: float, share: float, min_excu
 def _alarms(x: np.ndarray, factor: float, noise: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per step: alarmed?, the best level before it, and the threshold it was held to.
 
-    The noise allowance is the spread measured where the best level was reached,
-    not the spread of the latest steps, which a blow-up itself inflates.
+    The noise allowance is the step-to-step spread measured where the best level
+    was reached, not the spread of the latest steps, which a blow-up itself
+    inflates.
     """
     width = max(3, len(x) // 50)
     level = np.roll(trailing_median(x, width, min_periods=1), -1)  # median of the last `width` incl. this one
@@ -76,8 +77,8 @@ def _alarms(x: np.ndarray, factor: float, noise: float) -> tuple[np.ndarray, np.
     finite_level = np.where(np.isfinite(level), level, np.inf)
     best_at = _running_argmin(finite_level)
     best = np.r_[np.inf, finite_level[best_at][:-1]]
-    centre = trailing_median(x, 50)
-    sigma = np.nan_to_num(trailing_mad(x, centre, 50), nan=0.0)
+    steps_apart = np.abs(np.diff(x, prepend=np.nan))  # differences: blind to the trend of a falling loss
+    sigma = np.nan_to_num(MAD_TO_SIGMA * trailing_median(steps_apart, 50) / np.sqrt(2), nan=0.0)
     sigma_at_best = np.r_[0.0, sigma[best_at][:-1]]
     with np.errstate(invalid="ignore"):
         above_noise = best + noise * sigma_at_best
