@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from tracesift.cli import app
 from tracesift.cli.common import JobsOption, MapOption, PathsArgument, StoreOption, reports_errors
-from tracesift.cli.output import stderr, warn
+from tracesift.cli.output import progress_bar, warn
 from tracesift.errors import NothingReadable
 
 if TYPE_CHECKING:
@@ -39,16 +38,8 @@ def ingest_command(
     from tracesift.store.ingest import ingest
 
     roles = role_map(paths, mappings)
-    with _progress(quiet) as progress:
-        task = progress.add_task("reading", total=None)
-        report = ingest(
-            paths,
-            store=store,
-            jobs=jobs,
-            roles=roles,
-            rebuild=rebuild,
-            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
+    with progress_bar(quiet) as on_progress:
+        report = ingest(paths, store=store, jobs=jobs, roles=roles, rebuild=rebuild, on_progress=on_progress)
     for outcome in report.outcomes:
         for problem in outcome.problems:
             warn(f"{outcome.rel}: {problem}")
@@ -56,18 +47,6 @@ def ingest_command(
         _summary(report)
     if not report.readable:
         raise NothingReadable("nothing readable found in " + ", ".join(str(p) for p in paths))
-
-
-def _progress(quiet: bool) -> Progress:
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=stderr,
-        transient=True,
-        disable=quiet,
-    )
 
 
 def _summary(report: IngestReport) -> None:

@@ -39,10 +39,8 @@ def _command(command, name: str, parent) -> list[str]:
 
 def _param(param) -> tuple[str, str]:
     option = param.param_type_name == "option"
-    if not option:
-        flags = f"`{param.name.upper()}`"
-    else:
-        flags = ", ".join(f"`{o}`" for o in [*param.opts, *param.secondary_opts])
+    names = [*param.opts, *param.secondary_opts] if option else [param.name.upper()]
+    flags = ", ".join(f"`{name}`" for name in names)
     text = (getattr(param, "help", None) or "").replace("|", "\\|").replace("\n", " ")
     default = param.default
     if option and default not in (None, False, ()) and not param.is_flag:

@@ -9,7 +9,7 @@ import typer
 
 from tracesift.cli import app
 from tracesift.cli.common import JobsOption, MapOption, PathsArgument, StoreOption, reports_errors
-from tracesift.cli.output import note, warn, wide_console
+from tracesift.cli.output import note, progress_bar, warn, wide_console
 from tracesift.errors import NothingReadable, UsageError
 
 
@@ -66,17 +66,19 @@ def scan_command(
     config = load_config(paths)
     scan_config = config.get("scan", {})
     thresholds = _thresholds(config.get("detectors", {}), settings or [])
-    result = scan(
-        paths,
-        store=store,
-        jobs=jobs,
-        roles=role_map(paths, mappings),
-        detectors=detectors or scan_config.get("detectors"),
-        metrics=metrics,
-        first_step=from_step,
-        last_step=to_step,
-        thresholds=thresholds,
-    )
+    with progress_bar() as on_progress:
+        result = scan(
+            paths,
+            store=store,
+            jobs=jobs,
+            roles=role_map(paths, mappings),
+            detectors=detectors or scan_config.get("detectors"),
+            metrics=metrics,
+            first_step=from_step,
+            last_step=to_step,
+            thresholds=thresholds,
+            on_progress=on_progress,
+        )
     for outcome in result.ingest.outcomes:
         for problem in outcome.problems:
             warn(f"{outcome.rel}: {problem}")
