@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -93,9 +93,28 @@ def load_json(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        cut = exc.pos >= len(text.rstrip()) - 1
-        what = "cut off mid-JSON (file ends early)" if cut else f"not valid JSON ({exc.msg})"
+        what = "cut off mid-JSON (file ends early)" if is_truncated(text) else f"not valid JSON ({exc.msg})"
         raise ValueError(f"{what} at line {exc.lineno}, column {exc.colno}") from None
+
+
+def is_truncated(text: str) -> bool:
+    """True when ``text`` ends inside a string or with brackets still open (a file cut off)."""
+    depth, in_string, escape = 0, False, False
+    for char in text:
+        if in_string:
+            if escape:
+                escape = False
+            elif char == "\\":
+                escape = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+    return in_string or depth > 0
 
 
 def salvage_array(text: str, start: int) -> tuple[list, str | None]:
@@ -145,7 +164,7 @@ def jsonl_objects(text: str, problems: list[Problem]) -> list[tuple[int, Any]]:
         try:
             found.append((number, json.loads(line)))
         except json.JSONDecodeError as exc:
-            cut = line.lstrip().startswith(("{", "[")) and exc.pos >= len(line.rstrip()) - 1
+            cut = line.lstrip().startswith(("{", "[")) and is_truncated(line)
             problems.append(Problem("line cut off mid-JSON: skipped" if cut else
                                     f"not JSON ({exc.msg}): line skipped", number))
     return found
@@ -219,6 +238,6 @@ def epoch(value: Any) -> float | None:
         except ValueError:
             return None
         if moment.tzinfo is None:  # naive times are read as UTC, so results do not depend on the machine
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         return moment.timestamp()
     return None

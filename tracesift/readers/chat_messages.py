@@ -23,7 +23,6 @@ or line and non-UTF-8 bytes are reported as problems; the rest is still read.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any

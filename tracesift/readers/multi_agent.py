@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from tracesift.readers import agent_common as ac
 from tracesift.readers.base import Batch, Problem, Reader, text_prefix
@@ -39,7 +38,7 @@ def sniff(path: Path) -> float:
     head = text_prefix(path)
     if head is None or not head.lstrip().startswith(("{", "[")) or '"history"' not in head:
         return 0.0
-    if '"trajectory"' in head or '"resourceSpans"' in head:
+    if any(marker in head for marker in ('"trajectory"', '"resourceSpans"', '"eval_id"', '"tool_call_metadata"')):
         return 0.0
     if '"mistake_agent"' in head or '"mistake_step"' in head:
         return 0.95

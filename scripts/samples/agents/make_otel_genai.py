@@ -36,7 +36,7 @@ def provider() -> tuple[TracerProvider, InMemorySpanExporter]:
 
 
 def chat(tracer, at, agent, tokens_in, tokens_out, output, seconds=1.5, finish="stop"):
-    span = tracer.start_span(f"chat gpt-4o-mini", start_time=at, attributes={
+    span = tracer.start_span("chat gpt-4o-mini", start_time=at, attributes={
         "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o-mini",
         "gen_ai.response.model": "gpt-4o-mini-2024-07-18", "gen_ai.agent.name": agent,
         "gen_ai.usage.input_tokens": tokens_in, "gen_ai.usage.output_tokens": tokens_out,

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (sample data: long literal lines are clearer whole)
 """Write the agent samples whose framework is not run here, in the structure its source writes.
 
 chat/, swe_agent/, openhands/, multi_agent/, generic/ under sample_traces/agents/.
