@@ -151,3 +151,21 @@ def test_store_option_and_relative_run_ids(tmp_path, tb_run):
     ingest([tb_run.parent], store=store)
     assert (store / "manifest.json").is_file()
     assert scalar(store, "select list(distinct run_id) r from metrics")["r"] == ["runs/exp1"]
+
+
+def test_large_inputs_are_written_by_their_worker(tmp_path, monkeypatch):
+    """Inputs past OWN_BATCH_ROWS become batches of their own; replacing them still loses nothing."""
+    import tracesift.store.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "OWN_BATCH_ROWS", 5)
+    write_jsonl(tmp_path / "big" / "metrics.jsonl", range(20))
+    write_jsonl(tmp_path / "small" / "metrics.jsonl", range(1))
+    ingest([tmp_path], jobs=1)
+    manifest = Manifest.load(tmp_path / ".tracesift")
+    assert manifest.sources[str(tmp_path / "big" / "metrics.jsonl")].batch != \
+        manifest.sources[str(tmp_path / "small" / "metrics.jsonl")].batch
+    write_jsonl(tmp_path / "big" / "metrics.jsonl", range(20, 25))
+    ingest([tmp_path], jobs=1)
+    rows = query(tmp_path, "select run_id, count(*) n from metrics group by 1 order by 1").to_pylist()
+    assert rows == [{"run_id": "big", "n": 25}, {"run_id": "small", "n": 1}]
+    assert len(list((tmp_path / ".tracesift" / "metrics").iterdir())) == 2  # the replaced batch is gone

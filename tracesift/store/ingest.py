@@ -27,10 +27,12 @@ from tracesift.readers.discover import Source, discover
 from tracesift.store import schema
 from tracesift.store.manifest import Fingerprint, Manifest, SourceEntry, content_hash, stat_fingerprint
 from tracesift.store.roles import RoleMap
-from tracesift.store.writer import StoreWriter, sweep
+from tracesift.store.writer import StoreWriter, sweep, write_own_batch
 
 STORE_NAME = ".tracesift"
 COMMIT_EVERY_ROWS = 5_000_000
+OWN_BATCH_ROWS = 100_000
+"""An input this large is written by the worker that read it, as a batch of its own."""
 PARALLEL_FROM_BYTES = 8 << 20
 """Below this much input, reading in one process beats starting workers."""
 
@@ -178,7 +180,7 @@ def _vanished(manifest: Manifest, seen: set[str], roots: list[Path]) -> list[str
 
 def _read_all(todo, manifest, writer, report, roles, jobs, on_progress) -> None:
     total = len(todo)
-    tasks = [(s, fp, _known_hash(writer, s), roles) for s, fp in todo]
+    tasks = [(s, fp, _known_hash(writer, s), roles, writer.store) for s, fp in todo]
     size = sum(fp.size for _, fp in todo)
     jobs = jobs or min(os.cpu_count() or 1, 8)
     if jobs > 1 and total > 1 and size >= PARALLEL_FROM_BYTES:
@@ -195,9 +197,12 @@ def _collect(results, total, writer, report, on_progress) -> None:
             writer.touch(key, entry.fingerprint)
             report.outcomes.append(Outcome(source.rel, entry.reader, "unchanged"))
             continue
-        writer.add(key, entry, tables)
+        if entry.batch:  # written by the worker already
+            writer.adopt(key, entry, tables)
+        else:
+            writer.add(key, entry, tables)
         status = "error" if entry.error else "read"
-        rows = {name: t.num_rows for name, t in tables.items() if name != "ingest_errors"}
+        rows = {name: n for name, n in entry.rows.items() if name != "ingest_errors"}
         report.outcomes.append(Outcome(source.rel, entry.reader, status, rows, problems))
         if writer.staged_rows >= COMMIT_EVERY_ROWS:
             writer.commit()
@@ -210,9 +215,13 @@ def _known_hash(writer: StoreWriter, source: Source) -> str | None:
     return known.fingerprint.content_hash if known and not known.error else None
 
 
-def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap]):
-    """Read one input (in a worker process). Never raises: failures become rows."""
-    source, fingerprint, known_hash, roles = task
+def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Path]):
+    """Read one input (in a worker process). Never raises: failures become rows.
+
+    A large result is written to the store here, as a batch of its own, and only
+    its table names travel back; a small one travels back to be batched with others.
+    """
+    source, fingerprint, known_hash, roles, store = task
     key = str(source.path)
     entry = SourceEntry(source.rel, source.reader or "", "", fingerprint)
     try:
@@ -227,6 +236,9 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap]):
     tables = _finish(batch, source, roles)
     entry.rows = {name: t.num_rows for name, t in tables.items()}
     problems = [p.error for p in batch.problems]
+    if sum(entry.rows.values()) >= OWN_BATCH_ROWS:
+        entry.batch, written = write_own_batch(store, tables)
+        return key, source, entry, written, problems
     return key, source, entry, tables, problems
 
 

@@ -33,6 +33,7 @@ class StoreWriter:
     dropping: set[str] = field(default_factory=set)
     touched: bool = False
     staged_rows: int = 0
+    adopted: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, key: str, entry: SourceEntry, tables: dict[str, pa.Table]) -> None:
         """Stage what one input produced; ``key`` replaces any earlier version of it."""
@@ -42,6 +43,13 @@ class StoreWriter:
             if rows.num_rows:
                 self.pending.setdefault(table, []).append(rows)
                 self.staged_rows += rows.num_rows
+        self.pending_entries[key] = entry
+
+    def adopt(self, key: str, entry: SourceEntry, tables: list[str]) -> None:
+        """Stage an input whose rows a worker already wrote as batch ``entry.batch``."""
+        if key in self.manifest.sources:
+            self.dropping.add(key)
+        self.adopted[entry.batch] = tables
         self.pending_entries[key] = entry
 
     def touch(self, key: str, fingerprint: Fingerprint) -> None:
@@ -63,15 +71,16 @@ class StoreWriter:
         for key in self.dropping:
             self.manifest.sources.pop(key, None)
         for key, entry in self.pending_entries.items():
-            entry.batch = batch
+            entry.batch = entry.batch or batch
             self.manifest.sources[key] = entry
         if written:
             self.manifest.batches[batch] = written
+        self.manifest.batches.update(self.adopted)
         self.manifest.save(self.store)
         for old in old_batches:
             _remove_batch(self.store, old)
         self.pending, self.pending_entries, self.dropping, self.touched = {}, {}, set(), False
-        self.staged_rows = 0
+        self.staged_rows, self.adopted = 0, {}
 
     def _rewrite_without(self, keys: set[str]) -> list[str]:
         """Copy each batch holding rows of ``keys`` without them; return the batches replaced."""
@@ -114,6 +123,15 @@ def _counting():
 
 
 _counter = _counting()
+
+
+def write_own_batch(store: Path, tables: dict[str, pa.Table]) -> tuple[str, list[str]]:
+    """Write one input's tables as a batch of its own (from a worker); return its id and tables.
+
+    Nothing shows until the parent commits a manifest naming the batch.
+    """
+    batch = new_batch_id()
+    return batch, [name for name, rows in tables.items() if _write(store, name, batch, [rows])]
 
 
 def _write(store: Path, table: str, batch: str, parts: list[pa.Table]) -> bool:
