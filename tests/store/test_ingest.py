@@ -169,3 +169,56 @@ def test_large_inputs_are_written_by_their_worker(tmp_path, monkeypatch):
     rows = query(tmp_path, "select run_id, count(*) n from metrics group by 1 order by 1").to_pylist()
     assert rows == [{"run_id": "big", "n": 25}, {"run_id": "small", "n": 1}]
     assert len(list((tmp_path / ".tracesift" / "metrics").iterdir())) == 2  # the replaced batch is gone
+
+
+def test_permission_denied_is_an_error_row_even_as_root(tmp_path, monkeypatch):
+    """Root reads every file, so the refusal is staged: opening one file fails as it would for a user."""
+    import builtins
+
+    import tracesift.readers.base as base
+
+    write_jsonl(tmp_path / "ok" / "metrics.jsonl", range(2))
+    locked = tmp_path / "locked.jsonl"
+    write_jsonl(locked, range(2))
+
+    def guarded_open(file, *args, **kwargs):
+        if Path(file) == locked:
+            raise PermissionError(13, "Permission denied", str(file))
+        return builtins.open(file, *args, **kwargs)
+
+    monkeypatch.setattr(base, "open", guarded_open, raising=False)
+    report = ingest([tmp_path], jobs=1)
+    assert report.count("read") == 1
+    errors = query(tmp_path, "select path, error from ingest_errors").to_pylist()
+    assert errors == [{"path": "locked.jsonl", "error": "Permission denied"}]
+
+
+def test_huge_junk_file_is_judged_by_its_first_bytes(tmp_path):
+    huge = tmp_path / "events.out.tfevents.huge"
+    with open(huge, "wb") as handle:
+        handle.truncate(1 << 30)  # 1 GiB, sparse: zeros
+    write_jsonl(tmp_path / "ok" / "metrics.jsonl", range(3))
+    report = ingest([tmp_path])
+    assert report.count("read") == 1
+    errors = {r["path"]: r["error"] for r in query(tmp_path, "select * from ingest_errors").to_pylist()}
+    assert "binary" in errors["events.out.tfevents.huge"]
+
+
+def test_killed_ingest_process_is_finished_by_the_next_run(tmp_path):
+    """SIGKILL a real ingest mid-way; the next ingest completes it with every row exactly once."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for i in range(3000):
+        write_jsonl(tmp_path / f"run{i:04d}" / "metrics.jsonl", range(3))
+    command = [sys.executable, "-m", "tracesift", "ingest", str(tmp_path), "-q", "--jobs", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.5)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    report = ingest([tmp_path])
+    assert report.count("read") + report.count("unchanged") == 3000
+    row = scalar(tmp_path, "select count(*) n, count(distinct run_id) runs from metrics")
+    assert row == {"n": 9000, "runs": 3000}
