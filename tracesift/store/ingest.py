@@ -95,7 +95,7 @@ def ingest(
             writer.drop(key)
     sources = _discover_all(paths, store, manifest if not force else Manifest())
     todo = _plan(sources, [p.resolve() for p in paths], manifest, writer, report)
-    _read_all(todo, manifest, writer, report, roles, jobs, on_progress)
+    _read_all(todo, writer, report, roles, jobs, on_progress)
     writer.commit()
     return report
 
@@ -178,7 +178,7 @@ def _vanished(manifest: Manifest, seen: set[str], roots: list[Path]) -> list[str
     ]
 
 
-def _read_all(todo, manifest, writer, report, roles, jobs, on_progress) -> None:
+def _read_all(todo, writer: StoreWriter, report: IngestReport, roles: RoleMap, jobs: int | None, on_progress) -> None:
     total = len(todo)
     tasks = [(s, fp, _known_hash(writer, s), roles, writer.store) for s, fp in todo]
     size = sum(fp.size for _, fp in todo)
