@@ -4,10 +4,16 @@
     /work/main/.venv/bin/python benchmarks/bench_accuracy.py --out accuracy.json --runs   # + per-run table
 
 Runs ``tracesift scan benchmarks/data/accuracy --json --store <tmp>`` (the CLI, in a
-subprocess) and compares its findings with ``benchmarks/data/accuracy/labels.json``
+subprocess) and compares its findings with ``benchmarks/data/accuracy_labels.json``
 (made by ``make_accuracy_corpus.py``; rules in ``benchmarks/data/accuracy/README.md``).
-The change-point baselines are ``ruptures`` Pelt and Binseg (``pip install -e '.[bench]'``).
-No torch needed.
+Each collapsed run has two labels, and each is compared with the finding step that asks
+the same question:
+
+* ``start`` (where the change began)       <->  the finding's ``onset_step``
+* ``collapsed`` (a threshold was crossed)  <->  the finding's ``first_step`` (first alarm)
+
+The change-point baselines are ``ruptures`` Pelt and Binseg (``pip install -e '.[bench]'``),
+scored against ``start``. No torch needed.
 """
 
 from __future__ import annotations
@@ -19,7 +25,6 @@ import json
 import math
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,11 +35,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data" / "accuracy"
+LABELS = ROOT / "benchmarks" / "data" / "accuracy_labels.json"
 
 # which finding kinds count as finding a labelled collapse
 MATCH = {
     "divergence": {"divergence", "non_finite"},
-    "loss_spike": {"loss_spike"},
+    "loss_spike": {"loss_spike", "loss_excursion"},  # a long excursion that recovers is a loss_excursion
     "entropy_collapse": {"entropy_collapse"},
     "posterior_collapse": {"posterior_collapse"},
 }
@@ -42,6 +48,10 @@ COLLAPSE_KINDS = set().union(*MATCH.values())
 # the tracesift role of each labelled metric (names as written in the CSVs)
 ROLE = {"loss": "loss", "actor/entropy": "entropy", "loss/kl": "vae_kl"}
 MARGIN = 5  # onset F1 margin, steps
+
+
+def tolerance(steps: int) -> int:
+    return max(5, math.ceil(0.02 * steps))
 
 
 # ---------------------------------------------------------------------------
@@ -66,12 +76,14 @@ def run_name(subject_id: str) -> str:
     return name[:-4] if name.endswith(".csv") else name
 
 
-def finding_step_on(f: dict, metric: str) -> int | None:
-    """A collapse finding's onset on ``metric`` (a role), or None when it is about another metric."""
+def finding_steps_on(f: dict, metric: str) -> tuple[int, int] | None:
+    """(onset_step, first_step) of a finding on ``metric`` (a role), or None when it is about another
+    metric. A ``non_finite`` finding counts on every metric that went non-finite, with both steps at
+    that metric's first non-finite step."""
     if f["kind"] == "non_finite":
         hit = f.get("evidence", {}).get("metrics", {}).get(metric)
-        return hit["first_step"] if hit else None
-    return f["onset_step"] if f.get("metric_or_agent") == metric else None
+        return (hit["first_step"], hit["first_step"]) if hit else None
+    return (f["onset_step"], f["first_step"]) if f.get("metric_or_agent") == metric else None
 
 
 # ---------------------------------------------------------------------------
@@ -79,8 +91,8 @@ def finding_step_on(f: dict, metric: str) -> int | None:
 # ---------------------------------------------------------------------------
 
 
-def read_series(name: str, metric: str) -> tuple[np.ndarray, np.ndarray]:
-    with open(DATA / f"{name}.csv", newline="") as fh:
+def read_series(data: Path, name: str, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    with open(data / f"{name}.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     steps = np.array([int(r["step"]) for r in rows])
     values = np.array([float(r[metric]) for r in rows])
@@ -115,14 +127,16 @@ def run_ruptures(series: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, 
     return out
 
 
-def f1(predictions: dict[str, list[int]], labels: dict) -> dict:
+def f1(predictions: dict[str, list[int]], labels: dict, key: str = "start") -> dict:
+    """One true positive per collapsed run with a prediction within MARGIN steps of its ``key`` label;
+    every other prediction (and every prediction on a healthy run) is a false positive."""
     tp = fp = fn = 0
     for name, lab in labels.items():
         preds = sorted(predictions.get(name, []))
         if lab["kind"] is None:
             fp += len(preds)
             continue
-        hit = [p for p in preds if abs(p - lab["onset"]) <= MARGIN]
+        hit = [p for p in preds if abs(p - lab[key]) <= MARGIN]
         if hit:
             tp += 1
             fp += len(preds) - 1
@@ -138,6 +152,13 @@ def f1(predictions: dict[str, list[int]], labels: dict) -> dict:
 # ---------------------------------------------------------------------------
 
 
+def _stats(rows: list[dict], err: str, ok: str) -> dict:
+    errs = [abs(r[err]) for r in rows]
+    return {"within_tol": sum(r[ok] for r in rows),
+            "error_median": float(np.median(errs)) if errs else None,
+            "error_mean": float(np.mean(errs)) if errs else None}
+
+
 def evaluate(labels: dict, doc: dict) -> tuple[dict, list[dict]]:
     by_run: dict[str, list[dict]] = {}
     for f in doc["findings"]:
@@ -147,11 +168,13 @@ def evaluate(labels: dict, doc: dict) -> tuple[dict, list[dict]]:
     for name, lab in sorted(labels.items()):
         fs = by_run.get(name, [])
         role = ROLE[lab["metric"]]
-        row = {"run": name, "label": lab["kind"], "onset": lab["onset"], "steps": lab["steps"],
-               "findings": [f"{f['kind']}/{f['severity']}@{f['onset_step']}({f.get('metric_or_agent')})" for f in fs]}
+        row = {"run": name, "label": lab["kind"], "start": lab["start"], "collapsed": lab["collapsed"],
+               "steps": lab["steps"], "tolerance": tolerance(lab["steps"]),
+               "findings": [f"{f['kind']}/{f['severity']}@{f['onset_step']}..{f['first_step']}"
+                            f"({f.get('metric_or_agent')})" for f in fs]}
         # tracesift's single onset on the labelled metric (for F1): earliest collapse finding on it
-        on_metric = [s for f in fs if f["kind"] in COLLAPSE_KINDS and f["severity"] != "info"
-                     for s in [finding_step_on(f, role)] if s is not None]
+        on_metric = [st[0] for f in fs if f["kind"] in COLLAPSE_KINDS and f["severity"] != "info"
+                     for st in [finding_steps_on(f, role)] if st is not None]
         row["ts_onset_on_metric"] = min(on_metric) if on_metric else None
         if lab["kind"] is None:
             row["critical"] = [f["kind"] for f in fs if f["severity"] == "critical"]
@@ -161,16 +184,16 @@ def evaluate(labels: dict, doc: dict) -> tuple[dict, list[dict]]:
             row["found"] = bool(match)
             row["lenient"] = bool(match) or any(f["kind"] in ("divergence", "non_finite") for f in fs)
             if match:
-                best = min(match, key=lambda f: (finding_step_on(f, role) is None, f["onset_step"]))
-                onset = finding_step_on(best, role)
-                onset = best["onset_step"] if onset is None else onset
-                first = best["first_step"]
-                if best["kind"] == "non_finite":
-                    first = onset
-                row.update(kind=best["kind"], severity=best["severity"], ts_onset=onset, ts_first=first,
-                           onset_error=abs(onset - lab["onset"]), first_error=abs(first - lab["onset"]),
-                           tolerance=max(5, math.ceil(0.02 * lab["steps"])))
-                row["onset_ok"] = row["onset_error"] <= row["tolerance"]
+                # steps on the labelled metric; a matching finding about another metric keeps its own steps
+                st = [(finding_steps_on(f, role) or (f["onset_step"], f["first_step"]), f) for f in match]
+                (onset, _), best = min(st, key=lambda t: t[0][0])  # earliest onset
+                first = min(t[0][1] for t in st)
+                row.update(kind=best["kind"], severity=best["severity"],
+                           kinds=sorted({f"{f['kind']}/{f['severity']}" for f in match}),
+                           ts_onset=onset, ts_first=first,
+                           onset_delta=onset - lab["start"], first_delta=first - lab["collapsed"])
+                row["onset_ok"] = abs(row["onset_delta"]) <= row["tolerance"]
+                row["first_ok"] = abs(row["first_delta"]) <= row["tolerance"]
         per_run.append(row)
     collapses = [r for r in per_run if r["label"] is not None]
     healthy = [r for r in per_run if r["label"] is None]
@@ -180,39 +203,46 @@ def evaluate(labels: dict, doc: dict) -> tuple[dict, list[dict]]:
         rs = [r for r in collapses if r["label"] == kind]
         if rs:
             fk = [r for r in rs if r["found"]]
-            by_kind[kind] = {"runs": len(rs), "found": len(fk), "onset_ok": sum(r["onset_ok"] for r in fk)}
-    errors = [r["onset_error"] for r in found]
+            by_kind[kind] = {"runs": len(rs), "found": len(fk),
+                             "onset": _stats(fk, "onset_delta", "onset_ok"),
+                             "first": _stats(fk, "first_delta", "first_ok")}
     summary = {
         "runs": len(per_run), "collapses": len(collapses), "healthy": len(healthy),
         "found": len(found), "found_share": len(found) / len(collapses) if collapses else None,
-        "onset_within_tol": sum(r["onset_ok"] for r in found),
-        "onset_within_tol_share_of_found": sum(r["onset_ok"] for r in found) / len(found) if found else None,
-        "onset_within_tol_share_of_collapses": sum(r["onset_ok"] for r in found) / len(collapses) if collapses else None,
-        "onset_error_median": float(np.median(errors)) if errors else None,
-        "onset_error_mean": float(np.mean(errors)) if errors else None,
-        "first_step_error_median": float(np.median([r["first_error"] for r in found])) if found else None,
-        "first_within_tol": sum(r["first_error"] <= r["tolerance"] for r in found),
+        "onset_vs_start": _stats(found, "onset_delta", "onset_ok"),
+        "first_vs_collapsed": _stats(found, "first_delta", "first_ok"),
         "spike_lenient": sum(r["label"] == "loss_spike" and r["lenient"] for r in collapses),
         "false_alarm_critical": sum(bool(r["critical"]) for r in healthy),
         "false_alarm_warning_or_critical": sum(bool(r["warning_or_worse"]) for r in healthy),
+        "false_alarm_runs": {r["run"]: r["warning_or_worse"] for r in healthy if r["warning_or_worse"]},
         "by_kind": by_kind,
         "unlabelled_subjects": unknown,
+        "runs_scanned": doc.get("runs_scanned"),
     }
     return summary, per_run
 
 
+def _pct(a: int, b: int) -> str:
+    return f"{a}/{b} ({100 * a / b:.0f}%)" if b else "-"
+
+
+def _err(st: dict) -> str:
+    return "-" if st["error_mean"] is None else f"{st['error_median']:g} / {st['error_mean']:.1f}"
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--data", type=Path, default=DATA, help="the folder of run CSVs (scanned)")
+    ap.add_argument("--labels", type=Path, default=LABELS)
     ap.add_argument("--out", type=Path, help="also write the results as JSON here")
     ap.add_argument("--runs", action="store_true", help="print the per-run table too")
     args = ap.parse_args(argv)
 
-    labels = json.loads((args.data / "labels.json").read_text())
+    labels = json.loads(args.labels.read_text())
     doc, ts_wall = run_tracesift(args.data)
     summary, per_run = evaluate(labels, doc)
 
-    series = {name: read_series(name, lab["metric"]) for name, lab in labels.items()}
+    series = {name: read_series(args.data, name, lab["metric"]) for name, lab in labels.items()}
     rup = run_ruptures(series)
     ts_pred = {r["run"]: [r["ts_onset_on_metric"]] if r["ts_onset_on_metric"] is not None else [] for r in per_run}
     f1s = {"tracesift": f1(ts_pred, labels)}
@@ -224,51 +254,79 @@ def main(argv=None) -> None:
             r[m.lower().replace(" ", "_")] = res["breaks"][r["run"]]
 
     s = summary
-    pct = lambda a, b: f"{a}/{b} ({100 * a / b:.0f}%)" if b else "-"  # noqa: E731
+    n_found, n_coll = s["found"], s["collapses"]
     lines = [
-        f"Corpus: {s['runs']} runs ({s['collapses']} collapses, {s['healthy']} healthy), {args.data}",
+        f"Corpus: {s['runs']} runs ({n_coll} collapses, {s['healthy']} healthy), {args.data}; labels {args.labels}",
         "",
         "| measure | result | target |",
         "| --- | --- | --- |",
-        f"| collapses found (matching kind) | {pct(s['found'], s['collapses'])} | |",
+        f"| collapses found (matching kind) | {_pct(n_found, n_coll)} | |",
+        f"| (a) `onset_step` within tolerance of `start`, share of found | "
+        f"{_pct(s['onset_vs_start']['within_tol'], n_found)} | 90% |",
+        f"| (a) `onset_step` within tolerance of `start`, share of all collapses | "
+        f"{_pct(s['onset_vs_start']['within_tol'], n_coll)} | |",
+        f"| (a) `onset_step` - `start`, abs error median / mean (steps) | {_err(s['onset_vs_start'])} | |",
+        f"| (b) `first_step` within tolerance of `collapsed`, share of found | "
+        f"{_pct(s['first_vs_collapsed']['within_tol'], n_found)} | |",
+        f"| (b) `first_step` within tolerance of `collapsed`, share of all collapses | "
+        f"{_pct(s['first_vs_collapsed']['within_tol'], n_coll)} | |",
+        f"| (b) `first_step` - `collapsed`, abs error median / mean (steps) | {_err(s['first_vs_collapsed'])} | |",
+        f"| loss_spike labels with any loss_spike, loss_excursion, divergence or non_finite (lenient) | "
+        f"{_pct(s['spike_lenient'], s['by_kind'].get('loss_spike', {}).get('runs', 0))} | |",
+        f"| (c) healthy runs with a critical finding | {_pct(s['false_alarm_critical'], s['healthy'])} | "
+        f"<= 1 in 20 |",
+        f"| (c) healthy runs with a warning or critical finding | "
+        f"{_pct(s['false_alarm_warning_or_critical'], s['healthy'])} | |",
+        "",
+        "| label | runs | found | (a) onset within tol. of start | (a) abs error med / mean | "
+        "(b) first_step within tol. of collapsed | (b) abs error med / mean |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for kind, k in s["by_kind"].items():
-        lines.append(f"| &nbsp; {kind} found / onset within tolerance | {k['found']}/{k['runs']} / "
-                     f"{k['onset_ok']}/{k['runs']} | |")
+        lines.append(f"| {kind} | {k['runs']} | {k['found']} | {k['onset']['within_tol']}/{k['runs']} | "
+                     f"{_err(k['onset'])} | {k['first']['within_tol']}/{k['runs']} | {_err(k['first'])} |")
     lines += [
-        f"| onset within max(5 steps, 2% of run) - of found | "
-        f"{pct(s['onset_within_tol'], s['found'])} | 90% |",
-        f"| onset within tolerance - of all collapses | {pct(s['onset_within_tol'], s['collapses'])} | |",
-        f"| onset error, median / mean (steps) | {s['onset_error_median']} / "
-        f"{s['onset_error_mean']:.1f} | |" if s["onset_error_mean"] is not None else "| onset error | - | |",
-        f"| first alarm error, median (steps) | {s['first_step_error_median']} | |",
-        f"| first alarm (first_step) within tolerance - of found | {pct(s['first_within_tol'], s['found'])} | |",
-        f"| loss_spike labels found as loss_spike or divergence (lenient) | "
-        f"{pct(s['spike_lenient'], s['by_kind'].get('loss_spike', {}).get('runs', 0))} | |",
-        f"| healthy runs with a critical finding | {pct(s['false_alarm_critical'], s['healthy'])} | <= 1 in 20 |",
-        f"| healthy runs with a warning or critical finding | "
-        f"{pct(s['false_alarm_warning_or_critical'], s['healthy'])} | |",
         "",
-        f"| onset method (margin {MARGIN} steps) | TP | FP | FN | precision | recall | F1 | wall s (whole set) |",
+        f"| (d) onset vs `start`, margin {MARGIN} steps | TP | FP | FN | precision | recall | F1 | wall s (whole set) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    names = {"tracesift": "tracesift scan (CLI, ingest + all detectors)", "Pelt": "ruptures Pelt l2, pen 2 log(n) s^2",
-             "Binseg": "ruptures Binseg l2, pen 2 log(n) s^2", "Pelt x10": "ruptures Pelt l2, pen 20 log(n) s^2",
-             "Binseg x10": "ruptures Binseg l2, pen 20 log(n) s^2"}
+    names = {"tracesift": "tracesift scan (CLI, ingest + all detectors)", "Pelt": "ruptures Pelt l2, pen 2 log(n) σ²",
+             "Binseg": "ruptures Binseg l2, pen 2 log(n) σ²", "Pelt x10": "ruptures Pelt l2, pen 20 log(n) σ²",
+             "Binseg x10": "ruptures Binseg l2, pen 20 log(n) σ²"}
     for m, r in f1s.items():
         lines.append(f"| {names[m]} | {r['tp']} | {r['fp']} | {r['fn']} | {r['precision']:.2f} | "
                      f"{r['recall']:.2f} | {r['f1']:.2f} | {walls[m]:.2f} |")
+    if s["runs_scanned"] != s["runs"]:
+        lines += ["", f"tracesift scanned {s['runs_scanned']} runs for {s['runs']} labelled ones (a non-CSV file in "
+                  f"{args.data} read as a run; it has no findings unless listed below)."]
     if s["unlabelled_subjects"]:
         lines += ["", f"Findings on unlabelled subjects: {s['unlabelled_subjects']}"]
+    if s["false_alarm_runs"]:
+        lines += ["", f"Healthy runs with a warning or critical finding: {s['false_alarm_runs']}"]
+    off = [r for r in per_run if r["label"] is not None and not (r.get("onset_ok") and r.get("first_ok"))]
+    if off:
+        lines += ["", "Collapses outside tolerance (or missed):", "",
+                  "| run | label | tol. | start | onset_step (Δ) | collapsed | first_step (Δ) | matching findings |",
+                  "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+        for r in off:
+            if not r["found"]:
+                lines.append(f"| {r['run']} | {r['label']} | {r['tolerance']} | {r['start']} | **missed** | "
+                             f"{r['collapsed']} | **missed** | (found: {', '.join(r['findings']) or 'nothing'}) |")
+                continue
+            on = f"{r['ts_onset']} ({r['onset_delta']:+d})" + ("" if r["onset_ok"] else " **off**")
+            fi = f"{r['ts_first']} ({r['first_delta']:+d})" + ("" if r["first_ok"] else " **off**")
+            lines.append(f"| {r['run']} | {r['label']} | {r['tolerance']} | {r['start']} | {on} | {r['collapsed']} | "
+                         f"{fi} | {', '.join(r['kinds'])} |")
     if args.runs:
-        lines += ["", "| run | label | onset | tracesift match | ts onset | ts first | Pelt | Binseg | other findings |",
-                  "| --- | --- | ---: | --- | ---: | ---: | --- | --- | --- |"]
+        lines += ["", "| run | label | start | collapsed | tracesift match | onset_step | first_step | Pelt | Binseg | "
+                  "all findings |", "| --- | --- | ---: | ---: | --- | ---: | ---: | --- | --- | --- |"]
         for r in per_run:
-            match = "-" if r["label"] is None else (f"{r['kind']}/{r['severity']}" if r["found"] else "**MISSED**")
+            match = "-" if r["label"] is None else (", ".join(r["kinds"]) if r["found"] else "**MISSED**")
+            dash = lambda v: "-" if v is None else v  # noqa: E731
             lines.append(
-                f"| {r['run']} | {r['label'] or 'healthy'} | {r['onset'] if r['onset'] is not None else '-'} | "
-                f"{match}{'' if r.get('onset_ok', True) else ' (onset off)'} | {r.get('ts_onset', '-')} | "
-                f"{r.get('ts_first', '-')} | {r['pelt'][:6]} | {r['binseg'][:6]} | {', '.join(r['findings'])} |")
+                f"| {r['run']} | {r['label'] or 'healthy'} | {dash(r['start'])} | {dash(r['collapsed'])} | {match} | "
+                f"{r.get('ts_onset', '-')} | {r.get('ts_first', '-')} | {r['pelt'][:6]} | {r['binseg'][:6]} | "
+                f"{', '.join(r['findings'])} |")
     print("\n".join(lines))
     if args.out:
         import ruptures
@@ -277,17 +335,21 @@ def main(argv=None) -> None:
             "date": datetime.date.today().isoformat(),
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
             "versions": {"tracesift": doc.get("tool"), "ruptures": ruptures.__version__},
+            "labels": str(args.labels),
+            "matching_kinds": {k: sorted(v) for k, v in MATCH.items()},
+            "comparisons": {"onset_vs_start": "finding onset_step vs label start",
+                            "first_vs_collapsed": "finding first_step vs label collapsed",
+                            "tolerance": "max(5 steps, ceil(2% of the run's logged steps))"},
             "ruptures_settings": {"model": "l2", "min_size": 2, "jump": 1,
                                   "pen": "2*log(n)*sigma^2, sigma = 1.4826*MAD(diff(y))/sqrt(2)",
                                   "series": "labelled metric, raw values, cut at the first non-finite value"},
             "margin_steps": MARGIN,
             "summary": summary,
-            "onset_f1": f1s,
+            "onset_f1_vs_start": f1s,
             "wall_seconds": walls,
             "runs": per_run,
         }
         args.out.write_text(json.dumps(result, indent=1) + "\n")
-    _ = shutil  # (kept for symmetry with bench_ingest; nothing to clean: the store lives in a TemporaryDirectory)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ of the models in ``scripts/samples/train.py`` (char transformer LM, REINFORCE GR
 policy, MLP VAE). Nothing is hand-typed or synthesised. Then each run is labelled
 by the mechanical rules in ``label()`` (also written out in
 ``benchmarks/data/accuracy/README.md``), which read only the written CSV values and
-share no code with tracesift's detectors.
+share no code with tracesift's detectors. Each collapsed run gets two labels: ``collapsed``
+(the step the curve crossed a collapse threshold) and ``start`` (the step the change began).
+The labels go to ``benchmarks/data/accuracy_labels.json``, outside the scanned folder.
 
 Needs torch (CPU) - not tracesift's venv::
 
@@ -13,6 +15,7 @@ Needs torch (CPU) - not tracesift's venv::
     /tmp/samples-venv/bin/pip install torch==2.13.0
     /tmp/samples-venv/bin/python benchmarks/make_accuracy_corpus.py            # train all runs + label
     /tmp/samples-venv/bin/python benchmarks/make_accuracy_corpus.py --labels-only   # relabel written CSVs (no torch)
+    .venv/bin/python benchmarks/make_accuracy_corpus.py --labels-only                # (any Python 3.10+; stdlib only)
     /tmp/samples-venv/bin/python benchmarks/make_accuracy_corpus.py --only lm_sgd_nan_a rl_collapse_a
 
 Runs are written in parallel (``--jobs``, default 2 processes, 1 torch thread each).
@@ -32,6 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "data" / "accuracy"
+# outside the scanned folder, so `tracesift scan benchmarks/data/accuracy` sees only the runs
+LABELS = ROOT / "benchmarks" / "data" / "accuracy_labels.json"
 sys.path.insert(0, str(ROOT / "scripts" / "samples"))
 
 # ---------------------------------------------------------------------------
@@ -297,6 +302,43 @@ RULES = {
 }
 
 
+START_RULE = (
+    "start = where the change began, from the collapsed label L on the same metric (finite values only). "
+    "med10(i) = median of the values at steps i-9..i (trailing, cut at the first step); med5(i) = median of "
+    "the values at steps i-2..i+2 (centred; cut at the first step; trailing i-4..i where i+2 is past the "
+    "last finite value). ref = min of med10(i) over steps i < L for rises (divergence, loss_spike), max of "
+    "med10(i) over steps i < L for falls (entropy_collapse, posterior_collapse; for the VAE KL that is its "
+    "peak). start = one step after the last step s < L with |med5(s) - ref| <= 0.1 x |ref|, i.e. the first "
+    "step of the last stretch before L on which med5 is no longer within 10% of ref; if there is no such "
+    "s, start = the first step."
+)
+RISES = {"divergence", "loss_spike"}
+
+
+def start_label(steps, x, collapsed, kind):
+    """The ``start`` label (START_RULE): where the change that ends in ``collapsed`` began."""
+    pts = [(s, v) for s, v in zip(steps, x) if math.isfinite(v)]
+    st = [s for s, _ in pts]
+    v = [y for _, y in pts]
+    n = len(v)
+    before = [i for i in range(n) if st[i] < collapsed]
+    if not before:
+        return steps[0]
+    med10 = [statistics.median(v[max(0, i - 9): i + 1]) for i in before]
+    ref = min(med10) if kind in RISES else max(med10)
+
+    def med5(i):
+        return statistics.median(v[max(0, i - 2): i + 3] if i + 2 < n else v[max(0, i - 4): i + 1])
+
+    last = None
+    for i in before:
+        if abs(med5(i) - ref) <= 0.1 * abs(ref):
+            last = i
+    if last is None:
+        return steps[0]
+    return steps[steps.index(st[last]) + 1]  # exists: st[last] < collapsed, a step of the run
+
+
 def _read(path: Path) -> dict[str, list]:
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -369,11 +411,16 @@ def label(path: Path) -> dict:
     return _lab("posterior_collapse" if onset is not None else None, onset, c, steps, metric="loss/kl")
 
 
-def _lab(kind, onset, c, steps, metric=None):
+def _lab(kind, collapsed, c, steps, metric=None):
     metric = metric or LABEL_METRIC[kind]
-    out = {"kind": kind, "onset": onset, "metric": metric,
-           "rule": RULES[kind] if kind else "healthy: none of the rules fires on " + metric,
-           "steps": len(steps)}
+    out = {"kind": kind, "metric": metric, "steps": len(steps)}
+    if kind:
+        out["collapsed"] = collapsed
+        out["start"] = start_label(steps, c[metric], collapsed, kind)
+        out["rule"] = {"collapsed": RULES[kind], "start": START_RULE}
+    else:
+        out["collapsed"] = out["start"] = None
+        out["rule"] = "healthy: none of the rules fires on " + metric
     x = c[metric]
     bad = next((s for s, v in zip(steps, x) if not math.isfinite(v)), None)
     if bad is not None:
@@ -394,7 +441,10 @@ def write_labels() -> dict:
             if run["intent"] != lab["kind"]:
                 mismatches.append(f"{path.stem}: intended {run['intent']}, labelled {lab['kind']}")
         labels[path.stem] = lab
-    (OUT / "labels.json").write_text(json.dumps(labels, indent=1, sort_keys=True) + "\n")
+    LABELS.write_text(json.dumps(labels, indent=1, sort_keys=True) + "\n")
+    old = OUT / "labels.json"  # where older versions wrote them: it made `tracesift scan` warn
+    if old.exists():
+        old.unlink()
     for m in mismatches:
         print("note:", m)
     return labels
@@ -428,9 +478,10 @@ def main(argv=None) -> None:
                 stale.unlink()
     labels = write_labels()
     for name, lab in labels.items():
-        print(f"{name:32s} {lab['kind'] or 'healthy':20s} onset={lab['onset']} steps={lab['steps']}")
+        print(f"{name:32s} {lab['kind'] or 'healthy':20s} start={lab['start']} collapsed={lab['collapsed']} "
+              f"steps={lab['steps']}")
     size = sum(p.stat().st_size for p in OUT.iterdir())
-    print(f"{len(labels)} runs, {size / 1e6:.2f} MB in {OUT}")
+    print(f"{len(labels)} runs, {size / 1e6:.2f} MB in {OUT}; labels in {LABELS}")
 
 
 if __name__ == "__main__":
