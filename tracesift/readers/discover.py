@@ -17,6 +17,12 @@ SKIPPED_FOLDERS = {".tracesift", ".git", "__pycache__", ".venv", "venv", "node_m
 # other unrecognised file (a checkpoint, an image, a README) is simply skipped.
 LOG_SUFFIXES = {".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".db", ".sqlite", ".wandb", ".traj", ".eval"}
 
+# Documentation, source code and configuration are never logs, whatever numbers they quote.
+NOT_LOGS = {
+    ".md", ".markdown", ".rst", ".html", ".htm", ".py", ".ipynb", ".sh", ".js", ".css",
+    ".yaml", ".yml", ".toml", ".cfg", ".ini", ".c", ".h", ".cpp", ".rs", ".go", ".java",
+}
+
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 
 
@@ -85,8 +91,8 @@ def _classify_file(path: Path, base: Path, known: Known) -> Source:
     source = Source(path, _rel(path, base))
     try:
         info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            return source  # sockets, fifos, devices: never inputs
+        if not stat.S_ISREG(info.st_mode) or path.suffix.lower() in NOT_LOGS:
+            return source  # sockets, fifos, devices, docs and code: never inputs
         source.reader = known(path, info)
         if source.reader:
             return source
