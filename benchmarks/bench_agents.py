@@ -1,0 +1,260 @@
+"""Side-by-side benchmark: reading agent trajectories (OpenAI-style chat files) with tracesift vs pandas.
+
+Corpus: ``--trajectories`` (default 10,000) JSON files, one trajectory each, ``{"id": ..., "messages": [...]}``
+with a system prompt, a user task, then assistant turns carrying ``tool_calls`` (JSON-string arguments,
+sometimes two calls in one message, sometimes text beside the call) answered by ``tool`` messages with
+``tool_call_id`` (about 1 in 8 is an error: a traceback, a shell error), and a closing assistant answer.
+Contents are a few hundred characters. Generated once, seeded, into ``--corpus``.
+
+Compared, each in a fresh subprocess (wall time incl. interpreter start-up and imports, and peak RSS from
+``os.wait4`` of that child; the measuring helper is ``bench_ingest.measure``):
+
+* pandas: ``json.load`` every file and build one DataFrame, one row per message with the trajectory id
+  (``pd.DataFrame.from_records``);
+* ``tracesift ingest <corpus> --store <fresh> --quiet`` (default jobs), then again on the unchanged folder
+  (re-run), then ``--jobs 1`` into another fresh store.
+
+Rows: pandas counts messages; tracesift counts ``steps``. They differ on purpose (see ``explain``): one
+message becomes one step per part (its text, then each of its tool calls), and a message with neither text
+nor calls gives none. Both counts are checked against what the generator wrote. Run by hand:
+
+    /work/main/.venv/bin/python benchmarks/bench_agents.py [--trajectories 10000] [--out r.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+WORDS = (
+    "the", "function", "returns", "a", "list", "of", "values", "from", "config", "file", "when", "test",
+    "fails", "because", "import", "path", "is", "wrong", "we", "need", "to", "check", "whether", "module",
+    "handles", "empty", "input", "correctly", "and", "then", "update", "parser", "so", "that", "message",
+    "includes", "line", "number", "before", "running", "suite", "again", "with", "verbose", "flag", "set",
+    "cache", "directory", "missing", "dependency", "version", "pinned", "upstream", "regression", "patch",
+    "applied", "repository", "branch", "commit"
+)
+TOOLS = ("bash", "read_file", "edit_file", "search_code", "run_tests", "list_dir")
+ERRORS = (
+    "Traceback (most recent call last):\n  File \"/repo/src/{m}.py\", line {n}, in <module>\n"
+    "    from .{m} import {w}\nImportError: cannot import name '{w}' from partially initialized module",
+    "bash: {w}: command not found",
+    "cat: /repo/src/{m}/{w}.py: No such file or directory",
+    "Error: edit rejected, line {n} is outside the file ({w}.py has {n2} lines)",
+)
+
+
+# ---------------------------------------------------------------- corpus
+def text(rng: random.Random, low: int, high: int) -> str:
+    """Prose of ``low``..``high`` characters."""
+    want, words = rng.randint(low, high), [rng.choice(WORDS[:-1])]  # [:-1]: as the corpus measured was made
+    size = len(words[0])
+    while size < want:
+        w = rng.choice(WORDS)
+        words.append(w)
+        size += len(w) + 1
+    return " ".join(words).capitalize() + "."
+
+
+def arguments(rng: random.Random, tool: str) -> dict:
+    path = f"src/{rng.choice(WORDS)}/{rng.choice(WORDS)}.py"
+    return {"bash": lambda: {"command": f"cd /repo && python -m pytest tests/test_{rng.choice(WORDS)}.py -x -q"},
+            "read_file": lambda: {"path": path, "start_line": rng.randint(1, 400), "end_line": rng.randint(400, 900)},
+            "edit_file": lambda: {"path": path, "old_str": text(rng, 40, 160), "new_str": text(rng, 40, 200)},
+            "search_code": lambda: {"query": " ".join(rng.choices(WORDS, k=3)), "glob": "**/*.py"},
+            "run_tests": lambda: {"selector": f"tests/test_{rng.choice(WORDS)}.py::test_{rng.choice(WORDS)}"},
+            "list_dir": lambda: {"path": path.rsplit("/", 1)[0], "depth": 2}}[tool]()
+
+
+def trajectory(index: int, seed: int) -> tuple[dict, dict]:
+    """One trajectory of about 30 steps; also the messages, steps and errors it holds."""
+    rng = random.Random(seed * 1_000_003 + index)
+    t0 = 1_790_000_000 + index * 3600
+    messages = [{"role": "system", "content": "You are a software engineering agent. " + text(rng, 400, 700)},
+                {"role": "user", "content": "Fix this issue: " + text(rng, 150, 500)}]
+    steps, errors, calls = 2, 0, 0
+    target = rng.randint(24, 34)  # steps
+    while steps < target:
+        n = 2 if rng.random() < 0.15 else 1
+        said = rng.random() < 0.6  # text beside the call(s), else content null
+        tool_calls = []
+        for _ in range(n):
+            calls += 1
+            tool = rng.choice(TOOLS)
+            tool_calls.append({"id": f"call_{index:05d}_{calls:03d}", "type": "function",
+                               "function": {"name": tool, "arguments": json.dumps(arguments(rng, tool))}})
+        messages.append({"role": "assistant", "content": text(rng, 80, 400) if said else None,
+                         "tool_calls": tool_calls, "timestamp": t0 + 10 * len(messages),
+                         "usage": {"prompt_tokens": 1500 + 180 * len(messages), "completion_tokens": rng.randint(20, 400)}})
+        steps += int(said) + n
+        for call in tool_calls:
+            if rng.random() < 0.125:
+                w, m = rng.choice(WORDS), rng.choice(WORDS)
+                out = rng.choice(ERRORS).format(w=w, m=m, n=rng.randint(1, 900), n2=rng.randint(1, 400))
+                errors += 1
+            else:
+                out = text(rng, 150, 900)
+            messages.append({"role": "tool", "tool_call_id": call["id"], "name": call["function"]["name"],
+                             "content": out, "timestamp": t0 + 10 * len(messages)})
+            steps += 1
+    messages.append({"role": "assistant", "content": "Done. " + text(rng, 100, 400), "timestamp": t0 + 10 * len(messages),
+                     "usage": {"prompt_tokens": 1500 + 180 * len(messages), "completion_tokens": rng.randint(20, 400)}})
+    steps += 1
+    doc = {"id": f"traj-{index:05d}", "task": messages[1]["content"], "messages": messages}
+    return doc, {"messages": len(messages), "steps": steps, "tool_errors": errors, "tool_calls": calls}
+
+
+def write_chunk(job: tuple[Path, int, int, int]) -> dict[str, int]:
+    root, start, stop, seed = job
+    total = {"messages": 0, "steps": 0, "tool_errors": 0, "tool_calls": 0, "bytes": 0}
+    for i in range(start, stop):
+        doc, counts = trajectory(i, seed)
+        folder = root / f"shard_{i // 1000:02d}"
+        folder.mkdir(exist_ok=True)
+        data = json.dumps(doc, indent=1)
+        (folder / f"traj_{i:05d}.json").write_text(data)
+        counts["bytes"] = len(data.encode())
+        for k, v in counts.items():
+            total[k] += v
+    return total
+
+
+def corpus(folder: Path, n: int, seed: int) -> Path:
+    root = folder / f"n{n}_seed{seed}"
+    if (root / "done.json").exists():
+        print(f"corpus: cached at {root}")
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "trajectories").mkdir(parents=True)
+    started = time.perf_counter()
+    chunk = 500
+    jobs = [(root / "trajectories", a, min(n, a + chunk), seed) for a in range(0, n, chunk)]
+    with Pool(os.cpu_count()) as pool:
+        parts = pool.map(write_chunk, jobs, chunksize=1)
+    took = time.perf_counter() - started
+    totals = {k: sum(p[k] for p in parts) for k in parts[0]}
+    (root / "done.json").write_text(json.dumps({"seconds": round(took, 1), "trajectories": n, **totals}))
+    print(f"corpus: generated {root} in {took:.1f} s ({os.cpu_count()} processes)")
+    return root
+
+
+# ---------------------------------------------------------------- what the pandas child runs
+def child_pandas(folder: str) -> dict:
+    import pandas as pd
+
+    records = []
+    for path in sorted(Path(folder).rglob("*.json")):
+        with open(path) as handle:
+            doc = json.load(handle)
+        tid = doc.get("id", path.stem)
+        for i, message in enumerate(doc["messages"]):
+            records.append({"trajectory_id": tid, "index": i, **message})
+    df = pd.DataFrame.from_records(records)
+    return {"rows": len(df), "trajectories": int(df["trajectory_id"].nunique()),
+            "columns": list(df.columns)}
+
+
+# ---------------------------------------------------------------- driver
+def store_counts(store: Path) -> dict:
+    from bench_ingest import TRACESIFT
+
+    sql = ("select (select count(*) from steps) as steps, (select count(*) from trajectories) as trajectories, "
+           "(select count(*) from steps where kind = 'tool_result' and is_error) as tool_errors, "
+           "(select count(*) from steps where kind = 'tool_call') as tool_calls")
+    out = subprocess.run([TRACESIFT, "query", str(store), sql, "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)[0]
+
+
+def bench(root: Path, tmp: Path) -> list[dict]:
+    from bench_ingest import TRACESIFT, measure
+
+    rows = []
+    r = measure([sys.executable, __file__, "--child", str(root / "trajectories")])
+    counts = json.loads(r.pop("stdout"))
+    rows.append({"tool": "pandas (json.load + DataFrame.from_records)", **r, "rows": counts["rows"],
+                 "trajectories": counts["trajectories"], "columns": counts["columns"]})
+    print(f"  pandas: {r['seconds']} s, {r['rss_mib']} MiB", flush=True)
+    for jobs in (None, 1):
+        store = tmp / f"store-{jobs or 'default'}"
+        cmd = [TRACESIFT, "ingest", str(root / "trajectories"), "--store", str(store), "--quiet"]
+        cmd += ["--jobs", "1"] if jobs else []
+        label = "tracesift ingest" + (" --jobs 1" if jobs else "")
+        runs = [(label, measure(cmd))] + ([] if jobs else [(label + " (re-run)", measure(cmd))])
+        for tool, r in runs:
+            r.pop("stdout")
+            got = store_counts(store)
+            rows.append({"tool": tool, **r, "rows": got.pop("steps"), **got})
+            print(f"  {tool}: {r['seconds']} s, {r['rss_mib']} MiB", flush=True)
+    base = rows[0]["seconds"]
+    for row in rows:
+        row["ratio"] = round(base / row["seconds"], 2)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| tool | seconds | peak RSS MiB | rows | ratio pandas/tracesift (s) |", "| --- | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        lines.append(f"| {r['tool']} | {r['seconds']:.2f} | {r['rss_mib']:.0f} | {r['rows']:,} | {r['ratio']:.2f} |")
+    return "\n".join(lines)
+
+
+def explain(want: dict, rows: list[dict]) -> list[str]:
+    extra_calls = want["steps"] - want["messages"]
+    out = [f"generator wrote {want['trajectories']:,} trajectories, {want['messages']:,} messages, "
+           f"{want['steps']:,} steps ({want['tool_calls']:,} tool calls, {want['tool_errors']:,} tool errors), "
+           f"{want['bytes'] / 2**20:.0f} MiB of JSON"]
+    for r in rows:
+        what = "messages" if r["tool"].startswith("pandas") else "steps"
+        ok = r["rows"] == want[what]
+        diff = r["rows"] - want[what]
+        line = f"{r['tool']}: {r['rows']:,} {what} ({'= generator' if ok else f'off by {diff:+,}'})"
+        if what == "steps":
+            line += (f", {r['trajectories']:,} trajectories, {r['tool_calls']:,} tool_call steps, "
+                     f"{r['tool_errors']:,} tool_result steps flagged is_error"
+                     + ("" if r["tool_errors"] == want["tool_errors"] else
+                        f" (generator wrote {want['tool_errors']:,} errors: the is_error heuristic differs)"))
+        out.append(line)
+    out.append(f"steps - messages = {extra_calls:+,}: an assistant message with text and N tool calls gives 1 + N "
+               "steps (message + tool_call x N), one with content null gives N; system, user, tool and the final "
+               "answer give one step each.")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", type=Path, default=Path("/tmp/tracesift-agents-bench"))
+    ap.add_argument("--trajectories", type=int, default=10_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(child_pandas(args.child)))
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_ingest.measure
+    root = corpus(args.corpus, args.trajectories, args.seed)
+    want = json.loads((root / "done.json").read_text())
+    with tempfile.TemporaryDirectory(prefix="tracesift-agents-store-") as tmp:
+        rows = bench(root, Path(tmp))
+    print()
+    print(table(rows))
+    print()
+    notes = explain(want, rows)
+    print("\n".join(notes))
+    if args.out:
+        args.out.write_text(json.dumps({"corpus": str(root), "expected": want, "results": rows, "notes": notes},
+                                       indent=2))
+
+
+if __name__ == "__main__":
+    main()
