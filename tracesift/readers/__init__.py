@@ -11,7 +11,7 @@ from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from tracesift.readers.base import Batch, Problem, Reader
+from tracesift.readers.base import Batch, Problem, Reader, shared_prefix
 
 BUILTIN = [
     "tensorboard",
@@ -48,8 +48,16 @@ def by_name(name: str) -> Reader:
 
 
 def choose(path: Path) -> Reader | None:
-    """The reader most confident it can read ``path``, or None below ``MIN_CONFIDENCE``."""
+    """The reader most confident it can read ``path``, or None below ``MIN_CONFIDENCE``.
+
+    The file's first bytes are read once and shared by every reader's ``sniff``.
+    """
     folder = path.is_dir()
+    with shared_prefix(None if folder else path):
+        return _most_confident(path, folder)
+
+
+def _most_confident(path: Path, folder: bool) -> Reader | None:
     best, best_score = None, MIN_CONFIDENCE
     for reader in all_readers():
         if reader.reads_folders != folder:

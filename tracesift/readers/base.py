@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -188,7 +190,30 @@ def run_id_of(rel: str) -> str:
     return str(path.with_suffix("")) if path.suffix else str(path)
 
 
+_PREFIX: ContextVar[tuple[Path, bytes] | None] = ContextVar("prefix", default=None)
+
+
+@contextmanager
+def shared_prefix(path: Path | None) -> Iterator[None]:
+    """While choosing a reader for ``path``, every ``read_prefix`` of it reads the disk once."""
+    if path is None:
+        yield
+        return
+    token = _PREFIX.set((path, _read(path, SNIFF_BYTES)))
+    try:
+        yield
+    finally:
+        _PREFIX.reset(token)
+
+
 def read_prefix(path: Path, size: int = SNIFF_BYTES) -> bytes:
+    shared = _PREFIX.get()
+    if shared is not None and shared[0] == path and size <= SNIFF_BYTES:
+        return shared[1][:size]
+    return _read(path, size)
+
+
+def _read(path: Path, size: int) -> bytes:
     with open(path, "rb") as handle:
         return handle.read(size)
 

@@ -45,11 +45,11 @@ def sniff(path: Path) -> float:
         return 0.0
     lines = ac.json_lines_head(head)
     if lines and all(_is_message(v) or _is_conversation(v) for v in lines) and len(lines) > 1:
-        return 0.75
+        return 0.9
     if body.startswith("[") and re.match(r'\[\s*\{\s*"(role|content|messages|name|id)"', body):
-        return 0.7
+        return 0.9 if re.match(r'\[\s*\{\s*"role"', body) else 0.7
     if body.startswith("{") and MESSAGES_KEY.search(head):
-        return 0.7
+        return 0.9 if re.match(r'\{\s*"messages"\s*:\s*\[', body) else 0.7
     return 0.0
 
 
@@ -229,9 +229,10 @@ def _last_final_message(messages: list) -> int:
         if not isinstance(message, dict):
             continue
         if message.get("role") == "assistant":
+            content = message.get("content")
+            blocks = content if isinstance(content, list) else []
             has_call = bool(message.get("tool_calls")) or any(
-                isinstance(b, dict) and b.get("type") == "tool_use" for b in message.get("content") or []
-                if isinstance(message.get("content"), list))
+                isinstance(b, dict) and b.get("type") == "tool_use" for b in blocks)
             return -1 if has_call else index
         if message.get("role") in ("tool", "function"):
             return -1

@@ -47,6 +47,9 @@ PY_DICT_PAIR = re.compile(r"'([\w/.\- ]+)'\s*:\s*" + WRAPPED + r"\s*(?=[,}])")
 KEY_VALUE_PAIR = re.compile(r"([A-Za-z_][\w/.\-]*)\s*[=:]\s*(" + NUMBER + r")(?![\w.])")
 STEP_KEYS = ("step", "global_step", "iteration", "iter", "it")
 
+# JSON documents and JSON lines open like this; console dict lines use single quotes.
+JSON_DOCUMENT = re.compile(r'\s*(\{\s*"|\[\s*[\{\["\]])')
+
 MIN_LINES = 3
 MIN_SHARE = 0.1
 SNIFF_LINES = 300
@@ -120,7 +123,7 @@ def sniff(path: Path) -> float:
     training script) fall short of the share.
     """
     head = text_prefix(path, 32 * 1024)
-    if head is None:
+    if head is None or JSON_DOCUMENT.match(head):
         return 0.0
     counter = _Counter()
     lines = [line for line in re.split(r"[\r\n]", head)[:SNIFF_LINES] if line.strip()]

@@ -139,7 +139,8 @@ def _write(store: Path, table: str, batch: str, parts: list[pa.Table]) -> bool:
     parts = [p for p in parts if p.num_rows]
     if not parts:
         return False
-    rows = pa.concat_tables([p.cast(schema.TABLES[table]) for p in parts])
+    target = schema.TABLES[table]
+    rows = pa.concat_tables([p if p.schema == target else p.cast(target) for p in parts])
     path = batch_file(store, table, batch)
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.tmp")
