@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import SAMPLES
 from tracesift.readers import all_readers, choose
-from tracesift.readers.discover import discover
+from tracesift.readers.discover import discover, identify
 from tracesift.store import schema
 
 READERS = {r.name: r for r in all_readers()}
@@ -54,7 +54,11 @@ def test_read_of_junk_fails_with_a_reason(name, junk):
 
 
 def sample_sources():
-    return [s for s in discover(SAMPLES, SAMPLES) if s.reader or s.problem]
+    sources = list(discover(SAMPLES, SAMPLES))
+    for source in sources:
+        if source.pending:
+            source.reader, source.problem = identify(source.path)
+    return [s for s in sources if s.reader or s.problem]
 
 
 @pytest.mark.parametrize("source", sample_sources(), ids=lambda s: s.rel)

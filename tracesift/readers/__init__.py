@@ -13,16 +13,24 @@ from pathlib import Path
 
 from tracesift.readers.base import Batch, Problem, Reader, shared_prefix
 
+# Asked in this order; a reader sure of a file (CERTAIN) ends the search, so formats with a
+# clear structure come first and the catch-all text formats last.
 BUILTIN = [
     "tensorboard",
     "hf_trainer",
-    "csv_metrics",
-    "jsonl_metrics",
     "mlflow_sqlite",
     "mlflow_files",
     "wandb_offline",
+    "chat_messages",
+    "swe_agent",
+    "openhands",
+    "inspect_log",
+    "otel_genai",
+    "multi_agent",
+    "generic_jsonl",
+    "csv_metrics",
+    "jsonl_metrics",
     "stdout_log",
-    "chat_messages", "swe_agent", "openhands", "inspect_log", "otel_genai", "multi_agent", "generic_jsonl",
 ]
 
 MIN_CONFIDENCE = 0.5

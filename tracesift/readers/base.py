@@ -98,6 +98,8 @@ class MetricColumns:
 
 def repeated(value: str, n: int) -> pa.Array:
     """A string column holding ``value`` ``n`` times, built in Arrow rather than in Python."""
+    if n < 1024:
+        return pa.array([value] * n, pa.string())
     indices = pa.array(np.zeros(n, dtype=np.int32))
     return pa.DictionaryArray.from_arrays(indices, pa.array([value], pa.string())).cast(pa.string())
 

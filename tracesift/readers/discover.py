@@ -34,6 +34,8 @@ class Source:
     rel: str
     reader: str | None = None
     problem: str | None = None
+    pending: bool = False
+    """True until :func:`identify` has chosen its reader (the costly part, done in parallel)."""
 
     @property
     def unknown(self) -> bool:
@@ -45,12 +47,16 @@ Known = Callable[[Path, os.stat_result], "str | None"]
 
 
 def discover(root: Path, base: Path, known: Known = lambda path, info: None) -> Iterator[Source]:
-    """Every input under ``root`` (or ``root`` itself), named relative to ``base``."""
+    """Every input under ``root`` (or ``root`` itself), named relative to ``base``.
+
+    Files whose reader is not known yet come out ``pending``: pass them to
+    :func:`identify`.
+    """
     visited: set[tuple[int, int]] = set()
     if root.is_dir():
         yield from _walk(root, base, visited, known)
     else:
-        yield _classify_file(root, base, known)
+        yield _file_source(root, base, known)
 
 
 def _walk(folder: Path, base: Path, visited: set[tuple[int, int]], known: Known) -> Iterator[Source]:
@@ -84,31 +90,37 @@ def _walk(folder: Path, base: Path, visited: set[tuple[int, int]], known: Known)
         if is_dir:
             yield from _walk(path, base, visited, known)
         else:
-            yield _classify_file(path, base, known)
+            yield _file_source(path, base, known)
 
 
-def _classify_file(path: Path, base: Path, known: Known) -> Source:
+def _file_source(path: Path, base: Path, known: Known) -> Source:
     source = Source(path, _rel(path, base))
     try:
         info = path.stat()
-        if not stat.S_ISREG(info.st_mode) or path.suffix.lower() in NOT_LOGS:
-            return source  # sockets, fifos, devices, docs and code: never inputs
-        source.reader = known(path, info)
-        if source.reader:
-            return source
-        head = read_prefix(path, 64)
     except OSError as exc:
         source.problem = _os_reason(exc)
         return source
-    if head.startswith(LFS_POINTER):
-        source.problem = "Git LFS pointer, not the log itself: run `git lfs pull` to fetch it"
-        return source
-    reader = choose(path) if head else None
-    if reader is not None:
-        source.reader = reader.name
-    elif _looks_like_log(path):
-        source.problem = "empty file" if not head else f"no reader recognises this file ({_content_hint(path)})"
+    if not stat.S_ISREG(info.st_mode) or path.suffix.lower() in NOT_LOGS:
+        return source  # sockets, fifos, devices, docs and code: never inputs
+    source.reader = known(path, info)
+    source.pending = source.reader is None
     return source
+
+
+def identify(path: Path) -> tuple[str | None, str | None]:
+    """(reader name, problem) for a file, from its content: the reader that claims it, or why none does."""
+    try:
+        head = read_prefix(path, 64)
+        if head.startswith(LFS_POINTER):
+            return None, "Git LFS pointer, not the log itself: run `git lfs pull` to fetch it"
+        reader = choose(path) if head else None
+        if reader is not None:
+            return reader.name, None
+        if _looks_like_log(path):
+            return None, "empty file" if not head else f"no reader recognises this file ({_content_hint(path)})"
+    except OSError as exc:
+        return None, _os_reason(exc)
+    return None, None
 
 
 def _looks_like_log(path: Path) -> bool:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -23,7 +24,7 @@ import pyarrow.compute as pc
 from tracesift.errors import StoreError, UsageError
 from tracesift.readers import by_name
 from tracesift.readers.base import Batch, repeated
-from tracesift.readers.discover import Source, discover
+from tracesift.readers.discover import Source, discover, identify
 from tracesift.store import schema
 from tracesift.store.manifest import Fingerprint, Manifest, SourceEntry, content_hash, stat_fingerprint
 from tracesift.store.roles import RoleMap
@@ -31,10 +32,13 @@ from tracesift.store.writer import StoreWriter, sweep, write_own_batch
 
 STORE_NAME = ".tracesift"
 COMMIT_EVERY_ROWS = 5_000_000
+CHUNK = 32
+"""At most this many inputs read per task: fewer round trips between processes."""
 OWN_BATCH_ROWS = 100_000
 """An input this large is written by the worker that read it, as a batch of its own."""
 PARALLEL_FROM_BYTES = 8 << 20
-"""Below this much input, reading in one process beats starting workers."""
+PARALLEL_FROM_FILES = 200
+"""Below this much input (or this many files to recognise), one process beats starting workers."""
 
 
 @dataclass
@@ -93,11 +97,30 @@ def ingest(
     if force:  # another role map, or asked to: every row is read again
         for key in list(manifest.sources):
             writer.drop(key)
-    sources = _discover_all(paths, store, manifest if not force else Manifest())
-    todo = _plan(sources, [p.resolve() for p in paths], manifest, writer, report)
-    _read_all(todo, writer, report, roles, jobs, on_progress)
+    jobs = jobs or min(os.cpu_count() or 1, 8)
+    with _workers(jobs) as pool:
+        sources = _discover_all(paths, store, manifest if not force else Manifest(), pool)
+        todo = _plan(sources, [p.resolve() for p in paths], manifest, writer, report)
+        _read_all(todo, writer, report, roles, pool, jobs, on_progress)
     writer.commit()
     return report
+
+
+@contextmanager
+def _workers(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
+    """A pool of ``jobs`` processes (started on first use only), or None for one."""
+    if jobs <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+        yield pool
+
+
+def _map(pool: ProcessPoolExecutor | None, function, items: list, *, parallel: bool) -> Iterator:
+    """``map``, spread over the pool when there is one and the work is worth it."""
+    if pool is None or not parallel or len(items) < 2:
+        return map(function, items)
+    return pool.map(function, items, chunksize=max(1, min(64, len(items) // 16)))
 
 
 def _open_manifest(store: Path, roles: RoleMap, rebuild: bool) -> tuple[Manifest, bool]:
@@ -121,7 +144,7 @@ def _open_manifest(store: Path, roles: RoleMap, rebuild: bool) -> tuple[Manifest
     return manifest, force
 
 
-def _discover_all(paths: list[Path], store: Path, manifest: Manifest) -> list[Source]:
+def _discover_all(paths: list[Path], store: Path, manifest: Manifest, pool) -> list[Source]:
     base = store.parent
 
     def known(path: Path, info: os.stat_result) -> str | None:
@@ -134,6 +157,10 @@ def _discover_all(paths: list[Path], store: Path, manifest: Manifest) -> list[So
         root = path.resolve()
         for source in discover(root, base if _is_under(root, base) else root.parent, known):
             found.setdefault(str(source.path), source)
+    pending = [s for s in found.values() if s.pending]
+    identified = _map(pool, identify, [s.path for s in pending], parallel=len(pending) >= PARALLEL_FROM_FILES)
+    for source, (reader, problem) in zip(pending, identified):
+        source.reader, source.problem, source.pending = reader, problem, False
     return list(found.values())
 
 
@@ -178,36 +205,52 @@ def _vanished(manifest: Manifest, seen: set[str], roots: list[Path]) -> list[str
     ]
 
 
-def _read_all(todo, writer: StoreWriter, report: IngestReport, roles: RoleMap, jobs: int | None, on_progress) -> None:
-    total = len(todo)
+def _read_all(todo, writer: StoreWriter, report: IngestReport, roles: RoleMap, pool, jobs: int, on_progress) -> None:
     tasks = [(s, fp, _known_hash(writer, s), roles, writer.store) for s, fp in todo]
-    size = sum(fp.size for _, fp in todo)
-    jobs = jobs or min(os.cpu_count() or 1, 8)
-    if jobs > 1 and total > 1 and size >= PARALLEL_FROM_BYTES:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-            results = pool.map(read_source, tasks, chunksize=max(1, min(64, total // (jobs * 8))))
-            _collect(results, total, writer, report, on_progress)
-    else:
-        _collect(map(read_source, tasks), total, writer, report, on_progress)
-
-
-def _collect(results, total, writer, report, on_progress) -> None:
-    for done, (key, source, entry, tables, problems) in enumerate(results, start=1):
-        if tables is None:  # touched, same bytes: only the manifest learns the new time
-            writer.touch(key, entry.fingerprint)
-            report.outcomes.append(Outcome(source.rel, entry.reader, "unchanged"))
-            continue
-        if entry.batch:  # written by the worker already
-            writer.adopt(key, entry, tables)
-        else:
-            writer.add(key, entry, tables)
-        status = "error" if entry.error else "read"
-        rows = {name: n for name, n in entry.rows.items() if name != "ingest_errors"}
-        report.outcomes.append(Outcome(source.rel, entry.reader, status, rows, problems))
-        if writer.staged_rows >= COMMIT_EVERY_ROWS:
+    size = max(1, min(CHUNK, len(tasks) // (4 * jobs)))  # several chunks per worker, to share the work out
+    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    worth_it = sum(fp.size for _, fp in todo) >= PARALLEL_FROM_BYTES
+    done = 0
+    for results in _map(pool, read_sources, chunks, parallel=worth_it):
+        for key, source, entry, tables, problems in results:
+            _stage(writer, report, key, source, entry, tables, problems)
+        done += len(results)
+        if writer.staged_rows >= COMMIT_EVERY_ROWS:  # between chunks: a chunk's rows travel together
             writer.commit()
         if on_progress:
-            on_progress(done, total)
+            on_progress(done, len(tasks))
+
+
+def _stage(writer: StoreWriter, report: IngestReport, key, source, entry, tables, problems) -> None:
+    if tables is None:  # touched, same bytes: only the manifest learns the new time
+        writer.touch(key, entry.fingerprint)
+        report.outcomes.append(Outcome(source.rel, entry.reader, "unchanged"))
+        return
+    if entry.batch:  # written by the worker already
+        writer.adopt(key, entry, tables)
+    else:
+        writer.add(key, entry, tables)
+    rows = {name: n for name, n in entry.rows.items() if name != "ingest_errors"}
+    report.outcomes.append(Outcome(source.rel, entry.reader, "error" if entry.error else "read", rows, problems))
+
+
+def read_sources(tasks: list) -> list:
+    """Read a chunk of inputs (in a worker) and send their small tables back as one table each.
+
+    Many small Arrow tables cost more to send between processes than their rows;
+    the concatenated tables ride on the chunk's first result, the others carry none.
+    """
+    results = [read_source(task) for task in tasks]
+    small = [r for r in results if r[3] is not None and not r[2].batch]
+    merged: dict[str, list[pa.Table]] = {}
+    for result in small:
+        for name, table in result[3].items():
+            merged.setdefault(name, []).append(table)
+    for index, result in enumerate(small):
+        key, source, entry, _, problems = result
+        tables = {name: pa.concat_tables(parts).combine_chunks() for name, parts in merged.items()} if index == 0 else {}
+        results[results.index(result)] = (key, source, entry, tables, problems)
+    return results
 
 
 def _known_hash(writer: StoreWriter, source: Source) -> str | None:
