@@ -13,8 +13,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import polars as pl
-
 from tracesift.readers.base import Batch, Problem, Reader, metrics_from_frame, run_id_of, text_prefix
 
 STEP_COLUMNS = ["step", "global_step", "_step", "trainer/global_step", "iteration", "iter", "Step", "epoch", "Epoch"]
@@ -43,6 +41,8 @@ def sniff(path: Path) -> float:
 
 
 def read(path: Path, *, run_id: str) -> Batch:
+    import polars as pl  # here, not at import: recognising files must stay cheap
+
     separator = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
         frame = pl.read_csv(path, infer_schema=False, separator=separator, truncate_ragged_lines=True)
