@@ -10,6 +10,7 @@ files that :func:`sweep` removes.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import time
@@ -115,14 +116,7 @@ def new_batch_id() -> str:
     return f"{time.time_ns():x}{os.getpid():x}{next(_counter):x}"
 
 
-def _counting():
-    n = 0
-    while True:
-        n += 1
-        yield n
-
-
-_counter = _counting()
+_counter = itertools.count(1)
 
 
 def write_own_batch(store: Path, tables: dict[str, pa.Table]) -> tuple[str, list[str]]:
