@@ -34,7 +34,7 @@ STORE_NAME = ".tracesift"
 COMMIT_EVERY_ROWS = 5_000_000
 CHUNK = 32
 """At most this many inputs read per task: fewer round trips between processes."""
-OWN_BATCH_ROWS = 100_000
+OWN_BATCH_ROWS = 20_000
 """An input this large is written by the worker that read it, as a batch of its own."""
 PARALLEL_FROM_BYTES = 8 << 20
 PARALLEL_FROM_FILES = 200
