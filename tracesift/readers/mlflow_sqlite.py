@@ -18,7 +18,6 @@ import sqlite3
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from tracesift.readers.base import Batch, Problem, Reader, read_prefix
 from tracesift.store import schema
@@ -129,7 +128,7 @@ def _metrics_table(rows: list[tuple]) -> pa.Table:
             "run_id": pa.array(run_ids, pa.string()),
             "step": pa.array(steps, pa.int64()),
             "metric": metric,
-            "value": pc.fill_null(pa.array(values, pa.float64()), float("nan")),
+            "value": pa.array(values, pa.float64()).fill_null(float("nan")),
             "wall_time": pa.array(times, pa.float64()),
             "raw_metric": metric,
             "source_file": pa.nulls(len(keys), pa.string()),

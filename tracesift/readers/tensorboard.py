@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from tracesift.readers import tensorboard_scalars as scalars
 from tracesift.readers.base import Batch, Problem, Reader, read_prefix, repeated, run_id_of
@@ -54,7 +53,7 @@ def read(path: Path, *, run_id: str) -> Batch:
     found = scalars.decode(data, buffer, starts, lengths)
     run = run_id_of(run_id)
     metrics = _metrics_table(run, found)
-    started = pc.min(metrics["wall_time"]).as_py()
+    started = float(np.min(found_times)) if len(found_times := metrics["wall_time"].to_numpy()) else None
     row = {"run_id": run, "source_format": "tensorboard", "path": str(path), "started_at": started}
     return Batch({"metrics": metrics, "runs": schema.from_rows("runs", [row])}, problems)
 

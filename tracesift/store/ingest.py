@@ -19,7 +19,6 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from tracesift.errors import StoreError, UsageError
 from tracesift.readers import by_name
@@ -300,7 +299,7 @@ def _finish(batch: Batch, source: Source, roles: RoleMap) -> dict[str, pa.Table]
 
 
 def _runs_from_metrics(metrics: pa.Table, source: Source) -> pa.Table:
-    run_ids = sorted(pc.unique(metrics["run_id"]).to_pylist())
+    run_ids = sorted(metrics["run_id"].unique().to_pylist())
     rows = [{"run_id": r, "source_format": source.reader, "path": str(source.path), "source_file": source.rel}
             for r in run_ids]
     return schema.from_rows("runs", rows)

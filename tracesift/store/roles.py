@@ -19,7 +19,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 ROLES = {
     "loss": "training loss (language-model or task loss)",
@@ -82,7 +81,7 @@ class RoleMap:
     def normalize(self, metrics: pa.Table) -> pa.Table:
         """Set the ``metric`` column from ``raw_metric``, one lookup per distinct name."""
         raw = metrics["raw_metric"]
-        encoded = pc.dictionary_encode(raw).combine_chunks()
+        encoded = raw.dictionary_encode().combine_chunks()
         names = pa.array([self.role_of(name) for name in encoded.dictionary.to_pylist()], pa.string())
         roles = pa.DictionaryArray.from_arrays(encoded.indices, names).cast(pa.string())
         return metrics.set_column(metrics.schema.get_field_index("metric"), "metric", roles)

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from tracesift.store import schema
 from tracesift.store.manifest import Fingerprint, Manifest, SourceEntry, batch_file
@@ -90,6 +88,9 @@ class StoreWriter:
             if key in self.manifest.sources:
                 entry = self.manifest.sources[key]
                 affected.setdefault(entry.batch, set()).add(entry.rel)
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
         for old, rels in affected.items():
             if rels >= {e.rel for e in self.manifest.sources.values() if e.batch == old}:
                 self.manifest.batches.pop(old, None)  # nothing in it survives
@@ -135,6 +136,8 @@ def _write(store: Path, table: str, batch: str, parts: list[pa.Table]) -> bool:
         return False
     target = schema.TABLES[table]
     rows = pa.concat_tables([p if p.schema == target else p.cast(target) for p in parts])
+    import pyarrow.parquet as pq  # here: an ingest with nothing new to write never needs it
+
     path = batch_file(store, table, batch)
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.tmp")
