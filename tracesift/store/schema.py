@@ -125,4 +125,5 @@ def empty(table: str) -> pa.Table:
 
 def from_rows(table: str, rows: list[dict]) -> pa.Table:
     """Build a canonical table from row dicts; missing keys become nulls."""
-    return pa.Table.from_pylist(rows, schema=TABLES[table])
+    target = TABLES[table]
+    return pa.Table.from_pydict({name: [row.get(name) for row in rows] for name in target.names}, schema=target)
