@@ -8,17 +8,17 @@ Within the ``window`` points before the onset, the series is detrended
 (residuals from a rolling mean), rolling variance and lag-1 autocorrelation are
 computed over sub-windows, and Kendall's tau measures whether each rises. The
 warning step is the first point at which the tau of the indicator so far
-reaches ``tau`` (with p < 0.05); ``lead_steps`` is how long before the onset
-that was.
+reaches ``tau`` (with p < 0.05, normal approximation); ``lead_steps`` is how
+long before the onset that was.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from scipy.stats import kendalltau
 
 from tracesift.detectors.base import Series
+from tracesift.detectors.signal import expanding_kendall
 
 
 def early_warning(series: Series, onset: int, *, window: int = 100, tau: float = 0.5) -> dict | None:
@@ -56,10 +56,7 @@ def _first_significant_rise(indicator: np.ndarray, tau: float) -> tuple[int | No
     valid = np.flatnonzero(np.isfinite(indicator))
     if len(valid) < 10:
         return None, None
-    final = kendalltau(np.arange(len(valid)), indicator[valid])
-    final_tau = round(float(final.statistic), 3) if np.isfinite(final.statistic) else None
-    for end in range(10, len(valid) + 1):
-        result = kendalltau(np.arange(end), indicator[valid[:end]])
-        if result.statistic >= tau and result.pvalue < 0.05:
-            return int(valid[end - 1]), final_tau
-    return None, final_tau
+    taus, pvalues = expanding_kendall(indicator[valid])
+    final_tau = round(float(taus[-1]), 3) if np.isfinite(taus[-1]) else None
+    rising = np.flatnonzero((np.arange(len(valid)) >= 9) & (taus >= tau) & (pvalues < 0.05))
+    return (int(valid[rising[0]]), final_tau) if len(rising) else (None, final_tau)

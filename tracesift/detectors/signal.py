@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import polars as pl
 
@@ -61,3 +63,29 @@ def log_if_positive(values: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(values)
     return values
+
+
+def expanding_kendall(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kendall's tau of ``y`` against time, and its two-sided p-value, for every prefix ``y[:k]``.
+
+    tau-a from the pairwise sign matrix; the p-value from the normal approximation
+    (variance ``n(n-1)(2n+5)/18``), as for samples without ties.
+    """
+    n = len(y)
+    signs = np.sign(y[None, :] - y[:, None])  # [i, j]: does y rise from i to j?
+    per_end = np.triu(signs, k=1).sum(axis=0)  # pairs (i, j) with j as the later point
+    s = np.cumsum(per_end)
+    k = np.arange(1, n + 1, dtype=float)
+    pairs = k * (k - 1) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = np.where(pairs > 0, s / pairs, np.nan)
+        z = s / np.sqrt(k * (k - 1) * (2 * k + 5) / 18)
+    p = np.array([math.erfc(abs(v) / math.sqrt(2)) if np.isfinite(v) else np.nan for v in z])
+    return tau, p
+
+
+def kendall_tau(y: np.ndarray) -> float:
+    """Kendall's tau of ``y`` against time (0.0 for fewer than two points)."""
+    if len(y) < 2:
+        return 0.0
+    return float(expanding_kendall(y)[0][-1])

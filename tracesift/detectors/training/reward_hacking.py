@@ -13,11 +13,10 @@ A warning, since a rising reward may also be real progress.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import kendalltau
 
 from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
 from tracesift.detectors.collapse import collapse_finding
-from tracesift.detectors.signal import early_level
+from tracesift.detectors.signal import early_level, kendall_tau
 from tracesift.detectors.training.evals import better_sign
 
 
@@ -88,8 +87,7 @@ def _trend(series: Series, lo: int, hi: int) -> float:
     inside = (series.steps >= lo) & (series.steps <= hi) & series.finite
     if inside.sum() < 5:
         return 0.0
-    statistic = kendalltau(series.steps[inside], series.values[inside]).statistic
-    return float(statistic) if np.isfinite(statistic) else 0.0
+    return kendall_tau(series.values[inside])  # steps are ascending: order is time
 
 
 DETECTOR = Detector(
