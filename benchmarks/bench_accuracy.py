@@ -1,7 +1,7 @@
 """Accuracy of tracesift's collapse findings on a labelled corpus of real training runs.
 
-    /work/main/.venv/bin/python benchmarks/bench_accuracy.py
-    /work/main/.venv/bin/python benchmarks/bench_accuracy.py --out accuracy.json --runs   # + per-run table
+    python benchmarks/bench_accuracy.py
+    python benchmarks/bench_accuracy.py --out accuracy.json --runs   # + per-run table
 
 Runs ``tracesift scan benchmarks/data/accuracy --json --store <tmp>`` (the CLI, in a
 subprocess) and compares its findings with ``benchmarks/data/accuracy_labels.json``

@@ -18,7 +18,7 @@ Rows: pandas counts messages; tracesift counts ``steps``. They differ on purpose
 message becomes one step per part (its text, then each of its tool calls), and a message with neither text
 nor calls gives none. Both counts are checked against what the generator wrote. Run by hand:
 
-    /work/main/.venv/bin/python benchmarks/bench_agents.py [--trajectories 10000] [--out r.json]
+    python benchmarks/bench_agents.py [--trajectories 10000] [--out r.json]
 """
 
 from __future__ import annotations

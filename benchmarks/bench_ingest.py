@@ -11,7 +11,7 @@ Compared, each in a fresh subprocess (wall time, and peak RSS from ``os.wait4`` 
 The corpus (default 40 runs x 10 tags x 2,000 steps per format) is generated once and cached under
 ``--corpus``. Point counts are checked against what the generator wrote. Run by hand:
 
-    /work/main/.venv/bin/python benchmarks/bench_ingest.py [--runs 40 --tags 10 --steps 2000] [--out r.json]
+    python benchmarks/bench_ingest.py [--runs 40 --tags 10 --steps 2000] [--out r.json]
 """
 
 from __future__ import annotations
