@@ -36,6 +36,10 @@ FOREIGN = ('"resourceSpans"', '"mistake_agent"', '"trajectory"', '"tool_call_met
 MESSAGES_KEY = re.compile(r'"messages"\s*:\s*\[')
 
 
+# {"messages": [{"role": ...: a conversation object whose first message is in view.
+FIRST_MESSAGE = re.compile(r'"messages"\s*:\s*\[\s*\{\s*"(role|content)"')
+
+
 def sniff(path: Path) -> float:
     head = text_prefix(path)
     if head is None or any(marker in head for marker in FOREIGN):
@@ -49,7 +53,7 @@ def sniff(path: Path) -> float:
     if body.startswith("[") and re.match(r'\[\s*\{\s*"(role|content|messages|name|id)"', body):
         return 0.9 if re.match(r'\[\s*\{\s*"role"', body) else 0.7
     if body.startswith("{") and MESSAGES_KEY.search(head):
-        return 0.9 if re.match(r'\{\s*"messages"\s*:\s*\[', body) else 0.7
+        return 0.9 if FIRST_MESSAGE.search(head) else 0.7
     return 0.0
 
 
