@@ -85,7 +85,7 @@ def _json_number(value: object) -> object:
 def progress_bar(quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
     """A bar on stderr for reading many files; yields the callback that moves it."""
     columns = (TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=stderr, transient=True, disable=quiet) as progress:
+    with Progress(*columns, console=stderr, transient=True, disable=quiet or not stderr.is_terminal) as progress:
         task = progress.add_task("reading", total=None)
         yield lambda done, total: progress.update(task, completed=done, total=total)
 
