@@ -226,7 +226,8 @@ def test_killed_ingest_process_is_finished_by_the_next_run(tmp_path):
 
 def test_docs_and_code_beside_logs_are_skipped(tmp_path):
     write_jsonl(tmp_path / "exp" / "metrics.jsonl", range(3))
-    (tmp_path / "README.md").write_text("| run | lr |\n| --- | --- |\n" + "".join(f"| step={i} loss={i} lr=0.1 |\n" for i in range(20)))
+    table_rows = "".join(f"| step={i} loss={i} lr=0.1 |\n" for i in range(20))
+    (tmp_path / "README.md").write_text("| run | lr |\n| --- | --- |\n" + table_rows)
     (tmp_path / "train.py").write_text("".join(f"print('step={i} loss={i} lr=0.1')\n" for i in range(20)))
     report = ingest([tmp_path])
     assert report.count("read") == 1 and report.count("skipped") == 2
