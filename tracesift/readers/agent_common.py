@@ -69,6 +69,15 @@ class StepTable:
         return Batch(tables, problems)
 
 
+def parse_or_fail(path: Path, parse, nothing: str) -> tuple[list, list[Problem]]:
+    """``parse(text, problems)`` over the file's text; ValueError with the first problem when it finds nothing."""
+    problems: list[Problem] = []
+    records = parse(read_text(path, problems), problems)
+    if not records:
+        raise ValueError(problems[0].error if problems else nothing)
+    return records, problems
+
+
 def trajectory_id(run_id: str, inner: object | None = None) -> str:
     """The file's ``run_id``, plus ``#inner`` when the file holds several trajectories."""
     return run_id if inner is None or inner == "" else f"{run_id}#{inner}"

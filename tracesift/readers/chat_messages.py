@@ -67,11 +67,7 @@ def _is_conversation(value: Any) -> bool:
 
 
 def read(path: Path, *, run_id: str) -> Batch:
-    problems: list[Problem] = []
-    text = ac.read_text(path, problems)
-    conversations = _conversations(text, problems)
-    if not conversations:
-        raise ValueError(problems[0].error if problems else "no chat messages found")
+    conversations, problems = ac.parse_or_fail(path, _conversations, "no chat messages found")
     table = ac.StepTable("chat_messages", path)
     several = len(conversations) > 1
     for index, (inner, meta, messages) in enumerate(conversations):

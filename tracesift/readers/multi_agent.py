@@ -49,11 +49,7 @@ def sniff(path: Path) -> float:
 
 
 def read(path: Path, *, run_id: str) -> Batch:
-    problems: list[Problem] = []
-    text = ac.read_text(path, problems)
-    records = _records(text, problems)
-    if not records:
-        raise ValueError(problems[0].error if problems else "no record with a history list")
+    records, problems = ac.parse_or_fail(path, _records, "no record with a history list")
     table = ac.StepTable("multi_agent", path)
     used: set[str] = set()
     for index, record in enumerate(records):

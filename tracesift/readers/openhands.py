@@ -49,11 +49,7 @@ def sniff(path: Path) -> float:
 
 
 def read(path: Path, *, run_id: str) -> Batch:
-    problems: list[Problem] = []
-    text = ac.read_text(path, problems)
-    records = _records(text, problems)
-    if not records:
-        raise ValueError(problems[0].error if problems else "no OpenHands events")
+    records, problems = ac.parse_or_fail(path, _records, "no OpenHands events")
     table = ac.StepTable("openhands", path)
     for index, (inner, record, events) in enumerate(records):
         tid = ac.trajectory_id(run_id, (inner if inner is not None else index) if len(records) > 1 else None)
