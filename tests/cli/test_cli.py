@@ -101,3 +101,12 @@ def test_formats_lists_every_reader(runner):
     result = runner.invoke(app, ["formats", "--fmt", "json"])
     listed = {row["reader"] for row in json.loads(result.stdout)}
     assert listed == {r.name for r in all_readers()}
+
+
+def test_table_output_prints_markup_like_content_literally(runner, tb_run):
+    """Log content is untrusted: rich markup in values or names is shown, never interpreted."""
+    runner.invoke(app, ["ingest", str(tb_run.parent), "-q"])
+    sql = "select '[/red] x' as \"[bold]name\", '[link=file:///etc]y' as b"
+    result = runner.invoke(app, ["query", str(tb_run.parent), sql])
+    assert result.exit_code == 0, result.output
+    assert "[/red] x" in result.stdout and "[bold]name" in result.stdout and "[link=file:///etc]y" in result.stdout

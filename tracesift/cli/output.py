@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -50,7 +51,7 @@ def render(result: pa.Table, fmt: Format, *, title: str | None = None) -> None:
 def _table(result: pa.Table, rows: list[dict], title: str | None) -> None:
     table = Table(title=title, show_lines=False)
     for name in result.column_names:
-        table.add_column(name, overflow="fold")
+        table.add_column(Text(name), overflow="fold")
     for row in rows:
         table.add_row(*(_cell(row[name]) for name in result.column_names))
     wide_console().print(table)
@@ -62,12 +63,13 @@ def wide_console() -> Console:
     return console if console.is_terminal else Console(highlight=False, width=200)
 
 
-def _cell(value: object) -> str:
+def _cell(value: object) -> Text:
+    """Log content is untrusted: shown as plain text, never read as markup."""
     if value is None:
-        return ""
+        return Text("")
     if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+        return Text(f"{value:.6g}")
+    return Text(str(value))
 
 
 def _plain(row: dict) -> dict:
