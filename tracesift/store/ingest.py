@@ -111,6 +111,7 @@ def _workers(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
     if jobs <= 1:
         yield None
         return
+    pa.array([0])  # pyarrow's first conversion imports pandas when it is installed: once here, not in every worker
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
         yield pool
 
