@@ -215,9 +215,9 @@ def test_killed_ingest_process_is_finished_by_the_next_run(tmp_path):
         write_jsonl(tmp_path / f"run{i:04d}" / "metrics.jsonl", range(3))
     command = [sys.executable, "-m", "tracesift", "ingest", str(tmp_path), "-q", "--jobs", "1"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.5)
+    time.sleep(1.0)
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    assert process.wait() == -signal.SIGKILL, "the ingest finished before it could be killed"
     report = ingest([tmp_path])
     assert report.count("read") + report.count("unchanged") == 3000
     row = scalar(tmp_path, "select count(*) n, count(distinct run_id) runs from metrics")
