@@ -25,6 +25,8 @@ ERROR_PATTERNS = re.compile(
     r"^\w*Error:|^Error\b|^ERROR\b|SyntaxError|Permission denied|Your proposed edit has introduced new syntax",
     re.MULTILINE,
 )
+ERROR_WORDS = ("Traceback", "not found", "No such file", "Error", "ERROR", "Permission denied", "syntax")
+"""Each pattern above contains one of these: a cheap test before the regex."""
 
 
 class StepTable:
@@ -215,7 +217,10 @@ def content_text(content: Any) -> str | None:
 
 def looks_like_error(text: str | None) -> bool:
     """Heuristic for observations without an exit code: tracebacks, shell and tool errors."""
-    return bool(text) and bool(ERROR_PATTERNS.search(text[:20000]))
+    if not text:
+        return False
+    head = text[:20000]
+    return any(word in head for word in ERROR_WORDS) and bool(ERROR_PATTERNS.search(head))
 
 
 def as_int(value: Any) -> int | None:
