@@ -166,6 +166,20 @@ def _skip(text: str, pos: int) -> int:
     return pos
 
 
+def document_or_lines(text: str, problems: list[Problem]) -> tuple[Any, list[tuple[int, Any]] | None]:
+    """The file as one JSON document, ``(document, None)``, or else as JSON lines, ``(None, lines)``.
+
+    Raises the document's ValueError when the text is neither.
+    """
+    try:
+        return load_list_or_salvage(text, problems), None
+    except ValueError as exc:
+        lines = jsonl_objects(text, problems)
+        if not lines:
+            raise ValueError(str(exc)) from None
+        return None, lines
+
+
 def jsonl_objects(text: str, problems: list[Problem]) -> list[tuple[int, Any]]:
     """(line number, value) of every parseable line; bad lines become problems."""
     found = []

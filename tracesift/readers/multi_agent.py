@@ -63,12 +63,8 @@ def read(path: Path, *, run_id: str) -> Batch:
 
 
 def _records(text: str, problems: list[Problem]) -> list[dict]:
-    try:
-        whole = ac.load_list_or_salvage(text, problems)
-    except ValueError as exc:
-        lines = ac.jsonl_objects(text, problems)
-        if not lines:
-            raise ValueError(str(exc)) from None
+    whole, lines = ac.document_or_lines(text, problems)
+    if lines is not None:
         whole = [value for _, value in lines]
     items = whole if isinstance(whole, list) else [whole]
     records = []

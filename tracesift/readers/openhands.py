@@ -60,12 +60,8 @@ def read(path: Path, *, run_id: str) -> Batch:
 
 
 def _records(text: str, problems: list[Problem]) -> list[tuple[Any, dict, list]]:
-    try:
-        whole = ac.load_list_or_salvage(text, problems)
-    except ValueError as exc:
-        lines = ac.jsonl_objects(text, problems)
-        if not lines:
-            raise ValueError(str(exc)) from None
+    whole, lines = ac.document_or_lines(text, problems)
+    if lines is not None:
         return [_record(value, number - 1) for number, value in lines if isinstance(value, dict)]
     if isinstance(whole, list):
         return [(None, {}, whole)]
