@@ -10,10 +10,15 @@ import polars as pl
 MAD_TO_SIGMA = 1.4826
 
 
-def trailing_median(values: np.ndarray, window: int, min_periods: int = 5) -> np.ndarray:
-    """Median of the ``window`` points before each point (not including it); NaN/inf ignored."""
+def trailing_median(
+    values: np.ndarray, window: int, min_periods: int = 5, *, including_current: bool = False
+) -> np.ndarray:
+    """Median of the ``window`` points before each point (ending with it when ``including_current``);
+    NaN/inf ignored."""
     series = pl.Series(np.where(np.isfinite(values), values, np.nan)).fill_nan(None)
-    median = series.rolling_median(window_size=window, min_samples=min(min_periods, window)).shift(1)
+    median = series.rolling_median(window_size=window, min_samples=min(min_periods, window))
+    if not including_current:
+        median = median.shift(1)
     return median.fill_null(np.nan).to_numpy().astype(float)
 
 

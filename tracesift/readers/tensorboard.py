@@ -53,7 +53,8 @@ def read(path: Path, *, run_id: str) -> Batch:
     found = scalars.decode(data, buffer, starts, lengths)
     run = run_id_of(run_id)
     metrics = _metrics_table(run, found)
-    started = float(np.min(found_times)) if len(found_times := metrics["wall_time"].to_numpy()) else None
+    wall_times = metrics["wall_time"].to_numpy()
+    started = float(wall_times.min()) if len(wall_times) else None
     row = {"run_id": run, "source_format": "tensorboard", "path": str(path), "started_at": started}
     return Batch({"metrics": metrics, "runs": schema.from_rows("runs", [row])}, problems)
 

@@ -241,15 +241,15 @@ def read_sources(tasks: list) -> list:
     the concatenated tables ride on the chunk's first result, the others carry none.
     """
     results = [read_source(task) for task in tasks]
-    small = [r for r in results if r[3] is not None and not r[2].batch]
+    small = [i for i, (_, _, entry, tables, _) in enumerate(results) if tables is not None and not entry.batch]
     merged: dict[str, list[pa.Table]] = {}
-    for result in small:
-        for name, table in result[3].items():
+    for i in small:
+        for name, table in results[i][3].items():
             merged.setdefault(name, []).append(table)
-    for index, result in enumerate(small):
-        key, source, entry, _, problems = result
-        tables = {name: pa.concat_tables(parts).combine_chunks() for name, parts in merged.items()} if index == 0 else {}
-        results[results.index(result)] = (key, source, entry, tables, problems)
+    for i in small:
+        key, source, entry, _, problems = results[i]
+        tables = {name: pa.concat_tables(parts).combine_chunks() for name, parts in merged.items()} if i == small[0] else {}
+        results[i] = (key, source, entry, tables, problems)
     return results
 
 

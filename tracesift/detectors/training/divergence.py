@@ -72,8 +72,7 @@ def _alarms(x: np.ndarray, factor: float, noise: float) -> tuple[np.ndarray, np.
     inflates.
     """
     width = max(3, len(x) // 50)
-    level = np.roll(trailing_median(x, width, min_periods=1), -1)  # median of the last `width` incl. this one
-    level[-1] = np.median(x[-width:][np.isfinite(x[-width:])]) if np.isfinite(x[-width:]).any() else np.nan
+    level = trailing_median(x, width, min_periods=1, including_current=True)
     finite_level = np.where(np.isfinite(level), level, np.inf)
     best_at = _running_argmin(finite_level)
     best = np.r_[np.inf, finite_level[best_at][:-1]]
