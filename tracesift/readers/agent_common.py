@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tracesift.readers.base import Batch, Problem
+from tracesift.readers.base import Batch, Problem, read_bytes
 from tracesift.store import schema
 
 KINDS = ("message", "tool_call", "tool_result", "thought", "final", "error")
@@ -35,40 +35,60 @@ class StepTable:
     def __init__(self, source_format: str, path: Path) -> None:
         self.source_format = source_format
         self.path = str(path)
-        self.steps: list[dict] = []
-        self.trajectories: list[dict] = []
+        self.steps = schema.Rows("steps")
+        self.trajectories = schema.Rows("trajectories")
         self._next: dict[str, int] = {}
 
-    def add(self, trajectory_id: str, kind: str, **fields: Any) -> int:
-        """Append one step; returns its 0-based number in the trajectory."""
+    def __len__(self) -> int:
+        """Steps added so far, over all trajectories."""
+        return self.steps.num_rows
+
+    def add(self, trajectory_id: str, kind: str, *, agent: str | None = None, role: str | None = None,
+            tool: str | None = None, arguments: Any = None, content: Any = None, is_error: bool = False,
+            exit_code: int | None = None, tokens_in: int | None = None, tokens_out: int | None = None,
+            cost: float | None = None, latency_s: float | None = None, timestamp: float | None = None,
+            span_id: str | None = None, parent_span_id: str | None = None) -> int:
+        """Append one step; returns its 0-based number in the trajectory. Values in ``steps`` column order."""
         number = self._next.get(trajectory_id, 0)
         self._next[trajectory_id] = number + 1
-        row = {"trajectory_id": trajectory_id, "step": number, "kind": kind, "is_error": False}
-        row.update({k: v for k, v in fields.items() if v is not None})
-        for key in ("arguments", "content"):
-            if key in row and not isinstance(row[key], str):
-                row[key] = json_text(row[key])
-        self.steps.append(row)
+        if arguments is not None and not isinstance(arguments, str):
+            arguments = json_text(arguments)
+        if content is not None and not isinstance(content, str):
+            content = json_text(content)
+        self.steps.rows.append([trajectory_id, number, agent, role, kind, tool, arguments, content, bool(is_error),
+                                exit_code, tokens_in, tokens_out, cost, latency_s, timestamp, span_id, parent_span_id])
         return number
+
+    def meter(self, first: int, **values: Any) -> None:
+        """Set usage columns (``tokens_in=``, ``cost=``, ...) on step row ``first``, when there is one.
+
+        Only the first step of a message carries its usage, so that sums count it once.
+        """
+        if first < len(self):
+            row = self.steps.rows[first]
+            for name, value in values.items():
+                if value is not None:
+                    row[_STEP_COLUMN[name]] = value
 
     def count(self, trajectory_id: str) -> int:
         return self._next.get(trajectory_id, 0)
 
     def trajectory(self, trajectory_id: str, task: str | None = None, outcome: str = "unknown",
                    labels: dict | None = None) -> None:
-        self.trajectories.append({
-            "trajectory_id": trajectory_id,
-            "source_format": self.source_format,
-            "path": self.path,
-            "task": task[:MAX_TASK_CHARS] if isinstance(task, str) else task,
-            "outcome": outcome if outcome in OUTCOMES else "unknown",
-            "labels": json.dumps(labels, default=str, sort_keys=True) if labels else None,
-        })
+        self.trajectories.rows.append([
+            trajectory_id,
+            self.source_format,
+            self.path,
+            task[:MAX_TASK_CHARS] if isinstance(task, str) else task,
+            outcome if outcome in OUTCOMES else "unknown",
+            json.dumps(labels, default=str, sort_keys=True) if labels else None,
+        ])
 
     def batch(self, problems: list[Problem]) -> Batch:
-        tables = {"steps": schema.from_rows("steps", self.steps),
-                  "trajectories": schema.from_rows("trajectories", self.trajectories)}
-        return Batch(tables, problems)
+        return Batch({"steps": self.steps, "trajectories": self.trajectories}, problems)
+
+
+_STEP_COLUMN = {name: index for index, name in enumerate(schema.STEPS.names)}
 
 
 def parse_or_fail(path: Path, parse, nothing: str) -> tuple[list, list[Problem]]:
@@ -96,7 +116,7 @@ def decode(data: bytes, problems: list[Problem]) -> str:
 
 
 def read_text(path: Path, problems: list[Problem]) -> str:
-    return decode(path.read_bytes(), problems)
+    return decode(read_bytes(path), problems)
 
 
 def load_json(text: str) -> Any:
@@ -195,15 +215,25 @@ def jsonl_objects(text: str, problems: list[Problem]) -> list[tuple[int, Any]]:
     return found
 
 
-def json_lines_head(head: str) -> list[Any] | None:
-    """Parsed complete lines of a text prefix (the last, possibly cut, line dropped), or None."""
-    lines = [line for line in head.splitlines() if line.strip()]
-    if len(lines) > 1 and not head.endswith("\n"):
-        lines = lines[:-1]
-    try:
-        return [json.loads(line) for line in lines[:20]]
-    except json.JSONDecodeError:
-        return None
+def json_lines_head(head: str, limit: int = 20) -> list[Any] | None:
+    """Parsed complete lines of a text prefix (a last line without newline only if it is the sole one), or None.
+
+    Stops at the first line that is not JSON, so a pretty-printed document costs one failed line.
+    """
+    values: list[Any] = []
+    start = 0
+    while len(values) < limit and start < len(head):
+        end = head.find("\n", start)
+        if end < 0 and values:
+            break  # possibly cut off by the prefix
+        line = head[start:] if end < 0 else head[start:end]
+        start = len(head) if end < 0 else end + 1
+        if line.strip():
+            try:
+                values.append(json.loads(line))
+            except json.JSONDecodeError:
+                return None
+    return values
 
 
 def json_text(value: Any) -> str | None:

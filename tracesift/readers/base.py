@@ -27,13 +27,20 @@ class Problem:
 
 @dataclass
 class Batch:
-    """Everything one reader made of one source (a file, or a folder it claims)."""
+    """Everything one reader made of one source (a file, or a folder it claims).
 
-    tables: dict[str, pa.Table] = field(default_factory=dict)
+    A table is Arrow, or :class:`~tracesift.store.schema.Rows` still to be
+    converted (ingest converts many inputs' rows at once); :meth:`arrow` gives all as Arrow.
+    """
+
+    tables: dict[str, pa.Table | schema.Rows] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     def rows(self, table: str) -> int:
         return self.tables[table].num_rows if table in self.tables else 0
+
+    def arrow(self) -> dict[str, pa.Table]:
+        return {name: t.to_arrow() if isinstance(t, schema.Rows) else t for name, t in self.tables.items()}
 
 
 @dataclass(frozen=True)
@@ -192,20 +199,40 @@ def run_id_of(rel: str) -> str:
     return str(path.with_suffix("")) if path.suffix else str(path)
 
 
-_PREFIX: ContextVar[tuple[Path, bytes] | None] = ContextVar("prefix", default=None)
+_PREFIX: ContextVar[tuple[Path, bytes, list] | None] = ContextVar("prefix", default=None)
+_CONTENT: ContextVar[tuple[Path, bytes] | None] = ContextVar("content", default=None)
 
 
 @contextmanager
 def shared_prefix(path: Path | None) -> Iterator[None]:
     """While choosing a reader for ``path``, every ``read_prefix`` of it reads the disk once."""
-    if path is None:
+    shared = _PREFIX.get()
+    if path is None or (shared is not None and shared[0] == path):
         yield
         return
-    token = _PREFIX.set((path, _read(path, SNIFF_BYTES)))
+    token = _PREFIX.set((path, _read(path, SNIFF_BYTES), []))
     try:
         yield
     finally:
         _PREFIX.reset(token)
+
+
+@contextmanager
+def shared_content(path: Path, data: bytes) -> Iterator[None]:
+    """While reading ``path``, :func:`read_bytes` of it returns ``data`` (bytes ingest already read)."""
+    token = _CONTENT.set((path, data))
+    try:
+        yield
+    finally:
+        _CONTENT.reset(token)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The whole file: what ingest already read of it (see :func:`shared_content`), or from disk."""
+    shared = _CONTENT.get()
+    if shared is not None and shared[0] == path:
+        return shared[1]
+    return path.read_bytes()
 
 
 def read_prefix(path: Path, size: int = SNIFF_BYTES) -> bytes:
@@ -221,8 +248,16 @@ def _read(path: Path, size: int) -> bytes:
 
 
 def text_prefix(path: Path, size: int = SNIFF_BYTES) -> str | None:
-    """The file's first bytes as text, or None when they are not text."""
-    data = read_prefix(path, size)
+    """The file's first bytes as text, or None when they are not text (decoded once per sniffing round)."""
+    shared = _PREFIX.get()
+    if shared is not None and shared[0] == path and size == SNIFF_BYTES:
+        if not shared[2]:
+            shared[2].append(_text(shared[1]))
+        return shared[2][0]
+    return _text(read_prefix(path, size))
+
+
+def _text(data: bytes) -> str | None:
     if b"\x00" in data:
         return None
     return data.decode("utf-8", errors="replace")

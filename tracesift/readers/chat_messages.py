@@ -16,7 +16,7 @@ call after it), ``reasoning_content`` (``thought``), each of its ``tool_calls``
 written, ``span_id`` = the call id). A ``tool`` message is a ``tool_result``
 matched back to its call by ``tool_call_id`` (``parent_span_id``). Anthropic
 blocks map the same way: ``text``, ``thinking``, ``tool_use``, ``tool_result``
-(whose ``is_error`` is kept). Token usage and cost sit on the first step of
+(whose ``is_error`` is kept). Token usage, cost and latency sit on the first step of
 their message. An unknown role, a result with no matching call, a cut-off file
 or line and non-UTF-8 bytes are reported as problems; the rest is still read.
 """
@@ -118,61 +118,60 @@ def _unpack(value: Any, index: int | None) -> tuple[Any, dict, list]:
 
 
 def _conversation(table: ac.StepTable, tid: str, messages: list, meta: dict, problems: list[Problem]) -> None:
-    calls: dict[str, str | None] = {}
-    last_text = _last_final_message(messages)
+    calls: dict[str, str | None] = {}  # tool call id -> tool name, for the results that answer them
+    final = _last_final_message(messages)
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             problems.append(Problem(f"{tid}: message {index} is not an object: skipped", index))
             continue
-        role = str(message.get("role"))
+        role = message.get("role")
         if role not in ROLES:
+            role = str(role)
             problems.append(Problem(f"{tid}: message {index} has unknown role {role!r}: kept as a message", index))
-        common = _message_fields(message, role)
-        start = len(table.steps)
-        _message_steps(table, tid, message, role, common, calls, index == last_text, problems)
-        if len(table.steps) > start:
-            _usage_on(table.steps[start], message)
+        common = {"role": role, "agent": message.get("name") or role, "timestamp": _time(message)}
+        first = len(table)
+        if role in ("tool", "function"):
+            _tool_result(table, tid, message, common, calls, problems)
+        else:
+            _said(table, tid, message, common, calls, index == final, problems)
+        if not METERED.isdisjoint(message):
+            table.meter(first, **_metered(message))
     task = meta.get("task") or _first_user_text(messages)
     outcome = meta.get("outcome") if meta.get("outcome") in ac.OUTCOMES else "unknown"
     table.trajectory(tid, task=ac.json_text(task), outcome=outcome, labels=meta.get("labels"))
 
 
-def _message_fields(message: dict, role: str) -> dict:
-    return {"role": role, "agent": message.get("name") or role,
-            "timestamp": ac.epoch(message.get("timestamp") or message.get("created_at") or message.get("created")),
-            "latency_s": ac.as_float(message.get("latency_s") or message.get("latency"))}
+def _time(message: dict) -> float | None:
+    value = message.get("timestamp") or message.get("created_at") or message.get("created")
+    return None if value is None else ac.epoch(value)
 
 
-def _message_steps(table: ac.StepTable, tid: str, message: dict, role: str, common: dict,
-                   calls: dict, is_final: bool, problems: list[Problem]) -> None:
+def _said(table: ac.StepTable, tid: str, message: dict, common: dict, calls: dict, is_final: bool,
+          problems: list[Problem]) -> None:
+    """The steps of a message that is not a tool result: reasoning, text (or blocks), then tool calls."""
     reasoning = message.get("reasoning_content") or message.get("reasoning")
     if reasoning:
         table.add(tid, "thought", content=ac.content_text(reasoning), **common)
     content = message.get("content")
-    if role in ("tool", "function"):
-        _tool_result(table, tid, message, common, calls, problems)
-    elif isinstance(content, list):
+    if isinstance(content, list):
         for block in content:
             _block(table, tid, block, common, calls, is_final, problems)
-    elif content not in (None, ""):
-        kind = "final" if is_final else "message"
-        table.add(tid, kind, content=ac.content_text(content), **common)
-    for call in _tool_calls(message):
-        calls[call["id"]] = call["tool"]
-        table.add(tid, "tool_call", tool=call["tool"], arguments=call["arguments"], span_id=call["id"], **common)
-
-
-def _tool_calls(message: dict) -> list[dict]:
-    found = []
-    for call in message.get("tool_calls") or []:
+    elif content is not None and content != "":
+        table.add(tid, "final" if is_final else "message", content=ac.content_text(content), **common)
+    for call in message.get("tool_calls") or ():
         if isinstance(call, dict):
             function = call.get("function") or {}
-            found.append({"id": call.get("id"), "tool": function.get("name") or call.get("name"),
-                          "arguments": ac.json_text(function.get("arguments", call.get("arguments")))})
+            _call(table, tid, common, calls, call.get("id"), function.get("name") or call.get("name"),
+                  function.get("arguments", call.get("arguments")))
     legacy = message.get("function_call")
     if isinstance(legacy, dict):
-        found.append({"id": None, "tool": legacy.get("name"), "arguments": ac.json_text(legacy.get("arguments"))})
-    return found
+        _call(table, tid, common, calls, None, legacy.get("name"), legacy.get("arguments"))
+
+
+def _call(table: ac.StepTable, tid: str, common: dict, calls: dict, call_id: str | None, tool: str | None,
+          arguments: Any) -> None:
+    calls[call_id] = tool
+    table.add(tid, "tool_call", tool=tool, arguments=arguments, span_id=call_id, **common)
 
 
 def _tool_result(table: ac.StepTable, tid: str, message: dict, common: dict, calls: dict,
@@ -213,13 +212,16 @@ def _block(table: ac.StepTable, tid: str, block: Any, common: dict, calls: dict,
             table.add(tid, "final" if is_final else "message", content=text, **common)
 
 
-def _usage_on(row: dict, message: dict) -> None:
-    """Put the message's usage and cost on its first step (so sums count it once)."""
+METERED = frozenset({"usage", "cost", "latency_s", "latency"})
+
+
+def _metered(message: dict) -> dict:
+    """Usage, cost and latency of a message (they go on its first step, so sums count them once)."""
     usage = message.get("usage") if isinstance(message.get("usage"), dict) else {}
-    values = {"tokens_in": ac.as_int(usage.get("prompt_tokens", usage.get("input_tokens"))),
-              "tokens_out": ac.as_int(usage.get("completion_tokens", usage.get("output_tokens"))),
-              "cost": ac.as_float(message.get("cost", usage.get("cost")))}
-    row.update({k: v for k, v in values.items() if v is not None})
+    return {"tokens_in": ac.as_int(usage.get("prompt_tokens", usage.get("input_tokens"))),
+            "tokens_out": ac.as_int(usage.get("completion_tokens", usage.get("output_tokens"))),
+            "cost": ac.as_float(message.get("cost", usage.get("cost"))),
+            "latency_s": ac.as_float(message.get("latency_s") or message.get("latency"))}
 
 
 def _last_final_message(messages: list) -> int:

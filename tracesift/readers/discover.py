@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracesift.readers import choose
-from tracesift.readers.base import read_prefix
+from tracesift.readers.base import read_prefix, shared_prefix
 
 SKIPPED_FOLDERS = {".tracesift", ".git", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints"}
 
@@ -110,14 +110,15 @@ def _file_source(path: Path, base: Path, known: Known) -> Source:
 def identify(path: Path) -> tuple[str | None, str | None]:
     """(reader name, problem) for a file, from its content: the reader that claims it, or why none does."""
     try:
-        head = read_prefix(path, 64)
-        if head.startswith(LFS_POINTER):
-            return None, "Git LFS pointer, not the log itself: run `git lfs pull` to fetch it"
-        reader = choose(path) if head else None
-        if reader is not None:
-            return reader.name, None
-        if _looks_like_log(path):
-            return None, "empty file" if not head else f"no reader recognises this file ({_content_hint(path)})"
+        with shared_prefix(path):
+            head = read_prefix(path, 64)
+            if head.startswith(LFS_POINTER):
+                return None, "Git LFS pointer, not the log itself: run `git lfs pull` to fetch it"
+            reader = choose(path) if head else None
+            if reader is not None:
+                return reader.name, None
+            if _looks_like_log(path):
+                return None, "empty file" if not head else f"no reader recognises this file ({_content_hint(path)})"
     except OSError as exc:
         return None, _os_reason(exc)
     return None, None

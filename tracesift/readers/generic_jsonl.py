@@ -122,7 +122,7 @@ def read(path: Path, *, run_id: str) -> Batch:
         if outcome is not None:
             outcomes[tid] = outcome
         table.add(tid, **_step(record, fields, kinds, number, warned, problems))
-    if not table.steps:
+    if not len(table):
         raise ValueError(problems[0].error if problems else "no JSON lines")
     for tid, task in tasks.items():
         table.trajectory(tid, task=ac.json_text(task), outcome=str(outcomes.get(tid, "unknown")))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tracesift.readers.base import Batch, Problem, Reader, metrics_from_records, run_id_of, text_prefix
+from tracesift.readers.base import Batch, Problem, Reader, metrics_from_records, read_bytes, run_id_of, text_prefix
 from tracesift.store import schema
 
 SUMMARY_KEYS = {"train_runtime", "total_flos"}
@@ -29,7 +29,7 @@ def sniff(path: Path) -> float:
 
 def read(path: Path, *, run_id: str) -> Batch:
     try:
-        state = json.loads(path.read_bytes())
+        state = json.loads(read_bytes(path))
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     if not isinstance(state, dict) or not isinstance(state.get("log_history"), list):

@@ -176,7 +176,7 @@ def _assistant(table: ac.StepTable, tid: str, message: dict, event: dict, model:
               "timestamp": ac.epoch(event.get("timestamp"))}
     metered = {"tokens_in": ac.as_int(usage.get("input_tokens")), "tokens_out": ac.as_int(usage.get("output_tokens")),
                "latency_s": ac.as_float(output.get("time") or event.get("working_time"))}
-    start = len(table.steps)
+    start = len(table)
     content = message.get("content")
     blocks = content if isinstance(content, list) else [{"type": "text", "text": content}]
     for block in blocks:
@@ -190,8 +190,7 @@ def _assistant(table: ac.StepTable, tid: str, message: dict, event: dict, model:
         if isinstance(call, dict):
             table.add(tid, "tool_call", tool=call.get("function"), arguments=ac.json_text(call.get("arguments")),
                       span_id=call.get("id"), is_error=bool(call.get("parse_error")), **common)
-    if len(table.steps) > start:
-        table.steps[start].update({k: v for k, v in metered.items() if v is not None})
+    table.meter(start, **metered)
 
 
 def _tool_result(table: ac.StepTable, tid: str, message: dict, event: dict) -> None:

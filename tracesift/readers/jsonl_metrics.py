@@ -23,6 +23,7 @@ from tracesift.readers.base import (
     flatten,
     metrics_from_frame,
     metrics_from_records,
+    read_bytes,
     run_id_of,
     text_prefix,
 )
@@ -65,7 +66,7 @@ def _read_whole(path: Path, run: str) -> Batch | None:
     """The fast path: the whole file parsed at once by polars. None when any line is broken."""
     import polars as pl
 
-    data = _BARE_NUMBER.sub(rb'\1"\2"', path.read_bytes())
+    data = _BARE_NUMBER.sub(rb'\1"\2"', read_bytes(path))
     try:
         frame = _flat(pl.read_ndjson(io.BytesIO(data), infer_schema_length=None))
     except (pl.exceptions.PolarsError, ValueError):

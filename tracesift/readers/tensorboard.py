@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from tracesift.readers import tensorboard_scalars as scalars
-from tracesift.readers.base import Batch, Problem, Reader, read_prefix, repeated, run_id_of
+from tracesift.readers.base import Batch, Problem, Reader, read_bytes, read_prefix, repeated, run_id_of
 from tracesift.readers.crc32c import masked_crc32c, masked_crc32c_many
 from tracesift.store import schema
 
@@ -42,7 +42,7 @@ def sniff(path: Path) -> float:
 
 def read(path: Path, *, run_id: str) -> Batch:
     problems: list[Problem] = []
-    data = path.read_bytes()
+    data = read_bytes(path)
     if not data:
         raise ValueError("empty file")
     buffer = np.frombuffer(data, dtype=np.uint8)

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from tracesift.errors import StoreError, UsageError
 from tracesift.readers import by_name
-from tracesift.readers.base import Batch, repeated
+from tracesift.readers.base import Batch, repeated, shared_content
 from tracesift.readers.discover import Source, discover, identify
 from tracesift.store import schema
 from tracesift.store.manifest import Fingerprint, Manifest, SourceEntry, content_hash, stat_fingerprint
@@ -35,6 +35,8 @@ CHUNK = 32
 """At most this many inputs read per task: fewer round trips between processes."""
 OWN_BATCH_ROWS = 20_000
 """An input this large is written by the worker that read it, as a batch of its own."""
+SHARE_BYTES = 256 << 20
+"""A file up to this size is read once, for its hash and its reader both."""
 PARALLEL_FROM_BYTES = 8 << 20
 PARALLEL_FROM_FILES = 200
 """Below this much input (or this many files to recognise), one process beats starting workers."""
@@ -248,9 +250,18 @@ def read_sources(tasks: list) -> list:
             merged.setdefault(name, []).append(table)
     for i in small:
         key, source, entry, _, problems = results[i]
-        tables = {name: pa.concat_tables(parts).combine_chunks() for name, parts in merged.items()} if i == small[0] else {}
+        tables = {name: _concat(parts) for name, parts in merged.items()} if i == small[0] else {}
         results[i] = (key, source, entry, tables, problems)
     return results
+
+
+def _concat(parts: list[pa.Table | schema.Rows]) -> pa.Table:
+    """One Arrow table of several inputs' tables; rows still in Python are converted together."""
+    rows = [part for part in parts if isinstance(part, schema.Rows)]
+    tables = [part for part in parts if not isinstance(part, schema.Rows)]
+    if rows:
+        tables.append(schema.rows_to_arrow(rows))
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables).combine_chunks()
 
 
 def _known_hash(writer: StoreWriter, source: Source) -> str | None:
@@ -268,10 +279,13 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Path]):
     key = str(source.path)
     entry = SourceEntry(source.rel, source.reader or "", "", fingerprint)
     try:
-        fingerprint.content_hash = content_hash(source.path)
+        reader = by_name(source.reader)
+        data = source.path.read_bytes() if not reader.reads_folders and fingerprint.size <= SHARE_BYTES else None
+        fingerprint.content_hash = content_hash(source.path, data)
         if fingerprint.content_hash == known_hash:
             return key, source, entry, None, []
-        batch = by_name(source.reader).read(source.path, run_id=source.rel)
+        with shared_content(source.path, data):
+            batch = reader.read(source.path, run_id=source.rel)
     except Exception as exc:  # a reader's failure is data about the file, never fatal
         reason = _describe(exc)
         entry.error = reason
@@ -280,7 +294,7 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Path]):
     entry.rows = {name: t.num_rows for name, t in tables.items()}
     problems = [p.error for p in batch.problems]
     if sum(entry.rows.values()) >= OWN_BATCH_ROWS:
-        entry.batch, written = write_own_batch(store, tables)
+        entry.batch, written = write_own_batch(store, {name: _concat([t]) for name, t in tables.items()})
         return key, source, entry, written, problems
     return key, source, entry, tables, problems
 
@@ -289,8 +303,11 @@ def _finish(batch: Batch, source: Source, roles: RoleMap) -> dict[str, pa.Table]
     """Stamp provenance, normalise metric names, add missing ``runs`` rows and problem rows."""
     tables = {}
     for name, table in batch.tables.items():
-        column = schema.SOURCE_COLUMN[name]
-        table = table.set_column(table.schema.get_field_index(column), column, repeated(source.rel, table.num_rows))
+        if isinstance(table, schema.Rows):
+            table.source_file = source.rel  # converted to Arrow with the rest of its chunk
+        else:
+            column = schema.SOURCE_COLUMN[name]
+            table = table.set_column(table.schema.get_field_index(column), column, repeated(source.rel, table.num_rows))
         tables[name] = roles.normalize(table) if name == "metrics" else table
     if "metrics" in tables and "runs" not in tables:
         tables["runs"] = _runs_from_metrics(tables["metrics"], source)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracesift.errors import StoreError
@@ -41,6 +41,10 @@ class SourceEntry:
     rows: dict[str, int] = field(default_factory=dict)
     error: str | None = None
 
+    def as_json(self) -> dict:
+        """The entry as the manifest stores it (``dataclasses.asdict``, without its deep copies)."""
+        return {**vars(self), "fingerprint": vars(self.fingerprint)}
+
 
 @dataclass
 class Manifest:
@@ -69,10 +73,10 @@ class Manifest:
         document = {
             "schema_version": self.schema_version,
             "roles": self.roles,
-            "sources": {key: asdict(entry) for key, entry in sorted(self.sources.items())},
+            "sources": {key: entry.as_json() for key, entry in sorted(self.sources.items())},
             "batches": self.batches,
         }
-        write_atomic(store / MANIFEST, json.dumps(document, indent=1).encode())
+        write_atomic(store / MANIFEST, json.dumps(document).encode())
 
     def files(self, store: Path, table: str) -> list[Path]:
         """The Parquet files of ``table`` the manifest vouches for."""
@@ -107,9 +111,12 @@ def stat_fingerprint(path: Path) -> Fingerprint:
     return Fingerprint(size, mtime)
 
 
-def content_hash(path: Path) -> str:
-    """BLAKE2b of the bytes; for a folder, of its listing with sizes and times."""
+def content_hash(path: Path, data: bytes | None = None) -> str:
+    """BLAKE2b of the bytes (``data`` when the caller has read them); for a folder, of its listing."""
     digest = hashlib.blake2b(digest_size=16)
+    if data is not None:
+        digest.update(data)
+        return digest.hexdigest()
     if path.is_dir():
         for file in _files_under(path):
             info = file.stat()
