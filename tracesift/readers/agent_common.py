@@ -27,6 +27,8 @@ ERROR_PATTERNS = re.compile(
 )
 ERROR_WORDS = ("Traceback", "not found", "No such file", "Error", "ERROR", "Permission denied", "syntax")
 """Each pattern above contains one of these: a cheap test before the regex."""
+ERROR_SCAN_CHARS = 20_000
+"""How far into an output the error heuristic looks."""
 
 
 class StepTable:
@@ -59,16 +61,18 @@ class StepTable:
                                 exit_code, tokens_in, tokens_out, cost, latency_s, timestamp, span_id, parent_span_id])
         return number
 
-    def meter(self, first: int, **values: Any) -> None:
-        """Set usage columns (``tokens_in=``, ``cost=``, ...) on step row ``first``, when there is one.
+    def meter(self, first: int, tokens_in: int | None = None, tokens_out: int | None = None,
+              cost: float | None = None, latency_s: float | None = None) -> None:
+        """Put a message's usage on step row ``first`` (its first step), when the message made one.
 
         Only the first step of a message carries its usage, so that sums count it once.
         """
-        if first < len(self):
+        if first < len(self.steps.rows):
             row = self.steps.rows[first]
-            for name, value in values.items():
+            for column, value in ((_TOKENS_IN, tokens_in), (_TOKENS_OUT, tokens_out), (_COST, cost),
+                                  (_LATENCY, latency_s)):
                 if value is not None:
-                    row[_STEP_COLUMN[name]] = value
+                    row[column] = value
 
     def count(self, trajectory_id: str) -> int:
         return self._next.get(trajectory_id, 0)
@@ -88,7 +92,7 @@ class StepTable:
         return Batch({"steps": self.steps, "trajectories": self.trajectories}, problems)
 
 
-_STEP_COLUMN = {name: index for index, name in enumerate(schema.STEPS.names)}
+_TOKENS_IN, _TOKENS_OUT, _COST, _LATENCY = map(schema.STEPS.names.index, ("tokens_in", "tokens_out", "cost", "latency_s"))
 
 
 def parse_or_fail(path: Path, parse, nothing: str) -> tuple[list, list[Problem]]:
@@ -263,8 +267,10 @@ def looks_like_error(text: str | None) -> bool:
     """Heuristic for observations without an exit code: tracebacks, shell and tool errors."""
     if not text:
         return False
-    head = text[:20000]
-    return any(word in head for word in ERROR_WORDS) and bool(ERROR_PATTERNS.search(head))
+    for word in ERROR_WORDS:  # cheap substring tests first: most outputs contain none of them
+        if text.find(word, 0, ERROR_SCAN_CHARS) >= 0:
+            return ERROR_PATTERNS.search(text, 0, ERROR_SCAN_CHARS) is not None
+    return False
 
 
 def as_int(value: Any) -> int | None:

@@ -204,13 +204,17 @@ _CONTENT: ContextVar[tuple[Path, bytes] | None] = ContextVar("content", default=
 
 
 @contextmanager
-def shared_prefix(path: Path | None) -> Iterator[None]:
-    """While choosing a reader for ``path``, every ``read_prefix`` of it reads the disk once."""
+def shared_prefix(path: Path | None, data: bytes | None = None) -> Iterator[None]:
+    """While choosing a reader for ``path``, every ``read_prefix`` of it reads the disk once.
+
+    ``data``: the file's first bytes (at least ``SNIFF_BYTES`` of them, or all), when already read.
+    """
     shared = _PREFIX.get()
     if path is None or (shared is not None and shared[0] == path):
         yield
         return
-    token = _PREFIX.set((path, _read(path, SNIFF_BYTES), []))
+    head = _read(path, SNIFF_BYTES) if data is None else data[:SNIFF_BYTES]
+    token = _PREFIX.set((path, head, []))
     try:
         yield
     finally:
@@ -218,8 +222,11 @@ def shared_prefix(path: Path | None) -> Iterator[None]:
 
 
 @contextmanager
-def shared_content(path: Path, data: bytes) -> Iterator[None]:
-    """While reading ``path``, :func:`read_bytes` of it returns ``data`` (bytes ingest already read)."""
+def shared_content(path: Path, data: bytes | None) -> Iterator[None]:
+    """While reading ``path``, :func:`read_bytes` of it returns ``data`` (bytes ingest already read), if any."""
+    if data is None:
+        yield
+        return
     token = _CONTENT.set((path, data))
     try:
         yield
@@ -232,7 +239,7 @@ def read_bytes(path: Path) -> bytes:
     shared = _CONTENT.get()
     if shared is not None and shared[0] == path:
         return shared[1]
-    return path.read_bytes()
+    return _read(path, -1)
 
 
 def read_prefix(path: Path, size: int = SNIFF_BYTES) -> bytes:
@@ -243,6 +250,7 @@ def read_prefix(path: Path, size: int = SNIFF_BYTES) -> bytes:
 
 
 def _read(path: Path, size: int) -> bytes:
+    """``size`` bytes from the start of the file (-1: all of it)."""
     with open(path, "rb") as handle:
         return handle.read(size)
 

@@ -118,27 +118,105 @@ def _unpack(value: Any, index: int | None) -> tuple[Any, dict, list]:
 
 
 def _conversation(table: ac.StepTable, tid: str, messages: list, meta: dict, problems: list[Problem]) -> None:
-    calls: dict[str, str | None] = {}  # tool call id -> tool name, for the results that answer them
-    final = _last_final_message(messages)
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict):
-            problems.append(Problem(f"{tid}: message {index} is not an object: skipped", index))
-            continue
-        role = message.get("role")
-        if role not in ROLES:
-            role = str(role)
-            problems.append(Problem(f"{tid}: message {index} has unknown role {role!r}: kept as a message", index))
-        common = {"role": role, "agent": message.get("name") or role, "timestamp": _time(message)}
-        first = len(table)
-        if role in ("tool", "function"):
-            _tool_result(table, tid, message, common, calls, problems)
-        else:
-            _said(table, tid, message, common, calls, index == final, problems)
-        if not METERED.isdisjoint(message):
-            table.meter(first, **_metered(message))
+    _Conversation(table, tid, problems).read(messages)
     task = meta.get("task") or _first_user_text(messages)
     outcome = meta.get("outcome") if meta.get("outcome") in ac.OUTCOMES else "unknown"
     table.trajectory(tid, task=ac.json_text(task), outcome=outcome, labels=meta.get("labels"))
+
+
+METERED = frozenset({"usage", "cost", "latency_s", "latency"})
+"""Keys of a message that carry usage, cost or latency."""
+
+
+class _Conversation:
+    """The steps of one conversation, message by message (the hot loop of agent ingest)."""
+
+    def __init__(self, table: ac.StepTable, tid: str, problems: list[Problem]) -> None:
+        self.table, self.tid, self.problems = table, tid, problems
+        self.calls: dict[str | None, str | None] = {}  # tool call id -> tool name, for the results answering them
+
+    def read(self, messages: list) -> None:
+        final = _last_final_message(messages)
+        for index, message in enumerate(messages):
+            if not isinstance(message, dict):
+                self.problems.append(Problem(f"{self.tid}: message {index} is not an object: skipped", index))
+                continue
+            role = message.get("role")
+            if role not in ROLES:
+                role = str(role)
+                self.problems.append(Problem(f"{self.tid}: message {index} has unknown role {role!r}: "
+                                             "kept as a message", index))
+            first = len(self.table)
+            if role in ("tool", "function"):
+                self.tool_result(message, role, message.get("name") or role, _time(message))
+            else:
+                self.said(message, role, message.get("name") or role, _time(message), index == final)
+            if not METERED.isdisjoint(message):
+                self.table.meter(first, *_metered(message))
+
+    def said(self, message: dict, role: str, agent: str, when: float | None, is_final: bool) -> None:
+        """A message that is not a tool result: its reasoning, text (or blocks), then tool calls."""
+        add = self.table.add
+        reasoning = message.get("reasoning_content") or message.get("reasoning")
+        if reasoning:
+            add(self.tid, "thought", content=ac.content_text(reasoning), role=role, agent=agent, timestamp=when)
+        content = message.get("content")
+        if isinstance(content, list):
+            for block in content:
+                self.block(block, role, agent, when, is_final)
+        elif content is not None and content != "":
+            add(self.tid, "final" if is_final else "message", content=ac.content_text(content), role=role,
+                agent=agent, timestamp=when)
+        for call in message.get("tool_calls") or ():
+            if isinstance(call, dict):
+                function = call.get("function") or {}
+                self.call(call.get("id"), function.get("name") or call.get("name"),
+                          function.get("arguments", call.get("arguments")), role, agent, when)
+        legacy = message.get("function_call")
+        if isinstance(legacy, dict):
+            self.call(None, legacy.get("name"), legacy.get("arguments"), role, agent, when)
+
+    def call(self, call_id: str | None, tool: str | None, arguments: Any, role: str, agent: str,
+             when: float | None) -> None:
+        self.calls[call_id] = tool
+        self.table.add(self.tid, "tool_call", tool=tool, arguments=arguments, span_id=call_id, role=role,
+                       agent=agent, timestamp=when)
+
+    def tool_result(self, message: dict, role: str, agent: str, when: float | None) -> None:
+        call_id = message.get("tool_call_id")
+        tool = message.get("name")
+        if call_id is not None:
+            if call_id not in self.calls:
+                self.unmatched(f"tool result for tool_call_id {call_id!r} has no matching call")
+            tool = self.calls.get(call_id) or tool
+        text = ac.content_text(message.get("content"))
+        error = bool(message.get("is_error") or message.get("error")) or ac.looks_like_error(text)
+        self.table.add(self.tid, "tool_result", tool=tool, content=text, is_error=error, parent_span_id=call_id,
+                       exit_code=ac.as_int(message.get("exit_code")), role=role, agent=agent, timestamp=when)
+
+    def block(self, block: Any, role: str, agent: str, when: float | None, is_final: bool) -> None:
+        """One Anthropic-style content block."""
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "tool_use":
+            self.call(block.get("id"), block.get("name"), block.get("input"), role, agent, when)
+            return
+        if kind == "tool_result":
+            call_id = block.get("tool_use_id")
+            if call_id not in self.calls:
+                self.unmatched(f"tool_result for tool_use_id {call_id!r} has no matching tool_use")
+            self.table.add(self.tid, "tool_result", tool=self.calls.get(call_id),
+                           content=ac.content_text(block.get("content")), parent_span_id=call_id,
+                           is_error=bool(block.get("is_error")), role=role, agent=agent, timestamp=when)
+            return
+        text = ac.content_text(block)
+        if kind in ("thinking", "redacted_thinking", "reasoning"):
+            self.table.add(self.tid, "thought", content=text, role=role, agent=agent, timestamp=when)
+        elif text:
+            self.table.add(self.tid, "final" if is_final else "message", content=text, role=role, agent=agent,
+                           timestamp=when)
+
+    def unmatched(self, what: str) -> None:
+        self.problems.append(Problem(f"{self.tid}: {what}", self.table.count(self.tid)))
 
 
 def _time(message: dict) -> float | None:
@@ -146,82 +224,13 @@ def _time(message: dict) -> float | None:
     return None if value is None else ac.epoch(value)
 
 
-def _said(table: ac.StepTable, tid: str, message: dict, common: dict, calls: dict, is_final: bool,
-          problems: list[Problem]) -> None:
-    """The steps of a message that is not a tool result: reasoning, text (or blocks), then tool calls."""
-    reasoning = message.get("reasoning_content") or message.get("reasoning")
-    if reasoning:
-        table.add(tid, "thought", content=ac.content_text(reasoning), **common)
-    content = message.get("content")
-    if isinstance(content, list):
-        for block in content:
-            _block(table, tid, block, common, calls, is_final, problems)
-    elif content is not None and content != "":
-        table.add(tid, "final" if is_final else "message", content=ac.content_text(content), **common)
-    for call in message.get("tool_calls") or ():
-        if isinstance(call, dict):
-            function = call.get("function") or {}
-            _call(table, tid, common, calls, call.get("id"), function.get("name") or call.get("name"),
-                  function.get("arguments", call.get("arguments")))
-    legacy = message.get("function_call")
-    if isinstance(legacy, dict):
-        _call(table, tid, common, calls, None, legacy.get("name"), legacy.get("arguments"))
-
-
-def _call(table: ac.StepTable, tid: str, common: dict, calls: dict, call_id: str | None, tool: str | None,
-          arguments: Any) -> None:
-    calls[call_id] = tool
-    table.add(tid, "tool_call", tool=tool, arguments=arguments, span_id=call_id, **common)
-
-
-def _tool_result(table: ac.StepTable, tid: str, message: dict, common: dict, calls: dict,
-                 problems: list[Problem]) -> None:
-    call_id = message.get("tool_call_id")
-    tool = message.get("name")
-    if call_id is not None:
-        if call_id not in calls:
-            problems.append(Problem(f"{tid}: tool result for tool_call_id {call_id!r} has no matching call",
-                                    table.count(tid)))
-        tool = calls.get(call_id) or tool
-    text = ac.content_text(message.get("content"))
-    error = bool(message.get("is_error") or message.get("error")) or ac.looks_like_error(text)
-    table.add(tid, "tool_result", tool=tool, content=text, is_error=error, parent_span_id=call_id,
-              exit_code=ac.as_int(message.get("exit_code")), **common)
-
-
-def _block(table: ac.StepTable, tid: str, block: Any, common: dict, calls: dict, is_final: bool,
-           problems: list[Problem]) -> None:
-    kind = block.get("type") if isinstance(block, dict) else None
-    if kind == "tool_use":
-        calls[block.get("id")] = block.get("name")
-        table.add(tid, "tool_call", tool=block.get("name"), arguments=ac.json_text(block.get("input")),
-                  span_id=block.get("id"), **common)
-    elif kind == "tool_result":
-        call_id = block.get("tool_use_id")
-        if call_id not in calls:
-            problems.append(Problem(f"{tid}: tool_result for tool_use_id {call_id!r} has no matching tool_use",
-                                    table.count(tid)))
-        text = ac.content_text(block.get("content"))
-        table.add(tid, "tool_result", tool=calls.get(call_id), content=text, parent_span_id=call_id,
-                  is_error=bool(block.get("is_error")), **common)
-    elif kind in ("thinking", "redacted_thinking", "reasoning"):
-        table.add(tid, "thought", content=ac.content_text(block), **common)
-    else:
-        text = ac.content_text(block)
-        if text:
-            table.add(tid, "final" if is_final else "message", content=text, **common)
-
-
-METERED = frozenset({"usage", "cost", "latency_s", "latency"})
-
-
-def _metered(message: dict) -> dict:
-    """Usage, cost and latency of a message (they go on its first step, so sums count them once)."""
+def _metered(message: dict) -> tuple:
+    """Tokens in and out, cost and latency of a message (they go on its first step, so sums count them once)."""
     usage = message.get("usage") if isinstance(message.get("usage"), dict) else {}
-    return {"tokens_in": ac.as_int(usage.get("prompt_tokens", usage.get("input_tokens"))),
-            "tokens_out": ac.as_int(usage.get("completion_tokens", usage.get("output_tokens"))),
-            "cost": ac.as_float(message.get("cost", usage.get("cost"))),
-            "latency_s": ac.as_float(message.get("latency_s") or message.get("latency"))}
+    return (ac.as_int(usage.get("prompt_tokens", usage.get("input_tokens"))),
+            ac.as_int(usage.get("completion_tokens", usage.get("output_tokens"))),
+            ac.as_float(message.get("cost", usage.get("cost"))),
+            ac.as_float(message.get("latency_s") or message.get("latency")))
 
 
 def _last_final_message(messages: list) -> int:

@@ -36,6 +36,9 @@ class Source:
     problem: str | None = None
     pending: bool = False
     """True until :func:`identify` has chosen its reader (the costly part, done in parallel)."""
+    size: int | None = None
+    mtime_ns: int | None = None
+    """A file's size and modification time when it was found."""
 
     @property
     def unknown(self) -> bool:
@@ -102,15 +105,19 @@ def _file_source(path: Path, base: Path, known: Known) -> Source:
         return source
     if not stat.S_ISREG(info.st_mode) or path.suffix.lower() in NOT_LOGS:
         return source  # sockets, fifos, devices, docs and code: never inputs
+    source.size, source.mtime_ns = info.st_size, info.st_mtime_ns
     source.reader = known(path, info)
     source.pending = source.reader is None
     return source
 
 
-def identify(path: Path) -> tuple[str | None, str | None]:
-    """(reader name, problem) for a file, from its content: the reader that claims it, or why none does."""
+def identify(path: Path, head: bytes | None = None) -> tuple[str | None, str | None]:
+    """(reader name, problem) for a file, from its content: the reader that claims it, or why none does.
+
+    ``head``: the file's first ``SNIFF_BYTES`` (or all its bytes), when the caller has read them.
+    """
     try:
-        with shared_prefix(path):
+        with shared_prefix(path, head):
             head = read_prefix(path, 64)
             if head.startswith(LFS_POINTER):
                 return None, "Git LFS pointer, not the log itself: run `git lfs pull` to fetch it"

@@ -9,8 +9,10 @@ lose their rows.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -22,7 +24,7 @@ import pyarrow as pa
 
 from tracesift.errors import StoreError, UsageError
 from tracesift.readers import by_name
-from tracesift.readers.base import Batch, repeated, shared_content
+from tracesift.readers.base import SNIFF_BYTES, Batch, read_bytes, repeated, shared_content
 from tracesift.readers.discover import Source, discover, identify
 from tracesift.store import schema
 from tracesift.store.manifest import Fingerprint, Manifest, SourceEntry, content_hash, stat_fingerprint
@@ -31,8 +33,8 @@ from tracesift.store.writer import StoreWriter, sweep, write_own_batch
 
 STORE_NAME = ".tracesift"
 COMMIT_EVERY_ROWS = 5_000_000
-CHUNK = 32
-"""At most this many inputs read per task: fewer round trips between processes."""
+CHUNK = 2048
+"""At most this many inputs read per task: fewer round trips between processes, and batches of a useful size."""
 OWN_BATCH_ROWS = 20_000
 """An input this large is written by the worker that read it, as a batch of its own."""
 SHARE_BYTES = 256 << 20
@@ -99,12 +101,27 @@ def ingest(
         for key in list(manifest.sources):
             writer.drop(key)
     jobs = jobs or min(os.cpu_count() or 1, 8)
-    with _workers(jobs) as pool:
-        sources = _discover_all(paths, store, manifest if not force else Manifest(), pool)
+    with _rare_collections(), _workers(jobs) as pool:
+        sources = _discover_all(paths, store, manifest if not force else Manifest())
         todo = _plan(sources, [p.resolve() for p in paths], manifest, writer, report)
         _read_all(todo, writer, report, roles, pool, jobs, on_progress)
     writer.commit()
     return report
+
+
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Collect cyclic garbage rarely: reading makes millions of small containers, nearly all acyclic.
+
+    With the default thresholds the collector runs every 700 allocations and
+    takes a fifth of an agent-trajectory ingest. Workers inherit the setting.
+    """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 @contextmanager
@@ -114,8 +131,20 @@ def _workers(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
         yield None
         return
     pa.array([0])  # pyarrow's first conversion imports pandas when it is installed: once here, not in every worker
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_start_method(), initializer=gc.set_threshold,
+                             initargs=gc.get_threshold()) as pool:
         yield pool
+
+
+def _start_method():
+    """Fork: the workers start at once with everything imported. But a process that has run polars
+    holds its thread pool, and a forked child that runs polars then waits on it for ever; such a
+    process (a notebook, a test session) starts its workers from a fresh fork server instead."""
+    if "polars" not in sys.modules:
+        return get_context("fork")
+    context = get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 def _map(pool: ProcessPoolExecutor | None, function, items: list, *, parallel: bool) -> Iterator:
@@ -146,7 +175,8 @@ def _open_manifest(store: Path, roles: RoleMap, rebuild: bool) -> tuple[Manifest
     return manifest, force
 
 
-def _discover_all(paths: list[Path], store: Path, manifest: Manifest, pool) -> list[Source]:
+def _discover_all(paths: list[Path], store: Path, manifest: Manifest) -> list[Source]:
+    """Every input under ``paths``; files not ingested in their present state come out ``pending``."""
     base = store.parent
 
     def known(path: Path, info: os.stat_result) -> str | None:
@@ -159,43 +189,44 @@ def _discover_all(paths: list[Path], store: Path, manifest: Manifest, pool) -> l
         root = path.resolve()
         for source in discover(root, base if _is_under(root, base) else root.parent, known):
             found.setdefault(str(source.path), source)
-    pending = [s for s in found.values() if s.pending]
-    identified = _map(pool, identify, [s.path for s in pending], parallel=len(pending) >= PARALLEL_FROM_FILES)
-    for source, (reader, problem) in zip(pending, identified):
-        source.reader, source.problem, source.pending = reader, problem, False
     return list(found.values())
 
 
 def _plan(
     sources: list[Source], roots: list[Path], manifest: Manifest, writer: StoreWriter, report: IngestReport
 ) -> list[tuple[Source, Fingerprint]]:
-    """Decide per input: unchanged, skipped, an error known before reading, or to read."""
+    """Decide per input: unchanged, skipped, an error known before reading, or to read (and first
+    recognise, when ``pending``: that happens in the workers, with the read)."""
     todo = []
     seen = set()
     for source in sources:
         key = str(source.path)
         seen.add(key)
-        if source.unknown:
+        if source.unknown and not source.pending:
             report.outcomes.append(Outcome(source.rel, None, "skipped"))
             continue
         try:
-            fingerprint = stat_fingerprint(source.path)
+            fingerprint = _fingerprint(source)
         except OSError as exc:
             source.problem = source.problem or (exc.strerror or str(exc))
             fingerprint = Fingerprint(0, 0)
         known = None if key in writer.dropping else manifest.sources.get(key)
-        if known and known.fingerprint.same_stat(fingerprint) and (known.error is None) == (source.problem is None):
+        if known and not source.pending and known.fingerprint.same_stat(fingerprint) and \
+                (known.error is None) == (source.problem is None):
             report.outcomes.append(Outcome(source.rel, known.reader, "unchanged" if not known.error else "error",
                                            problems=[known.error] if known.error else []))
-            continue
-        if source.problem:
-            _record_failure(writer, report, key, source, fingerprint, source.problem)
             continue
         todo.append((source, fingerprint))
     for key in _vanished(manifest, seen, roots):
         writer.drop(key)
         report.outcomes.append(Outcome(manifest.sources[key].rel, manifest.sources[key].reader, "removed"))
     return todo
+
+
+def _fingerprint(source: Source) -> Fingerprint:
+    if source.size is not None and source.mtime_ns is not None:
+        return Fingerprint(source.size, source.mtime_ns)  # as found, moments ago
+    return stat_fingerprint(source.path)
 
 
 def _vanished(manifest: Manifest, seen: set[str], roots: list[Path]) -> list[str]:
@@ -211,11 +242,11 @@ def _read_all(todo, writer: StoreWriter, report: IngestReport, roles: RoleMap, p
     tasks = [(s, fp, _known_hash(writer, s), roles, writer.store) for s, fp in todo]
     size = max(1, min(CHUNK, len(tasks) // (4 * jobs)))  # several chunks per worker, to share the work out
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-    worth_it = sum(fp.size for _, fp in todo) >= PARALLEL_FROM_BYTES
+    worth_it = sum(fp.size for _, fp in todo) >= PARALLEL_FROM_BYTES or len(todo) >= PARALLEL_FROM_FILES
     done = 0
     for results in _map(pool, read_sources, chunks, parallel=worth_it):
-        for key, source, entry, tables, problems in results:
-            _stage(writer, report, key, source, entry, tables, problems)
+        for result in results:
+            _stage(writer, report, *result)
         done += len(results)
         if writer.staged_rows >= COMMIT_EVERY_ROWS:  # between chunks: a chunk's rows travel together
             writer.commit()
@@ -224,6 +255,9 @@ def _read_all(todo, writer: StoreWriter, report: IngestReport, roles: RoleMap, p
 
 
 def _stage(writer: StoreWriter, report: IngestReport, key, source, entry, tables, problems) -> None:
+    if entry is None:  # recognised by no reader, and not named like a log: not an input
+        report.outcomes.append(Outcome(source.rel, None, "skipped"))
+        return
     if tables is None:  # touched, same bytes: only the manifest learns the new time
         writer.touch(key, entry.fingerprint)
         report.outcomes.append(Outcome(source.rel, entry.reader, "unchanged"))
@@ -237,20 +271,27 @@ def _stage(writer: StoreWriter, report: IngestReport, key, source, entry, tables
 
 
 def read_sources(tasks: list) -> list:
-    """Read a chunk of inputs (in a worker) and send their small tables back as one table each.
+    """Read a chunk of inputs (in a worker); their small tables leave as one table each.
 
-    Many small Arrow tables cost more to send between processes than their rows;
-    the concatenated tables ride on the chunk's first result, the others carry none.
+    When those add up to ``OWN_BATCH_ROWS`` rows the worker writes them as a batch of
+    its own, so that encoding Parquet runs in parallel too; otherwise they ride on
+    the chunk's first result (the others carry none), since many small Arrow tables
+    cost more to send between processes than their rows.
     """
     results = [read_source(task) for task in tasks]
     small = [i for i, (_, _, entry, tables, _) in enumerate(results) if tables is not None and not entry.batch]
-    merged: dict[str, list[pa.Table]] = {}
+    parts: dict[str, list[pa.Table | schema.Rows]] = {}
     for i in small:
         for name, table in results[i][3].items():
-            merged.setdefault(name, []).append(table)
+            parts.setdefault(name, []).append(table)
+    merged = {name: _concat(tables) for name, tables in parts.items()}
+    batch, written = None, None
+    if sum(t.num_rows for t in merged.values()) >= OWN_BATCH_ROWS:
+        batch, written = write_own_batch(tasks[0][4], merged)
     for i in small:
         key, source, entry, _, problems = results[i]
-        tables = {name: _concat(parts) for name, parts in merged.items()} if i == small[0] else {}
+        entry.batch = batch or entry.batch
+        tables = written if batch else merged if i == small[0] else {}
         results[i] = (key, source, entry, tables, problems)
     return results
 
@@ -270,26 +311,32 @@ def _known_hash(writer: StoreWriter, source: Source) -> str | None:
 
 
 def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Path]):
-    """Read one input (in a worker process). Never raises: failures become rows.
+    """Recognise (when pending) and read one input, in a worker process. Never raises: failures become rows.
 
-    A large result is written to the store here, as a batch of its own, and only
-    its table names travel back; a small one travels back to be batched with others.
+    A file's bytes are read from disk once for sniffing, hashing and reading, up to ``SHARE_BYTES``.
+    A large result is written to the store here, as a batch of its own, and only its table names
+    travel back; a small one travels back to be batched with others.
     """
     source, fingerprint, known_hash, roles, store = task
     key = str(source.path)
     entry = SourceEntry(source.rel, source.reader or "", "", fingerprint)
     try:
-        reader = by_name(source.reader)
-        data = source.path.read_bytes() if not reader.reads_folders and fingerprint.size <= SHARE_BYTES else None
+        data = _small_file(source, SNIFF_BYTES if source.pending else SHARE_BYTES)
+        if source.pending:
+            source.reader, source.problem = identify(source.path, data)
+            source.pending, entry.reader = False, source.reader or ""
+            if source.unknown:
+                return key, source, None, None, []
+            data = data if data is not None else _small_file(source, SHARE_BYTES)
+        if source.problem:
+            return _failed(key, source, entry, source.problem)
         fingerprint.content_hash = content_hash(source.path, data)
         if fingerprint.content_hash == known_hash:
             return key, source, entry, None, []
         with shared_content(source.path, data):
-            batch = reader.read(source.path, run_id=source.rel)
+            batch = by_name(source.reader).read(source.path, run_id=source.rel)
     except Exception as exc:  # a reader's failure is data about the file, never fatal
-        reason = _describe(exc)
-        entry.error = reason
-        return key, source, entry, {"ingest_errors": _errors(source, [(reason, None)])}, [reason]
+        return _failed(key, source, entry, _describe(exc))
     tables = _finish(batch, source, roles)
     entry.rows = {name: t.num_rows for name, t in tables.items()}
     problems = [p.error for p in batch.problems]
@@ -297,6 +344,18 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Path]):
         entry.batch, written = write_own_batch(store, {name: _concat([t]) for name, t in tables.items()})
         return key, source, entry, written, problems
     return key, source, entry, tables, problems
+
+
+def _small_file(source: Source, limit: int) -> bytes | None:
+    """A file's bytes when it is no larger than ``limit`` (None for folders and larger files)."""
+    if source.size is None or source.size > limit:
+        return None
+    return read_bytes(source.path)
+
+
+def _failed(key: str, source: Source, entry: SourceEntry, reason: str):
+    entry.error = reason
+    return key, source, entry, {"ingest_errors": _errors(source, [(reason, None)])}, [reason]
 
 
 def _finish(batch: Batch, source: Source, roles: RoleMap) -> dict[str, pa.Table]:
@@ -326,12 +385,6 @@ def _runs_from_metrics(metrics: pa.Table, source: Source) -> pa.Table:
 def _errors(source: Source, problems: list[tuple[str, int | None]]) -> pa.Table:
     rows = [{"path": source.rel, "reader": source.reader, "error": e, "line_or_offset": at} for e, at in problems]
     return schema.from_rows("ingest_errors", rows)
-
-
-def _record_failure(writer, report, key, source, fingerprint, reason) -> None:
-    entry = SourceEntry(source.rel, source.reader or "", "", fingerprint, error=reason)
-    writer.add(key, entry, {"ingest_errors": _errors(source, [(reason, None)])})
-    report.outcomes.append(Outcome(source.rel, source.reader, "error", problems=[reason]))
 
 
 def _describe(exc: Exception) -> str:
