@@ -67,12 +67,17 @@ class StepTable:
 
         Only the first step of a message carries its usage, so that sums count it once.
         """
-        if first < len(self.steps.rows):
-            row = self.steps.rows[first]
-            for column, value in ((_TOKENS_IN, tokens_in), (_TOKENS_OUT, tokens_out), (_COST, cost),
-                                  (_LATENCY, latency_s)):
-                if value is not None:
-                    row[column] = value
+        if first >= len(self.steps.rows):
+            return
+        row = self.steps.rows[first]
+        if tokens_in is not None:
+            row[_TOKENS_IN] = tokens_in
+        if tokens_out is not None:
+            row[_TOKENS_OUT] = tokens_out
+        if cost is not None:
+            row[_COST] = cost
+        if latency_s is not None:
+            row[_LATENCY] = latency_s
 
     def count(self, trajectory_id: str) -> int:
         return self._next.get(trajectory_id, 0)
@@ -274,7 +279,7 @@ def looks_like_error(text: str | None) -> bool:
 
 
 def as_int(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
+    if value is None or isinstance(value, bool):
         return None
     try:
         return int(value)
@@ -283,7 +288,7 @@ def as_int(value: Any) -> int | None:
 
 
 def as_float(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
+    if value is None or isinstance(value, bool):
         return None
     try:
         return float(value)
@@ -293,6 +298,8 @@ def as_float(value: Any) -> float | None:
 
 def epoch(value: Any) -> float | None:
     """Seconds since the epoch from a number (s or ms) or an ISO-8601 string."""
+    if type(value) is int or type(value) is float:  # the common case, without as_float's checks
+        return value / 1000.0 if value > 1e11 else float(value)
     number = as_float(value)
     if number is not None:
         return number / 1000.0 if number > 1e11 else number

@@ -137,6 +137,7 @@ class _Conversation:
 
     def read(self, messages: list) -> None:
         final = _last_final_message(messages)
+        rows = self.table.steps.rows
         for index, message in enumerate(messages):
             if not isinstance(message, dict):
                 self.problems.append(Problem(f"{self.tid}: message {index} is not an object: skipped", index))
@@ -146,7 +147,7 @@ class _Conversation:
                 role = str(role)
                 self.problems.append(Problem(f"{self.tid}: message {index} has unknown role {role!r}: "
                                              "kept as a message", index))
-            first = len(self.table)
+            first = len(rows)
             if role in ("tool", "function"):
                 self.tool_result(message, role, message.get("name") or role, _time(message))
             else:
