@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -231,3 +232,34 @@ def test_docs_and_code_beside_logs_are_skipped(tmp_path):
     (tmp_path / "train.py").write_text("".join(f"print('step={i} loss={i} lr=0.1')\n" for i in range(20)))
     report = ingest([tmp_path])
     assert report.count("read") == 1 and report.count("skipped") == 2
+
+
+def write_chat(path: Path, turns: int, text: str = "ok") -> None:
+    messages = [{"role": "user", "content": "fix the bug"}]
+    for turn in range(turns):
+        messages.append({"role": "assistant", "content": None, "tool_calls": [
+            {"id": f"c{turn}", "type": "function", "function": {"name": "bash", "arguments": '{"cmd": "ls"}'}}]})
+        messages.append({"role": "tool", "tool_call_id": f"c{turn}", "content": text})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"id": path.stem, "messages": messages}, indent=1))
+
+
+def test_chunks_written_as_their_own_batch_replace_one_changed_file_exactly(tmp_path, monkeypatch):
+    """A chunk of many small inputs whose rows reach OWN_BATCH_ROWS is written where it was read;
+    changing one of its files later replaces exactly that file's rows."""
+    import tracesift.store.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "OWN_BATCH_ROWS", 50)
+    for i in range(8):
+        write_chat(tmp_path / f"t{i}.json", turns=15)  # 31 steps each; chunks of 2 files make 62 rows
+    first = ingest([tmp_path], jobs=1)
+    assert first.count("read") == 8 and first.rows("steps") == 8 * 31
+    manifest = Manifest.load(tmp_path / ".tracesift")
+    assert len({entry.batch for entry in manifest.sources.values()}) == 4  # one batch per chunk
+    write_chat(tmp_path / "t3.json", turns=2, text="Traceback (most recent call last):\nValueError: x")
+    second = ingest([tmp_path], jobs=1)
+    assert second.count("read") == 1 and second.count("unchanged") == 7
+    rows = query(tmp_path, "select source_file, count(*) n, count_if(is_error) errors from steps "
+                           "group by all order by source_file").to_pylist()
+    assert rows == [{"source_file": f"t{i}.json", "n": 5 if i == 3 else 31, "errors": 2 if i == 3 else 0}
+                    for i in range(8)]
