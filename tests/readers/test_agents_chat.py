@@ -82,3 +82,24 @@ def test_cut_off_object_and_bad_line(tmp_path):
     assert len(steps(batch)) == 2
     errors = [p.error for p in batch.problems]
     assert any("not UTF-8" in e for e in errors) and any("cut off" in e for e in errors)
+
+
+def test_tool_result_belongs_to_the_agent_whose_call_it_answers(tmp_path):
+    def call(call_id: str) -> list:
+        return [{"id": call_id, "type": "function", "function": {"name": "bash", "arguments": "{}"}}]
+
+    messages = [
+        {"role": "user", "content": "ship it"},
+        {"role": "assistant", "name": "planner", "content": None, "tool_calls": call("a")},
+        {"role": "assistant", "name": "coder", "content": None, "tool_calls": call("b")},
+        {"role": "tool", "tool_call_id": "b", "name": "bash", "content": "bash: make: command not found"},
+        {"role": "tool", "tool_call_id": "a", "name": "bash", "content": "ok"},
+        {"role": "tool", "tool_call_id": "zzz", "name": "bash", "content": "who asked?"},
+    ]
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps({"messages": messages}))
+    batch = read_file(path, "chat_messages")
+    results = [r for r in steps(batch) if r["kind"] == "tool_result"]
+    assert [(r["agent"], r["tool"], r["is_error"]) for r in results] == [
+        ("coder", "bash", True), ("planner", "bash", False), ("tool", "bash", False)]
+    assert [p.error for p in batch.problems] == ["team.json: tool result for tool_call_id 'zzz' has no matching call"]

@@ -14,7 +14,8 @@ part: its text (``message``, or ``final`` for the last assistant text with no to
 call after it), ``reasoning_content`` (``thought``), each of its ``tool_calls``
 (``tool_call``: ``tool`` = function name, ``arguments`` = the JSON string as
 written, ``span_id`` = the call id). A ``tool`` message is a ``tool_result``
-matched back to its call by ``tool_call_id`` (``parent_span_id``). Anthropic
+matched back to its call by ``tool_call_id`` (``parent_span_id``); its ``agent`` is the
+agent whose call it answers (the ``name`` of a ``tool`` message names the tool). Anthropic
 blocks map the same way: ``text``, ``thinking``, ``tool_use``, ``tool_result``
 (whose ``is_error`` is kept). Token usage, cost and latency sit on the first step of
 their message. An unknown role, a result with no matching call, a cut-off file
@@ -133,7 +134,7 @@ class _Conversation:
 
     def __init__(self, table: ac.StepTable, tid: str, problems: list[Problem]) -> None:
         self.table, self.tid, self.problems = table, tid, problems
-        self.calls: dict[str | None, str | None] = {}  # tool call id -> tool name, for the results answering them
+        self.calls: dict[str | None, tuple[str | None, str]] = {}  # call id -> (tool, calling agent), for results
 
     def read(self, messages: list) -> None:
         final = _last_final_message(messages)
@@ -149,7 +150,7 @@ class _Conversation:
                                              "kept as a message", index))
             first = len(rows)
             if role in ("tool", "function"):
-                self.tool_result(message, role, message.get("name") or role, _time(message))
+                self.tool_result(message, role, _time(message))
             else:
                 self.said(message, role, message.get("name") or role, _time(message), index == final)
             if not METERED.isdisjoint(message):
@@ -179,17 +180,19 @@ class _Conversation:
 
     def call(self, call_id: str | None, tool: str | None, arguments: Any, role: str, agent: str,
              when: float | None) -> None:
-        self.calls[call_id] = tool
+        self.calls[call_id] = (tool, agent)
         self.table.add(self.tid, "tool_call", tool=tool, arguments=arguments, span_id=call_id, role=role,
                        agent=agent, timestamp=when)
 
-    def tool_result(self, message: dict, role: str, agent: str, when: float | None) -> None:
+    def tool_result(self, message: dict, role: str, when: float | None) -> None:
+        """A ``tool`` message: its ``name`` is the tool's; its agent is the one whose call it answers."""
         call_id = message.get("tool_call_id")
-        tool = message.get("name")
+        tool, agent = message.get("name"), role
         if call_id is not None:
             if call_id not in self.calls:
                 self.unmatched(f"tool result for tool_call_id {call_id!r} has no matching call")
-            tool = self.calls.get(call_id) or tool
+            called, agent = self.calls.get(call_id, (None, role))
+            tool = called or tool
         text = ac.content_text(message.get("content"))
         error = bool(message.get("is_error") or message.get("error")) or ac.looks_like_error(text)
         self.table.add(self.tid, "tool_result", tool=tool, content=text, is_error=error, parent_span_id=call_id,
@@ -205,9 +208,10 @@ class _Conversation:
             call_id = block.get("tool_use_id")
             if call_id not in self.calls:
                 self.unmatched(f"tool_result for tool_use_id {call_id!r} has no matching tool_use")
-            self.table.add(self.tid, "tool_result", tool=self.calls.get(call_id),
-                           content=ac.content_text(block.get("content")), parent_span_id=call_id,
-                           is_error=bool(block.get("is_error")), role=role, agent=agent, timestamp=when)
+            tool, caller = self.calls.get(call_id, (None, agent))
+            self.table.add(self.tid, "tool_result", tool=tool, content=ac.content_text(block.get("content")),
+                           parent_span_id=call_id, is_error=bool(block.get("is_error")), role=role, agent=caller,
+                           timestamp=when)
             return
         text = ac.content_text(block)
         if kind in ("thinking", "redacted_thinking", "reasoning"):
