@@ -298,8 +298,6 @@ def as_float(value: Any) -> float | None:
 
 def epoch(value: Any) -> float | None:
     """Seconds since the epoch from a number (s or ms) or an ISO-8601 string."""
-    if type(value) is int or type(value) is float:  # the common case, without as_float's checks
-        return value / 1000.0 if value > 1e11 else float(value)
     number = as_float(value)
     if number is not None:
         return number / 1000.0 if number > 1e11 else number

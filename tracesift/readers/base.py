@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -199,8 +200,25 @@ def run_id_of(rel: str) -> str:
     return str(path.with_suffix("")) if path.suffix else str(path)
 
 
-_PREFIX: ContextVar[tuple[Path, bytes, list] | None] = ContextVar("prefix", default=None)
+@dataclass
+class _Prefix:
+    """The first ``SNIFF_BYTES`` of one file, shared by every sniffer while a reader is chosen."""
+
+    path: Path
+    data: bytes
+
+    @cached_property
+    def text(self) -> str | None:
+        return _text(self.data)
+
+
+_PREFIX: ContextVar[_Prefix | None] = ContextVar("prefix", default=None)
 _CONTENT: ContextVar[tuple[Path, bytes] | None] = ContextVar("content", default=None)
+
+
+def _prefix_of(path: Path) -> _Prefix | None:
+    shared = _PREFIX.get()
+    return shared if shared is not None and shared.path == path else None
 
 
 @contextmanager
@@ -209,12 +227,11 @@ def shared_prefix(path: Path | None, data: bytes | None = None) -> Iterator[None
 
     ``data``: the file's first bytes (at least ``SNIFF_BYTES`` of them, or all), when already read.
     """
-    shared = _PREFIX.get()
-    if path is None or (shared is not None and shared[0] == path):
+    if path is None or _prefix_of(path) is not None:
         yield
         return
     head = _read(path, SNIFF_BYTES) if data is None else data[:SNIFF_BYTES]
-    token = _PREFIX.set((path, head, []))
+    token = _PREFIX.set(_Prefix(path, head))
     try:
         yield
     finally:
@@ -243,9 +260,9 @@ def read_bytes(path: Path) -> bytes:
 
 
 def read_prefix(path: Path, size: int = SNIFF_BYTES) -> bytes:
-    shared = _PREFIX.get()
-    if shared is not None and shared[0] == path and size <= SNIFF_BYTES:
-        return shared[1][:size]
+    shared = _prefix_of(path)
+    if shared is not None and size <= SNIFF_BYTES:
+        return shared.data[:size]
     return _read(path, size)
 
 
@@ -257,11 +274,9 @@ def _read(path: Path, size: int) -> bytes:
 
 def text_prefix(path: Path, size: int = SNIFF_BYTES) -> str | None:
     """The file's first bytes as text, or None when they are not text (decoded once per sniffing round)."""
-    shared = _PREFIX.get()
-    if shared is not None and shared[0] == path and size == SNIFF_BYTES:
-        if not shared[2]:
-            shared[2].append(_text(shared[1]))
-        return shared[2][0]
+    shared = _prefix_of(path)
+    if shared is not None and size == SNIFF_BYTES:
+        return shared.text
     return _text(read_prefix(path, size))
 
 

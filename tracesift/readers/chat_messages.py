@@ -138,7 +138,6 @@ class _Conversation:
 
     def read(self, messages: list) -> None:
         final = _last_final_message(messages)
-        rows = self.table.steps.rows
         for index, message in enumerate(messages):
             if not isinstance(message, dict):
                 self.problems.append(Problem(f"{self.tid}: message {index} is not an object: skipped", index))
@@ -148,7 +147,7 @@ class _Conversation:
                 role = str(role)
                 self.problems.append(Problem(f"{self.tid}: message {index} has unknown role {role!r}: "
                                              "kept as a message", index))
-            first = len(rows)
+            first = len(self.table)
             if role in ("tool", "function"):
                 self.tool_result(message, role, _time(message))
             else:

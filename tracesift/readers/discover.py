@@ -111,13 +111,13 @@ def _file_source(path: Path, base: Path, known: Known) -> Source:
     return source
 
 
-def identify(path: Path, head: bytes | None = None) -> tuple[str | None, str | None]:
+def identify(path: Path, data: bytes | None = None) -> tuple[str | None, str | None]:
     """(reader name, problem) for a file, from its content: the reader that claims it, or why none does.
 
-    ``head``: the file's first ``SNIFF_BYTES`` (or all its bytes), when the caller has read them.
+    ``data``: the file's first ``SNIFF_BYTES`` (or all its bytes), when the caller has read them.
     """
     try:
-        with shared_prefix(path, head):
+        with shared_prefix(path, data):
             head = read_prefix(path, 64)
             if head.startswith(LFS_POINTER):
                 return None, "Git LFS pointer, not the log itself: run `git lfs pull` to fetch it"

@@ -41,7 +41,7 @@ SHARE_BYTES = 256 << 20
 """A file up to this size is read once, for its hash and its reader both."""
 PARALLEL_FROM_BYTES = 8 << 20
 PARALLEL_FROM_FILES = 200
-"""Below this much input (or this many files to recognise), one process beats starting workers."""
+"""Below this much input (or this many files to recognise and read), one process beats starting workers."""
 
 
 @dataclass
@@ -290,8 +290,10 @@ def read_sources(tasks: list) -> list:
         batch, written = write_own_batch(tasks[0][4], merged)
     for i in small:
         key, source, entry, _, problems = results[i]
-        entry.batch = batch or entry.batch
-        tables = written if batch else merged if i == small[0] else {}
+        if batch:
+            entry.batch, tables = batch, written
+        else:
+            tables = merged if i == small[0] else {}
         results[i] = (key, source, entry, tables, problems)
     return results
 
