@@ -10,8 +10,8 @@ import pytest
 from tests.detectors import signals
 from tracesift.detectors import all_detectors
 from tracesift.detectors.base import SeriesSource
+from tracesift.pipeline.ingest import ingest
 from tracesift.store import schema
-from tracesift.store.ingest import ingest
 from tracesift.store.views import connect
 
 ROLES = ["loss", "grad_norm", "actor/entropy", "critic/score/mean", "actor/kl_loss", "response_length/mean",

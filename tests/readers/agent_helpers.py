@@ -7,29 +7,29 @@ from pathlib import Path
 
 from tests.conftest import SAMPLES
 from tracesift.readers import by_name, choose
-from tracesift.readers.base import Batch
+from tracesift.readers.base import Batch, Input
 
 AGENTS = SAMPLES / "agents"
 
 
 def read_sample(rel: str, reader: str) -> Batch:
     path = AGENTS / rel
-    chosen = choose(path)
+    chosen = choose(Input(path))
     assert chosen is not None and chosen.name == reader, f"{rel} chosen by {chosen and chosen.name}"
-    return by_name(reader).read(path, run_id=f"agents/{rel}")
+    return by_name(reader).read(Input(path, f"agents/{rel}"))
 
 
 def read_file(path: Path, reader: str) -> Batch:
-    return by_name(reader).read(path, run_id=path.name)
+    return by_name(reader).read(Input(path, path.name))
 
 
 def steps(batch: Batch, trajectory: str | None = None) -> list[dict]:
-    rows = batch.arrow()["steps"].to_pylist()
+    rows = batch.tables["steps"].to_pylist()
     return [r for r in rows if trajectory is None or r["trajectory_id"] == trajectory]
 
 
 def trajectories(batch: Batch) -> dict[str, dict]:
-    rows = batch.arrow()["trajectories"].to_pylist()
+    rows = batch.tables["trajectories"].to_pylist()
     return {r["trajectory_id"]: {**r, "labels": json.loads(r["labels"]) if r["labels"] else {}} for r in rows}
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from tests.readers.agent_helpers import column, read_file, read_sample, steps, trajectories
 from tracesift.readers import choose
+from tracesift.readers.base import Input
 
 
 def test_openai_object_with_tool_error_cascade():
@@ -66,7 +67,7 @@ def test_cut_off_list_keeps_complete_messages(tmp_path):
                        {"role": "user", "content": "c"}])
     path = tmp_path / "cut.json"
     path.write_text(text[: text.rindex("{") + 12])
-    assert choose(path).name == "chat_messages"
+    assert choose(Input(path)).name == "chat_messages"
     batch = read_file(path, "chat_messages")
     assert len(steps(batch)) == 2 and "cut off mid-JSON" in batch.problems[0].error
 

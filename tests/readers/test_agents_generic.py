@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.readers.agent_helpers import column, read_file, read_sample, steps, trajectories
+from tracesift.readers.base import Input
 from tracesift.readers.generic_jsonl import sniff
 
 
@@ -23,11 +24,11 @@ def test_claims_only_with_a_mapping_naming_present_fields(tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     log = tmp_path / "log.jsonl"
     log.write_text(json.dumps({"who": "a", "said": "hi", "kind": "chat"}) + "\n")
-    assert sniff(log) == 0.0
+    assert sniff(Input(log)) == 0.0
     (tmp_path / "tracesift.toml").write_text('[generic_jsonl]\nstep.agent = "speaker"\n')
-    assert sniff(log) == 0.0
+    assert sniff(Input(log)) == 0.0
     (tmp_path / "tracesift.toml").write_text('[generic_jsonl]\n"step.agent" = "who"\n"step.content" = "said"\n'
                                              '"step.kind" = "kind"\n')
-    assert sniff(log) > 0.9
+    assert sniff(Input(log)) > 0.9
     batch = read_file(log, "generic_jsonl")
     assert steps(batch)[0]["agent"] == "a" and "unknown kind 'chat'" in batch.problems[0].error

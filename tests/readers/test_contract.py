@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import SAMPLES
 from tracesift.readers import all_readers, choose
+from tracesift.readers.base import Input
 from tracesift.readers.discover import discover, identify
 from tracesift.store import schema
 
@@ -36,7 +37,7 @@ def test_sniff_is_a_confidence_and_never_raises_on_junk(name, junk):
     for path in junk.values():
         if path.is_dir() != reader.reads_folders:
             continue
-        score = reader.sniff(path)
+        score = reader.sniff(Input(path))
         assert 0.0 <= score < 0.5, f"{name} claims {path.name}"
 
 
@@ -45,11 +46,11 @@ def test_read_of_junk_fails_with_a_reason(name, junk):
     reader = READERS[name]
     path = junk["folder"] if reader.reads_folders else junk["binary"]
     try:
-        batch = reader.read(path, run_id=path.name)
+        batch = reader.read(Input(path, path.name))
     except ValueError as exc:
         assert str(exc).strip()
         return
-    for table, rows in batch.arrow().items():  # reading nothing is fine; inventing columns is not
+    for table, rows in batch.tables.items():  # reading nothing is fine; inventing columns is not
         assert rows.schema.names == schema.TABLES[table].names
 
 
@@ -57,16 +58,16 @@ def sample_sources():
     sources = list(discover(SAMPLES, SAMPLES))
     for source in sources:
         if source.pending:
-            source.reader, source.problem = identify(source.path)
+            source.reader, source.problem = identify(Input(source.path))
     return [s for s in sources if s.reader or s.problem]
 
 
 @pytest.mark.parametrize("source", sample_sources(), ids=lambda s: s.rel)
 def test_every_sample_reads_into_canonical_tables(source):
     assert source.problem is None
-    batch = READERS[source.reader].read(source.path, run_id=source.rel)
+    batch = READERS[source.reader].read(Input(source.path, source.rel))
     assert batch.rows("metrics") + batch.rows("steps") > 0
-    for table, rows in batch.arrow().items():
+    for table, rows in batch.tables.items():
         assert rows.schema.names == schema.TABLES[table].names
         assert rows.schema.types == schema.TABLES[table].types
 
@@ -79,4 +80,4 @@ def test_samples_cover_every_reader():
 def test_choose_picks_by_content(tmp_path):
     log = tmp_path / "run.txt"
     log.write_text('{"step": 1, "loss": 0.5}\n{"step": 2, "loss": 0.4}\n')
-    assert choose(log).name == "jsonl"
+    assert choose(Input(log)).name == "jsonl"

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pytest
 
 from tracesift.readers import mlflow_files, mlflow_sqlite
+from tracesift.readers.base import Input
 from tracesift.store import schema
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_traces" / "training" / "mlflow"
@@ -48,7 +49,7 @@ def series(table: pa.Table, run: str, metric: str) -> dict[int, float]:
 
 @pytest.mark.parametrize(("reader", "path", "rid"), SOURCES)
 def test_runs_and_metric_keys(reader, path, rid):
-    batch = reader.read(path, run_id=rid)
+    batch = reader.read(Input(path, rid))
     assert batch.problems == []
     assert batch.tables["metrics"].schema == schema.METRICS
     assert batch.tables["runs"].schema == schema.RUNS
@@ -68,7 +69,7 @@ def test_runs_and_metric_keys(reader, path, rid):
 
 @pytest.mark.parametrize(("reader", "path", "rid"), SOURCES)
 def test_divergence_nan_and_inf(reader, path, rid):
-    metrics = reader.read(path, run_id=rid).tables["metrics"]
+    metrics = reader.read(Input(path, rid)).tables["metrics"]
     bad = f"{rid}/tiny-mlp-lr-sweep/lr_too_high"
     loss, grad = series(metrics, bad, "loss"), series(metrics, bad, "grad_norm")
     assert loss[67] == pytest.approx(2.010446217104534e24)
@@ -90,7 +91,7 @@ def test_divergence_nan_and_inf(reader, path, rid):
 def test_params_in_config_and_tags(reader, path, rid):
     import json
 
-    runs = {row["run_id"].rsplit("/", 1)[1]: row for row in reader.read(path, run_id=rid).tables["runs"].to_pylist()}
+    runs = {row["run_id"].rsplit("/", 1)[1]: row for row in reader.read(Input(path, rid)).tables["runs"].to_pylist()}
     assert json.loads(runs["healthy"]["config"])["peak_lr"] == "0.02"
     config = json.loads(runs["lr_too_high"]["config"])
     assert config["peak_lr"] == "0.6" and config["warmup_steps"] == "100" and config["optimizer"] == "sgd_momentum0.9"
@@ -100,37 +101,37 @@ def test_params_in_config_and_tags(reader, path, rid):
 
 
 def test_sniff_positive_on_real_samples():
-    assert mlflow_sqlite.sniff(DB) >= 0.9
-    assert mlflow_files.sniff(MLRUNS) >= 0.9
+    assert mlflow_sqlite.sniff(Input(DB)) >= 0.9
+    assert mlflow_files.sniff(Input(MLRUNS)) >= 0.9
 
 
 def test_sniff_negative(tmp_path):
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE metrics (name TEXT, value REAL)")  # a metrics table, but not MLflow's
-    assert mlflow_sqlite.sniff(other) == 0.0
+    assert mlflow_sqlite.sniff(Input(other)) == 0.0
     text = tmp_path / "log.txt"
     text.write_text("SQLite is not here\n")
-    assert mlflow_sqlite.sniff(text) == 0.0
+    assert mlflow_sqlite.sniff(Input(text)) == 0.0
     with pytest.raises(ValueError, match="not an MLflow database"):
-        mlflow_sqlite.read(other, run_id="other.db")
+        mlflow_sqlite.read(Input(other, "other.db"))
     folder = tmp_path / "runs"
     (folder / "exp1" / "run1").mkdir(parents=True)
     (folder / "exp1" / "run1" / "metrics.csv").write_text("step,loss\n0,1.0\n")
-    assert mlflow_files.sniff(folder) == 0.0
-    assert mlflow_files.sniff(SAMPLES) == 0.0  # the parent of mlruns/ is not a store
-    assert mlflow_files.sniff(MLRUNS / "0") == 0.0  # nor is one experiment
+    assert mlflow_files.sniff(Input(folder)) == 0.0
+    assert mlflow_files.sniff(Input(SAMPLES)) == 0.0  # the parent of mlruns/ is not a store
+    assert mlflow_files.sniff(Input(MLRUNS / "0")) == 0.0  # nor is one experiment
     with pytest.raises(ValueError, match="not an MLflow file store"):
-        mlflow_files.read(folder, run_id="runs")
+        mlflow_files.read(Input(folder, "runs"))
 
 
 @pytest.mark.parametrize("size", [100, 4096, 300_000, 1_000_000, DB.stat().st_size - 4096])
 def test_truncated_db_is_a_clear_error(tmp_path, size):
     broken = tmp_path / "mlflow.db"
     broken.write_bytes(DB.read_bytes()[:size])
-    assert mlflow_sqlite.sniff(broken) >= 0.5  # claimed, so the damage gets reported
+    assert mlflow_sqlite.sniff(Input(broken)) >= 0.5  # claimed, so the damage gets reported
     try:
-        batch = mlflow_sqlite.read(broken, run_id="mlflow.db")
+        batch = mlflow_sqlite.read(Input(broken, "mlflow.db"))
     except ValueError as exc:
         assert "damaged or truncated SQLite database" in str(exc)
     else:
@@ -146,7 +147,7 @@ def test_garbage_metric_line_is_a_problem(tmp_path):
     lines[10] = "garbage here\n"
     lines[20] = "1795434287000 not_a_number 20\n"
     loss.write_text("".join(lines))
-    batch = mlflow_files.read(store, run_id="mlruns")
+    batch = mlflow_files.read(Input(store, "mlruns"))
     assert len(batch.problems) == 2
     assert [p.line_or_offset for p in batch.problems] == [11, 21]
     assert "metrics/loss: line 11" in batch.problems[0].error
@@ -163,7 +164,7 @@ def test_meta_parser_and_duplicate_run_names(tmp_path):
     shutil.copytree(MLRUNS, store)
     for meta_file in store.glob("*/*/meta.yaml"):
         meta_file.write_text(meta_file.read_text().replace("run_name: lr_too_high", "run_name: healthy"))
-    runs = mlflow_files.read(store, run_id="m").tables["runs"]["run_id"].to_pylist()
+    runs = mlflow_files.read(Input(store, "m")).tables["runs"]["run_id"].to_pylist()
     assert len(set(runs)) == 2 and all(r.startswith("m/tiny-mlp-lr-sweep/healthy-") for r in runs)
 
 
@@ -172,7 +173,7 @@ def test_sqlite_duplicate_run_names_stay_apart(tmp_path):
     shutil.copyfile(DB, copy)
     with sqlite3.connect(copy) as conn:
         conn.execute("UPDATE runs SET name = 'healthy'")
-    batch = mlflow_sqlite.read(copy, run_id="db")
+    batch = mlflow_sqlite.read(Input(copy, "db"))
     runs = batch.tables["runs"]["run_id"].to_pylist()
     assert len(set(runs)) == 2 and all(r.startswith("db/tiny-mlp-lr-sweep/healthy-") for r in runs)
     assert set(batch.tables["metrics"]["run_id"].to_pylist()) == set(runs)

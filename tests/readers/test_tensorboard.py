@@ -12,10 +12,11 @@ import pytest
 
 from tests.conftest import SAMPLES, event_file, loss_curve
 from tracesift.readers import tensorboard, tensorboard_scalars
+from tracesift.readers.base import Input
 
 
 def read(path: Path):
-    return tensorboard.read(path, run_id=f"runs/exp1/{path.name}")
+    return tensorboard.read(Input(path, f"runs/exp1/{path.name}"))
 
 
 def series(batch, metric: str) -> dict[int, float]:
@@ -39,10 +40,10 @@ def test_scalars_match_what_was_written(tb_run):
 def test_sniff_by_content_not_name(tb_run, tmp_path):
     renamed = tmp_path / "whatever.bin"
     shutil.copy(event_file(tb_run), renamed)
-    assert tensorboard.sniff(renamed) == 1.0
+    assert tensorboard.sniff(Input(renamed)) == 1.0
     junk = tmp_path / "events.out.tfevents.junk"
     junk.write_bytes(b"\x07" * 64)
-    assert tensorboard.sniff(junk) == 0.0
+    assert tensorboard.sniff(Input(junk)) == 0.0
 
 
 def test_truncated_last_record_keeps_the_rest(tb_run, tmp_path):

@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import SAMPLES
 from tracesift.readers import csv_metrics, hf_trainer, jsonl_metrics, stdout_log
+from tracesift.readers.base import Input
 
 TRAINING = SAMPLES / "training"
 
@@ -32,7 +33,7 @@ def same(a: float, b: float) -> bool:
 @pytest.mark.parametrize("path", sorted(TRAINING.glob("hf_trainer/*/trainer_state.json")), ids=lambda p: p.parent.name)
 def test_trainer_state_matches_log_history(path):
     state = json.loads(path.read_text())
-    batch = hf_trainer.read(path, run_id=f"hf/{path.parent.name}/trainer_state.json")
+    batch = hf_trainer.read(Input(path, f"hf/{path.parent.name}/trainer_state.json"))
     train = [e for e in state["log_history"] if "loss" in e and "train_runtime" not in e]
     got = rows(batch, "loss")
     assert sorted(got) == [e["step"] for e in train]
@@ -42,7 +43,7 @@ def test_trainer_state_matches_log_history(path):
     assert "train_runtime" not in {r["metric"] for r in batch.tables["metrics"].to_pylist()}
     config = json.loads(batch.tables["runs"]["config"][0].as_py())
     assert config["global_step"] == state["global_step"] and "train_runtime" in config["train_summary"]
-    assert hf_trainer.sniff(path) > 0.9
+    assert hf_trainer.sniff(Input(path)) > 0.9
 
 
 def test_trainer_state_cut_off_is_a_clear_error(tmp_path):
@@ -50,7 +51,7 @@ def test_trainer_state_cut_off_is_a_clear_error(tmp_path):
     cut = tmp_path / "trainer_state.json"
     cut.write_bytes(path.read_bytes()[:5000])
     with pytest.raises(ValueError, match="not valid JSON"):
-        hf_trainer.read(cut, run_id="x/trainer_state.json")
+        hf_trainer.read(Input(cut, "x/trainer_state.json"))
 
 
 # -- CSV ----------------------------------------------------------------------------------------
@@ -59,29 +60,29 @@ def test_trainer_state_cut_off_is_a_clear_error(tmp_path):
 def test_lightning_sparse_rows(path):
     with open(path, newline="") as handle:
         table = list(csv.DictReader(handle))
-    batch = csv_metrics.read(path, run_id="lightning/run/version_0/metrics.csv")
+    batch = csv_metrics.read(Input(path, "lightning/run/version_0/metrics.csv"))
     for column in ("train_loss", "val_loss"):
         expected = {int(r["step"]): float(r[column]) for r in table if r[column] != ""}
         got = rows(batch, column)
         assert got.keys() == expected.keys() and all(same(got[s], expected[s]) for s in expected)
     assert batch.tables["metrics"]["run_id"][0].as_py() == "lightning/run/version_0"
-    assert csv_metrics.sniff(path) >= 0.8
+    assert csv_metrics.sniff(Input(path)) >= 0.8
 
 
 def test_keras_csv_logger_uses_epoch_as_step(tmp_path):
     # keras.callbacks.CSVLogger: header from sorted logs keys after "epoch", one row per epoch
     path = tmp_path / "training.log"
     path.write_text("epoch,accuracy,loss,val_accuracy,val_loss\n0,0.61,1.02,0.70,0.85\n1,0.72,0.80,0.74,nan\n")
-    batch = csv_metrics.read(path, run_id="training.log")
+    batch = csv_metrics.read(Input(path, "training.log"))
     assert rows(batch, "loss") == {0: 1.02, 1: 0.80}
     assert math.isnan(rows(batch, "val_loss")[1])
-    assert csv_metrics.sniff(path) >= 0.8
+    assert csv_metrics.sniff(Input(path)) >= 0.8
 
 
 def test_plain_csv_without_step_uses_row_number(tmp_path):
     path = tmp_path / "curve.csv"
     path.write_text("loss,acc,name\n0.9,0.1,a\n0.8,0.2,b\n")
-    batch = csv_metrics.read(path, run_id="curve.csv")
+    batch = csv_metrics.read(Input(path, "curve.csv"))
     assert rows(batch, "loss") == {0: 0.9, 1: 0.8}
     assert "name" not in {r["metric"] for r in batch.tables["metrics"].to_pylist()}
 
@@ -89,10 +90,10 @@ def test_plain_csv_without_step_uses_row_number(tmp_path):
 def test_csv_sniff_rejects_prose_and_json(tmp_path):
     prose = tmp_path / "notes.csv"
     prose.write_text("Dear reader, this is not a table.\nIt has, however, commas.\n")
-    assert csv_metrics.sniff(prose) < 0.5
+    assert csv_metrics.sniff(Input(prose)) < 0.5
     as_json = tmp_path / "a.csv"
     as_json.write_text('{"step": 1, "loss": 2}\n{"step": 2, "loss": 1}\n')
-    assert csv_metrics.sniff(as_json) < 0.5
+    assert csv_metrics.sniff(Input(as_json)) < 0.5
 
 
 # -- JSON lines ---------------------------------------------------------------------------------
@@ -107,7 +108,7 @@ def test_jsonl_nested_keys_nan_and_a_bad_line(tmp_path):
         '{"step": 3, "train": {"lo',
     ]
     path.write_text("\n".join(lines))
-    batch = jsonl_metrics.read(path, run_id="exp/metrics.jsonl")
+    batch = jsonl_metrics.read(Input(path, "exp/metrics.jsonl"))
     loss = rows(batch, "train/loss")
     assert sorted(loss) == [0, 1, 2] and math.isnan(loss[1]) and loss[2] == 1.5
     assert [(p.line_or_offset, "cut off" in p.error) for p in batch.problems] == [(3, False), (5, True)]
@@ -119,7 +120,7 @@ def test_jsonl_nested_keys_nan_and_a_bad_line(tmp_path):
 def test_jsonl_sniff_leaves_chat_messages_to_agent_readers(tmp_path):
     chat = tmp_path / "chat.jsonl"
     chat.write_text('{"role": "user", "content": "hi"}\n{"role": "assistant", "content": "hello"}\n')
-    assert jsonl_metrics.sniff(chat) == 0.0
+    assert jsonl_metrics.sniff(Input(chat)) == 0.0
 
 
 # -- console logs -------------------------------------------------------------------------------
@@ -167,9 +168,9 @@ def test_console_ignores_prose():
 
 def test_hf_console_log_matches_trainer_state():
     """The Trainer's printed dicts (quoted values, after tqdm bars) give the same loss curve as its state file."""
-    console = stdout_log.read(TRAINING / "stdout" / "hf_trainer_console.log", run_id="stdout/hf.log")
+    console = stdout_log.read(Input(TRAINING / "stdout" / "hf_trainer_console.log", "stdout/hf.log"))
     states = sorted(TRAINING.glob("hf_trainer/*/trainer_state.json"))
-    state_loss = [rows(hf_trainer.read(p, run_id="x/trainer_state.json"), "loss") for p in states]
+    state_loss = [rows(hf_trainer.read(Input(p, "x/trainer_state.json")), "loss") for p in states]
     console_loss = rows(console, "loss")
     matching = [s for s in state_loss if sorted(s) == sorted(console_loss)]
     assert matching, "the console log should hold one of the sample runs"
@@ -179,7 +180,7 @@ def test_hf_console_log_matches_trainer_state():
 def test_console_non_utf8_is_reported_not_fatal(tmp_path):
     path = Path(tmp_path / "train.log")
     path.write_bytes(b"step=1 loss=0.5 lr=0.1\n\xff\xfe step=2 loss=0.4 lr=0.1\n")
-    batch = stdout_log.read(path, run_id="train.log")
+    batch = stdout_log.read(Input(path, "train.log"))
     assert rows(batch, "loss") == {1: 0.5, 2: 0.4}
     assert "UTF-8" in batch.problems[0].error
 
@@ -187,5 +188,5 @@ def test_console_non_utf8_is_reported_not_fatal(tmp_path):
 def test_console_sniff_leaves_prose_and_code_alone():
     """A README or a training script mentions step=... now and then; that is no log."""
     for path in (SAMPLES / "training" / "README.md", SAMPLES.parent / "scripts" / "samples" / "train.py"):
-        assert stdout_log.sniff(path) == 0.0
-    assert stdout_log.sniff(TRAINING / "stdout" / "keyvalue_lm_spikes_adamw.log") > 0.5
+        assert stdout_log.sniff(Input(path)) == 0.0
+    assert stdout_log.sniff(Input(TRAINING / "stdout" / "keyvalue_lm_spikes_adamw.log")) > 0.5

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tracesift.readers import choose, wandb_offline
+from tracesift.readers.base import Input
 from tracesift.readers.protobuf_wire import iter_fields
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_traces" / "training" / "wandb"
@@ -35,7 +36,7 @@ DIVERGING, HEALTHY = RUNS["diverging"], RUNS["healthy"]
 
 
 def rows(folder: Path) -> list[dict]:
-    return wandb_offline.read(folder, run_id="run").tables["metrics"].to_pylist()
+    return wandb_offline.read(Input(folder, "run")).tables["metrics"].to_pylist()
 
 
 def keyed(found: list[dict]) -> list[tuple]:
@@ -116,29 +117,29 @@ def test_nan_and_inf_where_the_run_blew_up():
 
 
 def test_runs_row():
-    batch = wandb_offline.read(DIVERGING, run_id="wandb/div")
+    batch = wandb_offline.read(Input(DIVERGING, "wandb/div"))
     assert batch.problems == []
     (run,) = batch.tables["runs"].to_pylist()
     assert run["run_id"] == "wandb/div" and run["source_format"] == "wandb_offline"
     config = {"peak_lr": 0.6, "warmup_steps": 300, "momentum": 0.9, "hidden": 64, "steps": 300}
     assert json.loads(run["config"]) == config
     assert json.loads(run["tags"]) == ["diverging", "mlp"]
-    assert json.loads(wandb_offline.read(HEALTHY, run_id="h").tables["runs"]["config"][0].as_py())["peak_lr"] == 0.05
+    assert json.loads(wandb_offline.read(Input(HEALTHY, "h")).tables["runs"]["config"][0].as_py())["peak_lr"] == 0.05
     first = min(r["wall_time"] for r in rows(DIVERGING))
     assert first - 60 < run["started_at"] <= first
     assert set(batch.tables["metrics"]["run_id"].to_pylist()) == {"wandb/div"}
 
 
 def test_sniff(tmp_path):
-    assert wandb_offline.sniff(DIVERGING) == 1.0
-    assert choose(DIVERGING) is wandb_offline.READER
-    assert wandb_offline.sniff(SAMPLES.parent / "mlflow") == 0.0
+    assert wandb_offline.sniff(Input(DIVERGING)) == 1.0
+    assert choose(Input(DIVERGING)) is wandb_offline.READER
+    assert wandb_offline.sniff(Input(SAMPLES.parent / "mlflow")) == 0.0
     (tmp_path / "run-abc.wandb").write_bytes(b"not a wandb log at all")
-    assert wandb_offline.sniff(tmp_path) == 0.0
+    assert wandb_offline.sniff(Input(tmp_path)) == 0.0
     with pytest.raises(ValueError, match="not a W&B transaction log"):
-        wandb_offline.read(tmp_path, run_id="x")
+        wandb_offline.read(Input(tmp_path, "x"))
     with pytest.raises(ValueError, match="no run-"):
-        wandb_offline.read(tmp_path / "..", run_id="x")
+        wandb_offline.read(Input(tmp_path / "..", "x"))
 
 
 def test_truncated_mid_record_keeps_records_before_the_cut(tmp_path):
@@ -148,13 +149,13 @@ def test_truncated_mid_record_keeps_records_before_the_cut(tmp_path):
     history = [offset for offset, kind, payload in chunks(data) if kind == 1 and is_history(payload)]
     cut = history[len(history) // 2]  # the start of a history record half way through
     log.write_bytes(data[:cut])
-    clean = wandb_offline.read(folder, run_id="run")
+    clean = wandb_offline.read(Input(folder, "run"))
     assert clean.problems == []
     kept = clean.tables["metrics"].to_pylist()
     assert 0 < len(kept) < 900
     assert keyed(kept) == keyed(rows(DIVERGING)[: len(kept)])
     log.write_bytes(data[: cut + 12])  # now cut inside that record
-    cut_batch = wandb_offline.read(folder, run_id="run")
+    cut_batch = wandb_offline.read(Input(folder, "run"))
     assert keyed(cut_batch.tables["metrics"].to_pylist()) == keyed(kept)
     assert [p.line_or_offset for p in cut_batch.problems] == [cut]
     assert "truncated" in cut_batch.problems[0].error
@@ -166,7 +167,7 @@ def test_cut_inside_a_record_that_spans_blocks(tmp_path):
     data = log.read_bytes()
     first = next(offset for offset, kind, _ in chunks(data) if kind == 2)
     log.write_bytes(data[: first - first % 32768 + 32768 + 3])  # past the FIRST chunk, inside the next header
-    batch = wandb_offline.read(folder, run_id="run")
+    batch = wandb_offline.read(Input(folder, "run"))
     assert [p.line_or_offset for p in batch.problems] == [first]
     assert len(batch.tables["metrics"]) > 0
 
@@ -179,7 +180,7 @@ def test_bad_checksum_drops_one_record_and_keeps_the_rest(tmp_path):
     offset, _ = history[100]
     data[offset + 7 + 5] ^= 0xFF  # flip a payload byte: the chunk's CRC no longer matches
     log.write_bytes(bytes(data))
-    batch = wandb_offline.read(folder, run_id="run")
+    batch = wandb_offline.read(Input(folder, "run"))
     assert [p.line_or_offset for p in batch.problems] == [offset]
     assert "checksum" in batch.problems[0].error
     full, got = rows(DIVERGING), batch.tables["metrics"].to_pylist()

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import event_file
 from tracesift.errors import UsageError
-from tracesift.store.ingest import ingest
+from tracesift.pipeline.ingest import ingest
 from tracesift.store.manifest import Manifest
 from tracesift.store.query import query
 from tracesift.store.writer import new_batch_id
@@ -156,7 +156,7 @@ def test_store_option_and_relative_run_ids(tmp_path, tb_run):
 
 def test_large_inputs_are_written_by_their_worker(tmp_path, monkeypatch):
     """Inputs past OWN_BATCH_ROWS become batches of their own; replacing them still loses nothing."""
-    import tracesift.store.ingest as ingest_module
+    import tracesift.pipeline.ingest as ingest_module
 
     monkeypatch.setattr(ingest_module, "OWN_BATCH_ROWS", 5)
     write_jsonl(tmp_path / "big" / "metrics.jsonl", range(20))
@@ -247,7 +247,7 @@ def write_chat(path: Path, turns: int, text: str = "ok") -> None:
 def test_chunks_written_as_their_own_batch_replace_one_changed_file_exactly(tmp_path, monkeypatch):
     """A chunk of many small inputs whose rows reach OWN_BATCH_ROWS is written where it was read;
     changing one of its files later replaces exactly that file's rows."""
-    import tracesift.store.ingest as ingest_module
+    import tracesift.pipeline.ingest as ingest_module
 
     monkeypatch.setattr(ingest_module, "OWN_BATCH_ROWS", 50)
     for i in range(8):

@@ -1,4 +1,4 @@
-"""Rows kept in Python until ingest converts a chunk of inputs at once, and the step builder that fills them."""
+"""Canonical tables built from columns, and the step builder agent readers fill."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def test_step_table_puts_every_value_in_its_named_column():
               "timestamp": 1700000000.0, "span_id": "s1", "parent_span_id": "p1"}
     table.add("t", "tool_call", **values)
     table.trajectory("t", task="fix it", outcome="failure", labels={"mistake_step": 3})
-    tables = table.batch([]).arrow()
+    tables = table.batch([]).tables
     [step] = tables["steps"].to_pylist()
     assert step == {**values, "arguments": '{"cmd": "ls"}', "trajectory_id": "t", "step": 0, "kind": "tool_call",
                     "source_file": None}
@@ -34,30 +34,23 @@ def test_meter_sets_usage_on_the_first_step_of_a_message_only():
     table.add("t", "tool_call", tool="bash")
     table.meter(first, tokens_in=5, cost=None)
     table.meter(len(table), tokens_in=7)  # the message made no step: nothing to meter
-    rows = table.batch([]).arrow()["steps"].to_pylist()
+    rows = table.batch([]).tables["steps"].to_pylist()
     assert [r["tokens_in"] for r in rows] == [None, 5, None]
     assert [r["step"] for r in rows] == [0, 1, 2]
 
 
-def test_rows_of_several_inputs_become_one_table_stamped_with_each_source():
-    first, second = schema.Rows("trajectories"), schema.Rows("trajectories")
-    first.rows.append(["a", "chat_messages", "/x/a.json", None, "unknown", None])
-    second.rows += [["b", "chat_messages", "/x/b.json", None, "failure", None],
-                    ["c", "chat_messages", "/x/b.json", None, "success", None]]
-    first.source_file, second.source_file = "a.json", "b.json"
-    table = schema.rows_to_arrow([first, second])
+def test_columns_become_a_canonical_table_with_nulls_for_the_rest():
+    table = schema.from_columns("trajectories", trajectory_id=["a", "b"], outcome=["unknown", "failure"])
     assert table.schema == schema.TRAJECTORIES
-    assert table["trajectory_id"].to_pylist() == ["a", "b", "c"]
-    assert table["source_file"].to_pylist() == ["a.json", "b.json", "b.json"]
-    assert schema.rows_to_arrow([schema.Rows("steps")]).num_rows == 0
+    assert table["trajectory_id"].to_pylist() == ["a", "b"]
+    assert table["task"].to_pylist() == [None, None]
+    stamped = schema.with_source(table, "trajectories", "b.json")
+    assert stamped["source_file"].to_pylist() == ["b.json", "b.json"]
+    assert schema.from_columns("steps").num_rows == 0
 
 
-def test_rows_of_the_wrong_width_are_refused():
-    ragged = schema.Rows("trajectories", [["a", "chat_messages", "p", None, "unknown", None], ["b"]])
-    with pytest.raises(ValueError):
-        ragged.to_arrow()
-    short = schema.Rows("trajectories", [["a", "chat_messages"]])
-    with pytest.raises(ValueError, match="need 6 values"):
-        short.to_arrow()
-    with pytest.raises(ValueError, match="source_file"):
-        schema.Rows("ingest_errors")
+def test_columns_of_the_wrong_length_or_name_are_refused():
+    with pytest.raises(ValueError, match="different lengths"):
+        schema.from_columns("trajectories", trajectory_id=["a", "b"], outcome=["unknown"])
+    with pytest.raises(ValueError, match="no column"):
+        schema.from_columns("trajectories", trajectory=["a"])

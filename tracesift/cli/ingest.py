@@ -12,7 +12,7 @@ from tracesift.cli.output import progress_bar, warn
 from tracesift.errors import NothingReadable
 
 if TYPE_CHECKING:
-    from tracesift.store.ingest import IngestReport
+    from tracesift.pipeline.ingest import IngestReport
 
 
 @app.command("ingest")
@@ -35,7 +35,7 @@ def ingest_command(
     Example: tracesift ingest runs/ --store runs.tracesift --jobs 4
     """
     from tracesift.config import role_map
-    from tracesift.store.ingest import ingest
+    from tracesift.pipeline.ingest import ingest
 
     roles = role_map(paths, mappings)
     with progress_bar(quiet) as on_progress:

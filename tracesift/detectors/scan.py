@@ -12,8 +12,8 @@ from pathlib import Path
 from tracesift.detectors import all_detectors, by_name
 from tracesift.detectors.base import Detector, Finding, SeriesSource, severity_rank
 from tracesift.errors import UsageError
+from tracesift.pipeline.ingest import IngestReport, ingest
 from tracesift.store import schema
-from tracesift.store.ingest import IngestReport, ingest
 from tracesift.store.roles import RoleMap
 from tracesift.store.views import connect
 from tracesift.store.writer import replace_findings

@@ -6,12 +6,8 @@ Third-party readers register a :class:`~tracesift.readers.base.Reader` under the
 
 from __future__ import annotations
 
-import importlib
-from functools import cache
-from importlib.metadata import entry_points
-from pathlib import Path
-
-from tracesift.readers.base import Batch, Problem, Reader, shared_prefix
+from tracesift.readers.base import Batch, Input, Problem, Reader
+from tracesift.registry import Registry
 
 # Asked in this order; a reader sure of a file (CERTAIN) ends the search, so formats with a
 # clear structure come first and the catch-all text formats last.
@@ -37,41 +33,33 @@ MIN_CONFIDENCE = 0.5
 CERTAIN = 0.9
 """A reader this sure ends the search: later readers are not asked."""
 
-__all__ = ["Batch", "Problem", "Reader", "all_readers", "choose", "by_name"]
+READERS: Registry[Reader] = Registry("reader", "tracesift.readers", [f"tracesift.readers.{n}" for n in BUILTIN],
+                                     "READER")
+
+__all__ = ["Batch", "Input", "Problem", "Reader", "READERS", "all_readers", "choose", "by_name"]
 
 
-@cache
 def all_readers() -> tuple[Reader, ...]:
     """Built-in readers first, then those installed through entry points."""
-    found = [importlib.import_module(f"tracesift.readers.{name}").READER for name in BUILTIN]
-    found += [point.load() for point in entry_points(group="tracesift.readers")]
-    return tuple(found)
+    return READERS.all()
 
 
 def by_name(name: str) -> Reader:
-    for reader in all_readers():
-        if reader.name == name:
-            return reader
-    raise KeyError(name)
+    return READERS.get(name)
 
 
-def choose(path: Path) -> Reader | None:
-    """The reader most confident it can read ``path``, or None below ``MIN_CONFIDENCE``.
+def choose(source: Input) -> Reader | None:
+    """The reader most confident it can read ``source``, or None below ``MIN_CONFIDENCE``.
 
-    The file's first bytes are read once and shared by every reader's ``sniff``.
+    Every reader's ``sniff`` shares the one prefix ``source`` reads.
     """
-    folder = path.is_dir()
-    with shared_prefix(None if folder else path):
-        return _most_confident(path, folder)
-
-
-def _most_confident(path: Path, folder: bool) -> Reader | None:
+    folder = source.is_folder
     best, best_score = None, MIN_CONFIDENCE
     for reader in all_readers():
         if reader.reads_folders != folder:
             continue
         try:
-            score = reader.sniff(path)
+            score = reader.sniff(source)
         except (OSError, ValueError):
             continue
         if score >= CERTAIN:

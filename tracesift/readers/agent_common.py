@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tracesift.readers.base import Batch, Problem, read_bytes
+from tracesift.readers.base import Batch, Input, Problem
 from tracesift.store import schema
 
 KINDS = ("message", "tool_call", "tool_result", "thought", "final", "error")
@@ -37,28 +37,32 @@ class StepTable:
     def __init__(self, source_format: str, path: Path) -> None:
         self.source_format = source_format
         self.path = str(path)
-        self.steps = schema.Rows("steps")
-        self.trajectories = schema.Rows("trajectories")
+        self.steps: list[dict] = []
+        self.trajectories: list[dict] = []
         self._next: dict[str, int] = {}
 
     def __len__(self) -> int:
         """Steps added so far, over all trajectories."""
-        return self.steps.num_rows
+        return len(self.steps)
 
     def add(self, trajectory_id: str, kind: str, *, agent: str | None = None, role: str | None = None,
             tool: str | None = None, arguments: Any = None, content: Any = None, is_error: bool = False,
             exit_code: int | None = None, tokens_in: int | None = None, tokens_out: int | None = None,
             cost: float | None = None, latency_s: float | None = None, timestamp: float | None = None,
             span_id: str | None = None, parent_span_id: str | None = None) -> int:
-        """Append one step; returns its 0-based number in the trajectory. Values in ``steps`` column order."""
+        """Append one step; returns its 0-based number in the trajectory. The keywords are ``steps`` columns."""
         number = self._next.get(trajectory_id, 0)
         self._next[trajectory_id] = number + 1
         if arguments is not None and not isinstance(arguments, str):
             arguments = json_text(arguments)
         if content is not None and not isinstance(content, str):
             content = json_text(content)
-        self.steps.rows.append([trajectory_id, number, agent, role, kind, tool, arguments, content, bool(is_error),
-                                exit_code, tokens_in, tokens_out, cost, latency_s, timestamp, span_id, parent_span_id])
+        self.steps.append({
+            "trajectory_id": trajectory_id, "step": number, "agent": agent, "role": role, "kind": kind, "tool": tool,
+            "arguments": arguments, "content": content, "is_error": bool(is_error), "exit_code": exit_code,
+            "tokens_in": tokens_in, "tokens_out": tokens_out, "cost": cost, "latency_s": latency_s,
+            "timestamp": timestamp, "span_id": span_id, "parent_span_id": parent_span_id,
+        })
         return number
 
     def meter(self, first: int, tokens_in: int | None = None, tokens_out: int | None = None,
@@ -67,43 +71,35 @@ class StepTable:
 
         Only the first step of a message carries its usage, so that sums count it once.
         """
-        if first >= len(self.steps.rows):
+        if first >= len(self.steps):
             return
-        row = self.steps.rows[first]
-        if tokens_in is not None:
-            row[_TOKENS_IN] = tokens_in
-        if tokens_out is not None:
-            row[_TOKENS_OUT] = tokens_out
-        if cost is not None:
-            row[_COST] = cost
-        if latency_s is not None:
-            row[_LATENCY] = latency_s
+        usage = {"tokens_in": tokens_in, "tokens_out": tokens_out, "cost": cost, "latency_s": latency_s}
+        self.steps[first].update((name, value) for name, value in usage.items() if value is not None)
 
     def count(self, trajectory_id: str) -> int:
         return self._next.get(trajectory_id, 0)
 
     def trajectory(self, trajectory_id: str, task: str | None = None, outcome: str = "unknown",
                    labels: dict | None = None) -> None:
-        self.trajectories.rows.append([
-            trajectory_id,
-            self.source_format,
-            self.path,
-            task[:MAX_TASK_CHARS] if isinstance(task, str) else task,
-            outcome if outcome in OUTCOMES else "unknown",
-            json.dumps(labels, default=str, sort_keys=True) if labels else None,
-        ])
+        self.trajectories.append({
+            "trajectory_id": trajectory_id,
+            "source_format": self.source_format,
+            "path": self.path,
+            "task": task[:MAX_TASK_CHARS] if isinstance(task, str) else task,
+            "outcome": outcome if outcome in OUTCOMES else "unknown",
+            "labels": json.dumps(labels, default=str, sort_keys=True) if labels else None,
+        })
 
     def batch(self, problems: list[Problem]) -> Batch:
-        return Batch({"steps": self.steps, "trajectories": self.trajectories}, problems)
+        tables = {"steps": schema.from_rows("steps", self.steps),
+                  "trajectories": schema.from_rows("trajectories", self.trajectories)}
+        return Batch(tables, problems)
 
 
-_TOKENS_IN, _TOKENS_OUT, _COST, _LATENCY = map(schema.STEPS.names.index, ("tokens_in", "tokens_out", "cost", "latency_s"))
-
-
-def parse_or_fail(path: Path, parse, nothing: str) -> tuple[list, list[Problem]]:
+def parse_or_fail(source: Input, parse, nothing: str) -> tuple[list, list[Problem]]:
     """``parse(text, problems)`` over the file's text; ValueError with the first problem when it finds nothing."""
     problems: list[Problem] = []
-    records = parse(read_text(path, problems), problems)
+    records = parse(read_text(source, problems), problems)
     if not records:
         raise ValueError(problems[0].error if problems else nothing)
     return records, problems
@@ -124,8 +120,8 @@ def decode(data: bytes, problems: list[Problem]) -> str:
         return data.decode("utf-8", errors="replace")
 
 
-def read_text(path: Path, problems: list[Problem]) -> str:
-    return decode(read_bytes(path), problems)
+def read_text(source: Input, problems: list[Problem]) -> str:
+    return decode(source.read_bytes(), problems)
 
 
 def load_json(text: str) -> Any:

@@ -1,21 +1,71 @@
-"""What every reader is: a name, a cheap ``sniff`` and a ``read`` into canonical tables."""
+"""What every reader is: a name, a cheap ``sniff`` and a ``read`` into canonical tables.
+
+Both are given an :class:`Input`: the file (or folder), its name relative to the
+ingest root, the bytes already read of it, and reader options. Readers build their
+tables with the helpers of :mod:`tracesift.store.schema`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 from tracesift.store import schema
 
 SNIFF_BYTES = 64 * 1024
 """How much of a file ``sniff`` may read: a bounded prefix, never the whole file."""
+
+
+@dataclass
+class Input:
+    """One file or folder handed to a reader, with what is already known of it.
+
+    ``rel`` is its path relative to the ingest root (readers derive run and trajectory
+    ids from it; the file name when not given). ``content`` is the whole file when the
+    caller has read it; ``head`` its first ``SNIFF_BYTES`` when only those were read.
+    ``options`` are reader settings. Every read of the prefix goes to the disk at most once.
+    """
+
+    path: Path
+    rel: str = ""
+    content: bytes | None = None
+    head: bytes | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+        self.rel = self.rel or self.path.name
+
+    @property
+    def is_folder(self) -> bool:
+        return self.path.is_dir()
+
+    def prefix(self, size: int = SNIFF_BYTES) -> bytes:
+        """The file's first ``size`` bytes (``size`` up to ``SNIFF_BYTES`` costs one read in all)."""
+        if self.content is not None:
+            return self.content[:size]
+        if size > SNIFF_BYTES:
+            return read_file(self.path, size)
+        if self.head is None:
+            self.head = read_file(self.path, SNIFF_BYTES)
+        return self.head[:size]
+
+    def text_prefix(self, size: int = SNIFF_BYTES) -> str | None:
+        """The first bytes as text, or None when they are not text (decoded once for the full prefix)."""
+        return self._text if size == SNIFF_BYTES else _text(self.prefix(size))
+
+    @cached_property
+    def _text(self) -> str | None:
+        return _text(self.prefix())
+
+    def read_bytes(self) -> bytes:
+        """The whole file: the bytes already read, or from disk."""
+        return self.content if self.content is not None else read_file(self.path, -1)
 
 
 @dataclass
@@ -28,37 +78,29 @@ class Problem:
 
 @dataclass
 class Batch:
-    """Everything one reader made of one source (a file, or a folder it claims).
+    """Everything one reader made of one input: canonical Arrow tables, and the problems it met."""
 
-    A table is Arrow, or :class:`~tracesift.store.schema.Rows` still to be
-    converted (ingest converts many inputs' rows at once); :meth:`arrow` gives all as Arrow.
-    """
-
-    tables: dict[str, pa.Table | schema.Rows] = field(default_factory=dict)
+    tables: dict[str, pa.Table] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     def rows(self, table: str) -> int:
         return self.tables[table].num_rows if table in self.tables else 0
-
-    def arrow(self) -> dict[str, pa.Table]:
-        return {name: t.to_arrow() if isinstance(t, schema.Rows) else t for name, t in self.tables.items()}
 
 
 @dataclass(frozen=True)
 class Reader:
     """A format tracesift can read.
 
-    ``sniff(path)`` returns a confidence in [0, 1] from a bounded prefix of the
-    file (or a listing of the folder when ``reads_folders``); ``read(path,
-    run_id=...)`` returns a :class:`Batch`. ``run_id`` is the source's path
-    relative to the ingest root; readers derive their run ids from it.
+    ``sniff(input)`` returns a confidence in [0, 1] from a bounded prefix of the
+    file (or a listing of the folder when ``reads_folders``); ``read(input)``
+    returns a :class:`Batch`.
     """
 
     name: str
     description: str
     example: str
-    sniff: Callable[[Path], float]
-    read: Callable[..., Batch]
+    sniff: Callable[[Input], float]
+    read: Callable[[Input], Batch]
     reads_folders: bool = False
 
 
@@ -90,26 +132,18 @@ class MetricColumns:
         return len(self.step)
 
     def table(self) -> pa.Table:
-        n = len(self.step)
-        metric = pa.array(self.metric, pa.string())
-        columns = [
-            pa.array(self.run_id, pa.string()),
-            pa.array(self.step, pa.int64()),
-            metric,
-            pa.array(self.value, pa.float64()),
-            pa.array(self.wall_time, pa.float64()),
-            metric,
-            pa.nulls(n, pa.string()),
-        ]
-        return pa.Table.from_arrays(columns, schema=schema.METRICS)
+        return metrics_table(self.run_id, self.step, self.metric, self.value, self.wall_time)
 
 
-def repeated(value: str, n: int) -> pa.Array:
-    """A string column holding ``value`` ``n`` times, built in Arrow rather than in Python."""
-    if n < 1024:
-        return pa.array([value] * n, pa.string())
-    indices = pa.array(np.zeros(n, dtype=np.int32))
-    return pa.DictionaryArray.from_arrays(indices, pa.array([value], pa.string())).cast(pa.string())
+def metrics_table(run_id, step, metric, value, wall_time=None) -> pa.Table:
+    """The ``metrics`` rows of whole columns (lists or Arrow); a logged name is its own metric until roles map it.
+
+    ``run_id`` may be one string for every row.
+    """
+    metric = schema.column(metric, pa.string())
+    run_id = schema.repeated(run_id, len(metric)) if isinstance(run_id, str) else run_id
+    columns = {"run_id": run_id, "step": step, "metric": metric, "value": value, "raw_metric": metric}
+    return schema.from_columns("metrics", **columns, **({"wall_time": wall_time} if wall_time is not None else {}))
 
 
 def metrics_from_records(run: str, records: list[dict], steps: list[int],
@@ -144,17 +178,8 @@ def metrics_from_frame(run: str, frame, steps, wall_times) -> pa.Table:
         .unpivot(index=["__step", "__time"], variable_name="metric", value_name="value")
         .drop_nulls("value")
     )
-    metric = long["metric"].to_arrow().cast(pa.string())
-    columns = [
-        repeated(run, long.height),
-        long["__step"].to_arrow().cast(pa.int64()),
-        metric,
-        long["value"].to_arrow().cast(pa.float64()),
-        long["__time"].to_arrow().cast(pa.float64()),
-        metric,
-        pa.nulls(long.height, pa.string()),
-    ]
-    return pa.Table.from_arrays(columns, schema=schema.METRICS)
+    return metrics_table(run, long["__step"].to_arrow(), long["metric"].to_arrow(), long["value"].to_arrow(),
+                         long["__time"].to_arrow())
 
 
 def as_number(value: object) -> float | None:
@@ -200,84 +225,10 @@ def run_id_of(rel: str) -> str:
     return str(path.with_suffix("")) if path.suffix else str(path)
 
 
-@dataclass
-class _Prefix:
-    """The first ``SNIFF_BYTES`` of one file, shared by every sniffer while a reader is chosen."""
-
-    path: Path
-    data: bytes
-
-    @cached_property
-    def text(self) -> str | None:
-        return _text(self.data)
-
-
-_PREFIX: ContextVar[_Prefix | None] = ContextVar("prefix", default=None)
-_CONTENT: ContextVar[tuple[Path, bytes] | None] = ContextVar("content", default=None)
-
-
-def _prefix_of(path: Path) -> _Prefix | None:
-    shared = _PREFIX.get()
-    return shared if shared is not None and shared.path == path else None
-
-
-@contextmanager
-def shared_prefix(path: Path | None, data: bytes | None = None) -> Iterator[None]:
-    """While choosing a reader for ``path``, every ``read_prefix`` of it reads the disk once.
-
-    ``data``: the file's first bytes (at least ``SNIFF_BYTES`` of them, or all), when already read.
-    """
-    if path is None or _prefix_of(path) is not None:
-        yield
-        return
-    head = _read(path, SNIFF_BYTES) if data is None else data[:SNIFF_BYTES]
-    token = _PREFIX.set(_Prefix(path, head))
-    try:
-        yield
-    finally:
-        _PREFIX.reset(token)
-
-
-@contextmanager
-def shared_content(path: Path, data: bytes | None) -> Iterator[None]:
-    """While reading ``path``, :func:`read_bytes` of it returns ``data`` (bytes ingest already read), if any."""
-    if data is None:
-        yield
-        return
-    token = _CONTENT.set((path, data))
-    try:
-        yield
-    finally:
-        _CONTENT.reset(token)
-
-
-def read_bytes(path: Path) -> bytes:
-    """The whole file: what ingest already read of it (see :func:`shared_content`), or from disk."""
-    shared = _CONTENT.get()
-    if shared is not None and shared[0] == path:
-        return shared[1]
-    return _read(path, -1)
-
-
-def read_prefix(path: Path, size: int = SNIFF_BYTES) -> bytes:
-    shared = _prefix_of(path)
-    if shared is not None and size <= SNIFF_BYTES:
-        return shared.data[:size]
-    return _read(path, size)
-
-
-def _read(path: Path, size: int) -> bytes:
+def read_file(path: Path, size: int = -1) -> bytes:
     """``size`` bytes from the start of the file (-1: all of it)."""
     with open(path, "rb") as handle:
         return handle.read(size)
-
-
-def text_prefix(path: Path, size: int = SNIFF_BYTES) -> str | None:
-    """The file's first bytes as text, or None when they are not text (decoded once per sniffing round)."""
-    shared = _prefix_of(path)
-    if shared is not None and size == SNIFF_BYTES:
-        return shared.text
-    return _text(read_prefix(path, size))
 
 
 def _text(data: bytes) -> str | None:

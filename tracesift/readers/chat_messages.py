@@ -25,11 +25,10 @@ or line and non-UTF-8 bytes are reported as problems; the rest is still read.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from tracesift.readers import agent_common as ac
-from tracesift.readers.base import Batch, Problem, Reader, text_prefix
+from tracesift.readers.base import Batch, Input, Problem, Reader
 
 ROLES = {"system", "developer", "user", "assistant", "tool", "function", "ipython"}
 GROUP_KEYS = ("conversation_id", "session_id", "thread_id")
@@ -41,8 +40,8 @@ MESSAGES_KEY = re.compile(r'"messages"\s*:\s*\[')
 FIRST_MESSAGE = re.compile(r'"messages"\s*:\s*\[\s*\{\s*"(role|content)"')
 
 
-def sniff(path: Path) -> float:
-    head = text_prefix(path)
+def sniff(source: Input) -> float:
+    head = source.text_prefix()
     if head is None or any(marker in head for marker in FOREIGN):
         return 0.0
     body = head.lstrip()
@@ -67,8 +66,9 @@ def _is_conversation(value: Any) -> bool:
         (isinstance(value, list) and all(_is_message(m) for m in value))
 
 
-def read(path: Path, *, run_id: str) -> Batch:
-    conversations, problems = ac.parse_or_fail(path, _conversations, "no chat messages found")
+def read(source: Input) -> Batch:
+    path, run_id = source.path, source.rel
+    conversations, problems = ac.parse_or_fail(source, _conversations, "no chat messages found")
     table = ac.StepTable("chat_messages", path)
     several = len(conversations) > 1
     for index, (inner, meta, messages) in enumerate(conversations):

@@ -11,16 +11,15 @@ numbers (timestamps as text, names) are skipped; empty cells are not values.
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
-from tracesift.readers.base import Batch, Problem, Reader, metrics_from_frame, run_id_of, text_prefix
+from tracesift.readers.base import Batch, Input, Problem, Reader, metrics_from_frame, run_id_of
 
 STEP_COLUMNS = ["step", "global_step", "_step", "trainer/global_step", "iteration", "iter", "Step", "epoch", "Epoch"]
 TIME_COLUMNS = ["wall_time", "Wall time", "_timestamp", "timestamp", "time"]
 
 
-def sniff(path: Path) -> float:
-    head = text_prefix(path, 16 * 1024)
+def sniff(source: Input) -> float:
+    head = source.text_prefix(16 * 1024)
     if head is None:
         return 0.0
     lines = [line for line in head.splitlines()[:6] if line.strip()]
@@ -40,7 +39,8 @@ def sniff(path: Path) -> float:
     return 0.8 if _step_column(header) else 0.6
 
 
-def read(path: Path, *, run_id: str) -> Batch:
+def read(source: Input) -> Batch:
+    path, run_id = source.path, source.rel
     import polars as pl  # here, not at import: recognising files must stay cheap
 
     separator = "\t" if path.suffix.lower() == ".tsv" else ","

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracesift.readers import choose
-from tracesift.readers.base import read_prefix, shared_prefix
+from tracesift.readers.base import Input
 
 SKIPPED_FOLDERS = {".tracesift", ".git", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints"}
 
@@ -72,7 +72,7 @@ def _walk(folder: Path, base: Path, visited: set[tuple[int, int]], known: Known)
         yield Source(folder, _rel(folder, base), problem="symlink loop: this folder was already visited")
         return
     visited.add((info.st_dev, info.st_ino))
-    reader = choose(folder)
+    reader = choose(Input(folder))
     if reader is not None:
         yield Source(folder, _rel(folder, base), reader=reader.name)
         return
@@ -111,21 +111,17 @@ def _file_source(path: Path, base: Path, known: Known) -> Source:
     return source
 
 
-def identify(path: Path, data: bytes | None = None) -> tuple[str | None, str | None]:
-    """(reader name, problem) for a file, from its content: the reader that claims it, or why none does.
-
-    ``data``: the file's first ``SNIFF_BYTES`` (or all its bytes), when the caller has read them.
-    """
+def identify(source: Input) -> tuple[str | None, str | None]:
+    """(reader name, problem) for a file, from its content: the reader that claims it, or why none does."""
     try:
-        with shared_prefix(path, data):
-            head = read_prefix(path, 64)
-            if head.startswith(LFS_POINTER):
-                return None, "Git LFS pointer, not the log itself: run `git lfs pull` to fetch it"
-            reader = choose(path) if head else None
-            if reader is not None:
-                return reader.name, None
-            if _looks_like_log(path):
-                return None, "empty file" if not head else f"no reader recognises this file ({_content_hint(path)})"
+        head = source.prefix(64)
+        if head.startswith(LFS_POINTER):
+            return None, "Git LFS pointer, not the log itself: run `git lfs pull` to fetch it"
+        reader = choose(source) if head else None
+        if reader is not None:
+            return reader.name, None
+        if _looks_like_log(source.path):
+            return None, "empty file" if not head else f"no reader recognises this file ({_content_hint(source)})"
     except OSError as exc:
         return None, _os_reason(exc)
     return None, None
@@ -135,8 +131,8 @@ def _looks_like_log(path: Path) -> bool:
     return path.suffix.lower() in LOG_SUFFIXES or path.name.startswith("events.out.tfevents")
 
 
-def _content_hint(path: Path) -> str:
-    head = read_prefix(path, 4096)
+def _content_hint(source: Input) -> str:
+    head = source.prefix(4096)
     if b"\x00" in head:
         return "binary data"
     try:

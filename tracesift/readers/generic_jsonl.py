@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tracesift.readers import agent_common as ac
-from tracesift.readers.base import Batch, Problem, Reader, text_prefix
+from tracesift.readers.base import Batch, Input, Problem, Reader
 from tracesift.store import schema
 
 CONFIG_NAME = "tracesift.toml"
@@ -73,11 +73,11 @@ def fields_of(mapping: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def sniff(path: Path) -> float:
-    mapping = load_mapping(path)
+def sniff(source: Input) -> float:
+    mapping = load_mapping(source.path)
     if not mapping or not fields_of(mapping):
         return 0.0
-    head = text_prefix(path)
+    head = source.text_prefix()
     if head is None or not head.lstrip().startswith("{"):
         return 0.0
     lines = ac.json_lines_head(head)
@@ -100,13 +100,14 @@ def lookup(record: dict, field: str) -> Any:
     return value
 
 
-def read(path: Path, *, run_id: str) -> Batch:
-    mapping = load_mapping(path)
+def read(source: Input) -> Batch:
+    path, run_id = source.path, source.rel
+    mapping = load_mapping(source.path)
     if not mapping or not fields_of(mapping):
         raise ValueError(f"no [{TABLE}] mapping in a {CONFIG_NAME} beside the file or in the current folder")
     fields, kinds = fields_of(mapping), mapping.get("kinds") or {}
     problems: list[Problem] = []
-    lines = ac.jsonl_objects(ac.read_text(path, problems), problems)
+    lines = ac.jsonl_objects(ac.read_text(source, problems), problems)
     table = ac.StepTable("generic_jsonl", path)
     tasks: dict[str, Any] = {}
     outcomes: dict[str, Any] = {}

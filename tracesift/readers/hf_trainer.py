@@ -10,16 +10,15 @@ the loss curve. Everything outside ``log_history`` goes to ``runs.config`` too.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from tracesift.readers.base import Batch, Problem, Reader, metrics_from_records, read_bytes, run_id_of, text_prefix
+from tracesift.readers.base import Batch, Input, Problem, Reader, metrics_from_records, run_id_of
 from tracesift.store import schema
 
 SUMMARY_KEYS = {"train_runtime", "total_flos"}
 
 
-def sniff(path: Path) -> float:
-    head = text_prefix(path)
+def sniff(source: Input) -> float:
+    head = source.text_prefix()
     if head is None or not head.lstrip().startswith("{"):
         return 0.0
     if '"log_history"' in head and ('"global_step"' in head or '"best_metric"' in head):
@@ -27,9 +26,10 @@ def sniff(path: Path) -> float:
     return 0.0
 
 
-def read(path: Path, *, run_id: str) -> Batch:
+def read(source: Input) -> Batch:
+    path, run_id = source.path, source.rel
     try:
-        state = json.loads(read_bytes(path))
+        state = json.loads(source.read_bytes())
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     if not isinstance(state, dict) or not isinstance(state.get("log_history"), list):

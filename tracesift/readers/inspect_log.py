@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from tracesift.readers import agent_common as ac
-from tracesift.readers.base import Batch, Problem, Reader, read_prefix, text_prefix
+from tracesift.readers.base import Batch, Input, Problem, Reader
 
 ZIP_MAGIC = b"PK\x03\x04"
 ZSTD = 93
@@ -41,24 +41,25 @@ SUCCESS = {"C", "correct", "1", "1.0", "true", "True"}
 FAILURE = {"I", "incorrect", "0", "0.0", "false", "False", "P"}
 
 
-def sniff(path: Path) -> float:
-    head = read_prefix(path)
+def sniff(source: Input) -> float:
+    head = source.prefix()
     if head.startswith(ZIP_MAGIC):
         known = (b"_journal/start.json", b"header.json", b"samples/")
         return 0.95 if any(name in head[:4096] for name in known) else 0.0
-    text = text_prefix(path)
+    text = source.text_prefix()
     if text is None or not text.lstrip().startswith("{"):
         return 0.0
     markers = ('"eval"', '"version"', '"eval_id"', '"task"')
     return 0.9 if all(m in text for m in markers) else 0.0
 
 
-def read(path: Path, *, run_id: str) -> Batch:
+def read(source: Input) -> Batch:
+    path, run_id = source.path, source.rel
     problems: list[Problem] = []
-    if read_prefix(path, 4) == ZIP_MAGIC:
+    if source.prefix(4) == ZIP_MAGIC:
         header, samples = _from_archive(path, problems)
     else:
-        header, samples = _from_json(path, problems)
+        header, samples = _from_json(source, problems)
     if not samples and problems:
         raise ValueError("no readable sample: " + "; ".join(p.error for p in problems[:3]))
     table = ac.StepTable("inspect_log", path)
@@ -72,8 +73,8 @@ def read(path: Path, *, run_id: str) -> Batch:
     return table.batch(problems)
 
 
-def _from_json(path: Path, problems: list[Problem]) -> tuple[dict, list[dict]]:
-    log = ac.load_json(ac.read_text(path, problems))
+def _from_json(source: Input, problems: list[Problem]) -> tuple[dict, list[dict]]:
+    log = ac.load_json(ac.read_text(source, problems))
     if not isinstance(log, dict) or "eval" not in log:
         raise ValueError("no 'eval' object: not an Inspect AI log")
     samples = [s for s in log.get("samples") or [] if isinstance(s, dict)]

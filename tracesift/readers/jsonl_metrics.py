@@ -17,15 +17,14 @@ from pathlib import Path
 
 from tracesift.readers.base import (
     Batch,
+    Input,
     Problem,
     Reader,
     as_number,
     flatten,
     metrics_from_frame,
     metrics_from_records,
-    read_bytes,
     run_id_of,
-    text_prefix,
 )
 
 STEP_KEYS = ("step", "global_step", "_step", "iteration", "iter", "trainer/global_step")
@@ -34,8 +33,8 @@ TIME_KEYS = ("wall_time", "_timestamp", "timestamp", "time")
 MESSAGE_KEYS = {"role", "content", "messages", "tool_calls", "trajectory", "history", "resourceSpans"}
 
 
-def sniff(path: Path) -> float:
-    head = text_prefix(path)
+def sniff(source: Input) -> float:
+    head = source.text_prefix()
     if head is None:
         return 0.0
     lines = [line for line in head.splitlines() if line.strip()]
@@ -52,8 +51,9 @@ def sniff(path: Path) -> float:
     return 0.8 if any(k in f for f in flat for k in STEP_KEYS) else 0.6
 
 
-def read(path: Path, *, run_id: str) -> Batch:
-    fast = _read_whole(path, run_id_of(run_id))
+def read(source: Input) -> Batch:
+    path, run_id = source.path, source.rel
+    fast = _read_whole(source, run_id_of(run_id))
     return fast if fast is not None else _read_lines(path, run_id)
 
 
@@ -62,11 +62,11 @@ def read(path: Path, *, run_id: str) -> Batch:
 _BARE_NUMBER = re.compile(rb"(?<=[:\[,])(\s*)(NaN|-?Infinity)(?=\s*[,}\]])")
 
 
-def _read_whole(path: Path, run: str) -> Batch | None:
+def _read_whole(source: Input, run: str) -> Batch | None:
     """The fast path: the whole file parsed at once by polars. None when any line is broken."""
     import polars as pl
 
-    data = _BARE_NUMBER.sub(rb'\1"\2"', read_bytes(path))
+    data = _BARE_NUMBER.sub(rb'\1"\2"', source.read_bytes())
     try:
         frame = _flat(pl.read_ndjson(io.BytesIO(data), infer_schema_length=None))
     except (pl.exceptions.PolarsError, ValueError):

@@ -19,9 +19,7 @@ from collections import Counter
 from itertools import islice
 from pathlib import Path
 
-import pyarrow as pa
-
-from tracesift.readers.base import Batch, MetricColumns, Problem, Reader
+from tracesift.readers.base import Batch, Input, MetricColumns, Problem, Reader
 from tracesift.store import schema
 
 SNIFF_ENTRIES = 50  # folders looked at by sniff, at each of two levels
@@ -49,7 +47,8 @@ def _subfolders(folder: Path, limit: int | None = None) -> list[Path]:
     return sorted(p for p in entries if p.is_dir() and not p.name.startswith("."))
 
 
-def sniff(folder: Path) -> float:
+def sniff(source: Input) -> float:
+    folder = source.path
     """0.95 for a folder of experiments (``meta.yaml``) holding runs with ``metrics/``."""
     experiments = [p for p in _subfolders(folder, SNIFF_ENTRIES) if (p / "meta.yaml").is_file()]
     if not experiments:
@@ -103,7 +102,8 @@ def _run_name(meta: dict[str, str | None], tags: dict[str, str], uuid: str) -> s
     return meta.get("run_name") or tags.get("mlflow.runName") or uuid
 
 
-def read(folder: Path, *, run_id: str) -> Batch:
+def read(source: Input) -> Batch:
+    folder, run_id = source.path, source.rel
     """Every live run of the store as ``runs`` rows, and all their metric points."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -145,7 +145,7 @@ def read(folder: Path, *, run_id: str) -> Batch:
                     "tags": json.dumps(tags, sort_keys=True, separators=(",", ":")),
                 }
             )
-    runs_table = pa.Table.from_pylist(sorted(runs, key=lambda r: r["run_id"]), schema=schema.RUNS)
+    runs_table = schema.from_rows("runs", sorted(runs, key=lambda r: r["run_id"]))
     return Batch(tables={"metrics": metrics.table(), "runs": runs_table}, problems=problems)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from tracesift.readers.base import Batch, Problem, Reader, read_prefix
+from tracesift.readers.base import Batch, Input, Problem, Reader, metrics_table
 from tracesift.store import schema
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -81,13 +81,14 @@ def _table_names(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
-def sniff(path: Path) -> float:
+def sniff(source: Input) -> float:
+    path = source.path
     """0.95 for an SQLite file with MLflow's tables and ``alembic_version``, 0.8 without it.
 
     An SQLite header whose schema cannot be read (a truncated or corrupt file)
     gets 0.5, so that reading it reports the damage instead of skipping it.
     """
-    if read_prefix(path, len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+    if source.prefix(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
         return 0.0
     try:
         conn = _connect(path)
@@ -105,36 +106,14 @@ def sniff(path: Path) -> float:
 def _runs_table(rows: list[tuple], source: Path) -> pa.Table:
     run_ids, started, configs, tags = (list(col) for col in zip(*rows, strict=True)) if rows else ([], [], [], [])
     n = len(run_ids)
-    return pa.table(
-        {
-            "run_id": pa.array(run_ids, pa.string()),
-            "source_format": pa.array(["mlflow_sqlite"] * n, pa.string()),
-            "path": pa.array([str(source)] * n, pa.string()),
-            "started_at": pa.array(started, pa.float64()),
-            "config": pa.array(configs, pa.string()),
-            "tags": pa.array(tags, pa.string()),
-            "source_file": pa.nulls(n, pa.string()),
-        },
-        schema=schema.RUNS,
-    )
+    return schema.from_columns("runs", run_id=run_ids, source_format=schema.repeated("mlflow_sqlite", n),
+                               path=schema.repeated(str(source), n), started_at=started, config=configs, tags=tags)
 
 
 def _metrics_table(rows: list[tuple]) -> pa.Table:
     columns = zip(*rows, strict=True) if rows else [[]] * 5
     run_ids, steps, keys, values, times = (list(col) for col in columns)
-    metric = pa.array(keys, pa.string())
-    return pa.table(
-        {
-            "run_id": pa.array(run_ids, pa.string()),
-            "step": pa.array(steps, pa.int64()),
-            "metric": metric,
-            "value": pa.array(values, pa.float64()).fill_null(float("nan")),
-            "wall_time": pa.array(times, pa.float64()),
-            "raw_metric": metric,
-            "source_file": pa.nulls(len(keys), pa.string()),
-        },
-        schema=schema.METRICS,
-    )
+    return metrics_table(run_ids, steps, keys, pa.array(values, pa.float64()).fill_null(float("nan")), times)
 
 
 def _fetch_metrics(conn: sqlite3.Connection, prefix: str, problems: list[Problem]) -> list[tuple]:
@@ -149,7 +128,8 @@ def _fetch_metrics(conn: sqlite3.Connection, prefix: str, problems: list[Problem
     return rows
 
 
-def read(path: Path, *, run_id: str) -> Batch:
+def read(source: Input) -> Batch:
+    path, run_id = source.path, source.rel
     """Every live run of the database as ``runs`` rows, and all their metric points."""
     problems: list[Problem] = []
     try:

@@ -21,10 +21,9 @@ turn, which is ``final``. Labels go to ``trajectories.labels`` as JSON with
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from tracesift.readers import agent_common as ac
-from tracesift.readers.base import Batch, Problem, Reader, text_prefix
+from tracesift.readers.base import Batch, Input, Problem, Reader
 
 CHAT_ROLES = {"system", "user", "assistant", "tool", "function", "human"}
 TASK_KEYS = ("question", "task", "problem", "query")
@@ -34,8 +33,8 @@ ID_KEYS = ("question_ID", "id", "task_id", "instance_id")
 EXITCODE = re.compile(r"^\s*exitcode:\s*(-?\d+)")
 
 
-def sniff(path: Path) -> float:
-    head = text_prefix(path)
+def sniff(source: Input) -> float:
+    head = source.text_prefix()
     if head is None or not head.lstrip().startswith(("{", "[")) or '"history"' not in head:
         return 0.0
     if any(marker in head for marker in ('"trajectory"', '"resourceSpans"', '"eval_id"', '"tool_call_metadata"')):
@@ -48,8 +47,9 @@ def sniff(path: Path) -> float:
     return 0.0
 
 
-def read(path: Path, *, run_id: str) -> Batch:
-    records, problems = ac.parse_or_fail(path, _records, "no record with a history list")
+def read(source: Input) -> Batch:
+    path, run_id = source.path, source.rel
+    records, problems = ac.parse_or_fail(source, _records, "no record with a history list")
     table = ac.StepTable("multi_agent", path)
     used: set[str] = set()
     for index, record in enumerate(records):

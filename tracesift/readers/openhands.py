@@ -27,11 +27,10 @@ error state, success after ``finish``, else unknown.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from tracesift.readers import agent_common as ac
-from tracesift.readers.base import Batch, Problem, Reader, text_prefix
+from tracesift.readers.base import Batch, Input, Problem, Reader
 
 SKIPPED_ACTIONS = {"change_agent_state", "recall", "condensation", "null"}
 SKIPPED_OBSERVATIONS = {"null", "recall", "agent_state_changed", "condense"}
@@ -39,8 +38,8 @@ ERROR_STATES = {"error", "rejected"}
 DEFAULT_AGENT = "agent"
 
 
-def sniff(path: Path) -> float:
-    head = text_prefix(path)
+def sniff(source: Input) -> float:
+    head = source.text_prefix()
     if head is None or not head.lstrip().startswith(("[", "{")) or '"source"' not in head:
         return 0.0
     if ('"action"' in head or '"observation"' in head) and ('"args"' in head or '"extras"' in head):
@@ -48,8 +47,9 @@ def sniff(path: Path) -> float:
     return 0.0
 
 
-def read(path: Path, *, run_id: str) -> Batch:
-    records, problems = ac.parse_or_fail(path, _records, "no OpenHands events")
+def read(source: Input) -> Batch:
+    path, run_id = source.path, source.rel
+    records, problems = ac.parse_or_fail(source, _records, "no OpenHands events")
     table = ac.StepTable("openhands", path)
     for index, (inner, record, events) in enumerate(records):
         tid = ac.trajectory_id(run_id, (inner if inner is not None else index) if len(records) > 1 else None)

@@ -24,11 +24,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from pathlib import Path
 from typing import Any
 
 from tracesift.readers import agent_common as ac
-from tracesift.readers.base import Batch, Problem, Reader, text_prefix
+from tracesift.readers.base import Batch, Input, Problem, Reader
 
 MODEL_OPERATIONS = {"chat", "text_completion", "generate_content", "embeddings"}
 AGENT_OPERATIONS = {"invoke_agent", "create_agent"}
@@ -36,16 +35,17 @@ STATUS_ERROR = {2, "2", "STATUS_CODE_ERROR"}
 STATUS_OK = {1, "1", "STATUS_CODE_OK"}
 
 
-def sniff(path: Path) -> float:
-    head = text_prefix(path)
+def sniff(source: Input) -> float:
+    head = source.text_prefix()
     if head is None or not head.lstrip().startswith("{") or '"resourceSpans"' not in head:
         return 0.0
     return 0.95 if '"gen_ai.' in head or '"scopeSpans"' in head else 0.6
 
 
-def read(path: Path, *, run_id: str) -> Batch:
+def read(source: Input) -> Batch:
+    path, run_id = source.path, source.rel
     problems: list[Problem] = []
-    text = ac.read_text(path, problems)
+    text = ac.read_text(source, problems)
     spans = _spans(_documents(text, problems), problems)
     if not spans:
         raise ValueError(problems[0].error if problems else "no spans in resourceSpans")

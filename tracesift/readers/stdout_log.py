@@ -24,9 +24,8 @@ Nothing on a line is evaluated: values are matched with regular expressions.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from tracesift.readers.base import Batch, MetricColumns, Problem, Reader, as_number, run_id_of, text_prefix
+from tracesift.readers.base import Batch, Input, MetricColumns, Problem, Reader, as_number, run_id_of
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 RAY_PREFIX = re.compile(r"^\s*\([\w.:-]+ pid=\d+(?:, ip=[\d.]+)?\)\s*")
@@ -116,13 +115,13 @@ def _numbers(pairs) -> dict[str, float]:
     return values
 
 
-def sniff(path: Path) -> float:
+def sniff(source: Input) -> float:
     """Likely when, among the first lines, at least 3 and a tenth carry metrics.
 
     Prose and source code that mention a metric now and then (a README, a
     training script) fall short of the share.
     """
-    head = text_prefix(path, 32 * 1024)
+    head = source.text_prefix(32 * 1024)
     if head is None or JSON_DOCUMENT.match(head):
         return 0.0
     counter = _Counter()
@@ -131,7 +130,8 @@ def sniff(path: Path) -> float:
     return 0.7 if hits >= MIN_LINES and hits >= MIN_SHARE * len(lines) else 0.0
 
 
-def read(path: Path, *, run_id: str) -> Batch:
+def read(source: Input) -> Batch:
+    path, run_id = source.path, source.rel
     run = run_id_of(run_id)
     columns = MetricColumns()
     counter = _Counter()

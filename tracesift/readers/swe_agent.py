@@ -24,17 +24,16 @@ counts tokens and cost per instance, not per step).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from tracesift.readers import agent_common as ac
-from tracesift.readers.base import Batch, Problem, Reader, text_prefix
+from tracesift.readers.base import Batch, Input, Problem, Reader
 
 FINAL_COMMANDS = {"submit", "exit", "exit_forfeit", "exit_cost", "exit_context"}
 
 
-def sniff(path: Path) -> float:
-    head = text_prefix(path)
+def sniff(source: Input) -> float:
+    head = source.text_prefix()
     if head is None or not head.lstrip().startswith("{"):
         return 0.0
     if '"trajectory"' in head and ('"history"' in head or '"info"' in head or '"environment"' in head):
@@ -44,9 +43,10 @@ def sniff(path: Path) -> float:
     return 0.0
 
 
-def read(path: Path, *, run_id: str) -> Batch:
+def read(source: Input) -> Batch:
+    path, run_id = source.path, source.rel
     problems: list[Problem] = []
-    text = ac.read_text(path, problems)
+    text = ac.read_text(source, problems)
     data = _load(text, problems)
     if not isinstance(data, dict) or not any(k in data for k in ("trajectory", "attempts", "history")):
         raise ValueError("no trajectory, history or attempts: not a SWE-agent .traj file")

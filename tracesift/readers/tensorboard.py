@@ -16,22 +16,21 @@ TensorBoard itself does, because nothing after it can be trusted.
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
 from tracesift.readers import tensorboard_scalars as scalars
-from tracesift.readers.base import Batch, Problem, Reader, read_bytes, read_prefix, repeated, run_id_of
+from tracesift.readers.base import Batch, Input, Problem, Reader, metrics_table, run_id_of
 from tracesift.readers.crc32c import masked_crc32c, masked_crc32c_many
 from tracesift.store import schema
 
 _HEADER = struct.Struct("<QI")
 
 
-def sniff(path: Path) -> float:
+def sniff(source: Input) -> float:
     """Certain when the first record's length checks out against its CRC."""
-    head = read_prefix(path, 12)
+    head = source.prefix(12)
     if len(head) < 12:
         return 0.0
     length, crc = _HEADER.unpack(head)
@@ -40,9 +39,10 @@ def sniff(path: Path) -> float:
     return 0.0
 
 
-def read(path: Path, *, run_id: str) -> Batch:
+def read(source: Input) -> Batch:
+    path, run_id = source.path, source.rel
     problems: list[Problem] = []
-    data = read_bytes(path)
+    data = source.read_bytes()
     if not data:
         raise ValueError("empty file")
     buffer = np.frombuffer(data, dtype=np.uint8)
@@ -62,18 +62,8 @@ def read(path: Path, *, run_id: str) -> Batch:
 def _metrics_table(run: str, found: scalars.Scalars) -> pa.Table:
     step, tag_id, value, wall_time = found.in_file_order()
     names = pa.DictionaryArray.from_arrays(pa.array(tag_id, pa.int32()), pa.array(found.tags, pa.string()))
-    names = names.cast(pa.string())
-    n = len(step)
-    columns = [
-        repeated(run, n),
-        pa.array(step, pa.int64()),
-        names,
-        pa.array(value, pa.float64()),
-        pa.array(wall_time, pa.float64()),
-        names,
-        pa.nulls(n, pa.string()),
-    ]
-    return pa.Table.from_arrays(columns, schema=schema.METRICS)
+    return metrics_table(run, pa.array(step, pa.int64()), names.cast(pa.string()), pa.array(value, pa.float64()),
+                         pa.array(wall_time, pa.float64()))
 
 
 def _frame(data: bytes, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:

@@ -31,9 +31,8 @@ import math
 import struct
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
 
-from tracesift.readers.base import Batch, MetricColumns, Problem, Reader, as_number, read_prefix
+from tracesift.readers.base import Batch, Input, MetricColumns, Problem, Reader, as_number
 from tracesift.readers.protobuf_wire import LENGTH, VARINT, WireError, as_signed, iter_fields
 from tracesift.store import schema
 
@@ -47,12 +46,14 @@ FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
 HISTORY, CONFIG, RUN = 2, 5, 17
 
 
-def sniff(folder: Path) -> float:
+def sniff(source: Input) -> float:
+    folder = source.path
     """Certain when the folder holds a ``run-*.wandb`` file starting with the W&B header."""
-    return 1.0 if any(read_prefix(log, 6) == MAGIC for log in folder.glob("run-*.wandb")) else 0.0
+    return 1.0 if any(Input(log).prefix(6) == MAGIC for log in folder.glob("run-*.wandb")) else 0.0
 
 
-def read(folder: Path, *, run_id: str) -> Batch:
+def read(source: Input) -> Batch:
+    folder, run_id = source.path, source.rel
     logs = sorted(folder.glob("run-*.wandb"))
     if not logs:
         raise ValueError(f"no run-*.wandb file in {folder}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from tracesift.errors import StoreError
-from tracesift.store.ingest import STORE_NAME
+from tracesift.store.layout import STORE_NAME
 from tracesift.store.manifest import MANIFEST
 from tracesift.store.views import connect, run_query
 

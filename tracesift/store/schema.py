@@ -8,8 +8,6 @@ rebuilt, not mixed.
 
 from __future__ import annotations
 
-from itertools import chain, repeat
-
 import pyarrow as pa
 
 SCHEMA_VERSION = 1
@@ -131,37 +129,46 @@ def from_rows(table: str, rows: list[dict]) -> pa.Table:
     return pa.Table.from_pydict({name: [row.get(name) for row in rows] for name in target.names}, schema=target)
 
 
-class Rows:
-    """Rows of one canonical table as Python lists in column order, ``source_file`` left out.
+def from_columns(table: str, **columns: list | pa.Array) -> pa.Table:
+    """Build a canonical table from whole columns (lists or Arrow arrays), cast to the schema's types.
 
-    A reader that makes a few dozen rows per input returns these instead of Arrow:
-    ingest stamps each input's ``source_file`` and turns the rows of a whole chunk
-    of inputs into one Arrow table (:func:`rows_to_arrow`), which costs far less
-    than one small table per input.
+    Columns not given are nulls; every given column must be as long as the others, and
+    must be a column of ``table``.
     """
-
-    def __init__(self, table: str, rows: list[list] | None = None) -> None:
-        if TABLES[table].names[-1] != "source_file":
-            raise ValueError(f"{table} has no trailing source_file column")
-        self.table = table
-        self.rows = rows if rows is not None else []
-        self.source_file: str | None = None
-
-    @property
-    def num_rows(self) -> int:
-        return len(self.rows)
-
-    def to_arrow(self) -> pa.Table:
-        return rows_to_arrow([self])
+    target = TABLES[table]
+    unknown = set(columns) - set(target.names)
+    if unknown:
+        raise ValueError(f"{table} has no column {', '.join(sorted(unknown))}")
+    lengths = {len(column) for column in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"{table} columns of different lengths: {sorted(lengths)}")
+    n = lengths.pop() if lengths else 0
+    arrays = [column(columns[f.name], f.type) if f.name in columns else pa.nulls(n, f.type) for f in target]
+    return pa.Table.from_arrays(arrays, schema=target)
 
 
-def rows_to_arrow(parts: list[Rows]) -> pa.Table:
-    """One Arrow table holding the rows of several :class:`Rows` of the same table, in order."""
-    target = TABLES[parts[0].table]
-    rows = list(chain.from_iterable(part.rows for part in parts))
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(target) - 1)
-    sources = list(chain.from_iterable(repeat(part.source_file, part.num_rows) for part in parts))
-    if len(columns) != len(target) - 1:
-        raise ValueError(f"{parts[0].table} rows need {len(target) - 1} values, not {len(columns)}")
-    arrays = [pa.array(column, field.type) for column, field in zip(columns, target)]
-    return pa.Table.from_arrays([*arrays, pa.array(sources, pa.string())], schema=target)
+def column(values: list | pa.Array, type_: pa.DataType) -> pa.Array:
+    """``values`` as one Arrow array of ``type_``."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values if values.type == type_ else values.cast(type_)
+    return pa.array(values, type_)
+
+
+def repeated(value: str | None, n: int) -> pa.Array:
+    """A string column holding ``value`` ``n`` times, built in Arrow rather than in Python."""
+    if value is None:
+        return pa.nulls(n, pa.string())
+    if n < 1024:
+        return pa.array([value] * n, pa.string())
+    import numpy as np
+
+    indices = pa.array(np.zeros(n, dtype=np.int32))
+    return pa.DictionaryArray.from_arrays(indices, pa.array([value], pa.string())).cast(pa.string())
+
+
+def with_source(table: pa.Table, name: str, source_file: str) -> pa.Table:
+    """``table`` (of canonical table ``name``) with every row stamped as coming from ``source_file``."""
+    column = SOURCE_COLUMN[name]
+    return table.set_column(table.schema.get_field_index(column), column, repeated(source_file, table.num_rows))

@@ -12,26 +12,24 @@ from __future__ import annotations
 import gc
 import os
 import shutil
-import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import pyarrow as pa
 
 from tracesift.errors import StoreError, UsageError
+from tracesift.pipeline.executors import Executor, local
 from tracesift.readers import by_name
-from tracesift.readers.base import SNIFF_BYTES, Batch, read_bytes, repeated, shared_content
+from tracesift.readers.base import SNIFF_BYTES, Batch, Input, read_file
 from tracesift.readers.discover import Source, discover, identify
 from tracesift.store import schema
+from tracesift.store.layout import default_store
 from tracesift.store.manifest import Fingerprint, Manifest, SourceEntry, content_hash, stat_fingerprint
 from tracesift.store.roles import RoleMap
 from tracesift.store.writer import StoreWriter, sweep, write_own_batch
 
-STORE_NAME = ".tracesift"
 COMMIT_EVERY_ROWS = 5_000_000
 CHUNK = 2048
 """At most this many inputs read per task: fewer round trips between processes, and batches of a useful size."""
@@ -71,12 +69,6 @@ class IngestReport:
         return any(o.status in ("read", "unchanged") for o in self.outcomes)
 
 
-def default_store(paths: list[Path]) -> Path:
-    """``.tracesift`` inside the first folder given, or beside the first file."""
-    first = paths[0].resolve()
-    return (first if first.is_dir() else first.parent) / STORE_NAME
-
-
 def ingest(
     paths: Iterable[Path],
     *,
@@ -85,6 +77,7 @@ def ingest(
     roles: RoleMap | None = None,
     rebuild: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
 ) -> IngestReport:
     """Bring the store up to date with ``paths``; see the module docstring."""
     paths = [Path(p) for p in paths]
@@ -100,13 +93,21 @@ def ingest(
     if force:  # another role map, or asked to: every row is read again
         for key in list(manifest.sources):
             writer.drop(key)
-    jobs = jobs or min(os.cpu_count() or 1, 8)
-    with _rare_collections(), _workers(jobs) as pool:
+    with _rare_collections(), _executor(executor, jobs) as executor:
         sources = _discover_all(paths, store, manifest if not force else Manifest())
         todo = _plan(sources, [p.resolve() for p in paths], manifest, writer, report)
-        _read_all(todo, writer, report, roles, pool, jobs, on_progress)
+        _read_all(todo, writer, report, roles, executor, on_progress)
     writer.commit()
     return report
+
+
+@contextmanager
+def _executor(given: Executor | None, jobs: int | None) -> Iterator[Executor]:
+    if given is not None:
+        yield given
+        return
+    with local(jobs or min(os.cpu_count() or 1, 8)) as executor:
+        yield executor
 
 
 @contextmanager
@@ -122,36 +123,6 @@ def _rare_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*thresholds)
-
-
-@contextmanager
-def _workers(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
-    """A pool of ``jobs`` processes (started on first use only), or None for one."""
-    if jobs <= 1:
-        yield None
-        return
-    pa.array([0])  # pyarrow's first conversion imports pandas when it is installed: once here, not in every worker
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_start_method(), initializer=gc.set_threshold,
-                             initargs=gc.get_threshold()) as pool:
-        yield pool
-
-
-def _start_method():
-    """Fork: the workers start at once with everything imported. But a process that has run polars
-    holds its thread pool, and a forked child that runs polars then waits on it for ever; such a
-    process (a notebook, a test session) starts its workers from a fresh fork server instead."""
-    if "polars" not in sys.modules:
-        return get_context("fork")
-    context = get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
-def _map(pool: ProcessPoolExecutor | None, function, items: list, *, parallel: bool) -> Iterator:
-    """``map``, spread over the pool when there is one and the work is worth it."""
-    if pool is None or not parallel or len(items) < 2:
-        return map(function, items)
-    return pool.map(function, items, chunksize=max(1, min(64, len(items) // 16)))
 
 
 def _open_manifest(store: Path, roles: RoleMap, rebuild: bool) -> tuple[Manifest, bool]:
@@ -238,13 +209,14 @@ def _vanished(manifest: Manifest, seen: set[str], roots: list[Path]) -> list[str
     ]
 
 
-def _read_all(todo, writer: StoreWriter, report: IngestReport, roles: RoleMap, pool, jobs: int, on_progress) -> None:
+def _read_all(todo, writer: StoreWriter, report: IngestReport, roles: RoleMap, executor: Executor,
+              on_progress) -> None:
     tasks = [(s, fp, _known_hash(writer, s), roles, writer.store) for s, fp in todo]
-    size = max(1, min(CHUNK, len(tasks) // (4 * jobs)))  # several chunks per worker, to share the work out
+    size = max(1, min(CHUNK, len(tasks) // (4 * executor.jobs)))  # several chunks per worker, to share the work out
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     worth_it = sum(fp.size for _, fp in todo) >= PARALLEL_FROM_BYTES or len(todo) >= PARALLEL_FROM_FILES
     done = 0
-    for results in _map(pool, read_sources, chunks, parallel=worth_it):
+    for results in executor.map(read_sources, chunks, parallel=worth_it):
         for result in results:
             _stage(writer, report, *result)
         done += len(results)
@@ -280,7 +252,7 @@ def read_sources(tasks: list) -> list:
     """
     results = [read_source(task) for task in tasks]
     small = [i for i, (_, _, entry, tables, _) in enumerate(results) if tables is not None and not entry.batch]
-    parts: dict[str, list[pa.Table | schema.Rows]] = {}
+    parts: dict[str, list[pa.Table]] = {}
     for i in small:
         for name, table in results[i][3].items():
             parts.setdefault(name, []).append(table)
@@ -298,12 +270,8 @@ def read_sources(tasks: list) -> list:
     return results
 
 
-def _concat(parts: list[pa.Table | schema.Rows]) -> pa.Table:
-    """One Arrow table of several inputs' tables; rows still in Python are converted together."""
-    rows = [part for part in parts if isinstance(part, schema.Rows)]
-    tables = [part for part in parts if not isinstance(part, schema.Rows)]
-    if rows:
-        tables.append(schema.rows_to_arrow(rows))
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    """One Arrow table of several inputs' tables, in one piece (it travels between processes)."""
     return tables[0] if len(tables) == 1 else pa.concat_tables(tables).combine_chunks()
 
 
@@ -324,19 +292,20 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Path]):
     entry = SourceEntry(source.rel, source.reader or "", "", fingerprint)
     try:
         data = _small_file(source, SNIFF_BYTES if source.pending else SHARE_BYTES)
+        given = Input(source.path, source.rel, content=data)
         if source.pending:
-            source.reader, source.problem = identify(source.path, data)
+            source.reader, source.problem = identify(given)
             source.pending, entry.reader = False, source.reader or ""
             if source.unknown:
                 return key, source, None, None, []
-            data = data if data is not None else _small_file(source, SHARE_BYTES)
+            if data is None:
+                data = given.content = _small_file(source, SHARE_BYTES)
         if source.problem:
             return _failed(key, source, entry, source.problem)
         fingerprint.content_hash = content_hash(source.path, data)
         if fingerprint.content_hash == known_hash:
             return key, source, entry, None, []
-        with shared_content(source.path, data):
-            batch = by_name(source.reader).read(source.path, run_id=source.rel)
+        batch = by_name(source.reader).read(given)
     except Exception as exc:  # a reader's failure is data about the file, never fatal
         return _failed(key, source, entry, _describe(exc))
     tables = _finish(batch, source, roles)
@@ -352,7 +321,7 @@ def _small_file(source: Source, limit: int) -> bytes | None:
     """A file's bytes when it is no larger than ``limit`` (None for folders and larger files)."""
     if source.size is None or source.size > limit:
         return None
-    return read_bytes(source.path)
+    return read_file(source.path)
 
 
 def _failed(key: str, source: Source, entry: SourceEntry, reason: str):
@@ -364,11 +333,7 @@ def _finish(batch: Batch, source: Source, roles: RoleMap) -> dict[str, pa.Table]
     """Stamp provenance, normalise metric names, add missing ``runs`` rows and problem rows."""
     tables = {}
     for name, table in batch.tables.items():
-        if isinstance(table, schema.Rows):
-            table.source_file = source.rel  # converted to Arrow with the rest of its chunk
-        else:
-            column = schema.SOURCE_COLUMN[name]
-            table = table.set_column(table.schema.get_field_index(column), column, repeated(source.rel, table.num_rows))
+        table = schema.with_source(table, name, source.rel)
         tables[name] = roles.normalize(table) if name == "metrics" else table
     if "metrics" in tables and "runs" not in tables:
         tables["runs"] = _runs_from_metrics(tables["metrics"], source)

@@ -1,0 +1,80 @@
+"""Executors: how the pipeline maps its pure task functions (read a chunk of files; judge some subjects).
+
+A task function takes one picklable argument and returns a picklable result, and
+depends on no process-global state, so that any engine can run it. ``local`` is
+today's process pool on this machine.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from multiprocessing import get_context
+from typing import Protocol, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+class Executor(Protocol):
+    """Maps a task function over items, results in the items' order."""
+
+    jobs: int
+
+    def map(self, function: Callable[[Item], Result], items: list[Item], *, parallel: bool = True) -> Iterator[Result]:
+        ...
+
+
+class LocalExecutor:
+    """A pool of ``jobs`` worker processes on this machine, started on first use; one job runs in-process."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, function: Callable[[Item], Result], items: list[Item], *, parallel: bool = True) -> Iterator[Result]:
+        """``map``, spread over the pool when there is one and the work is worth it."""
+        if self.jobs <= 1 or not parallel or len(items) < 2:
+            return map(function, items)
+        return self._workers().map(function, items, chunksize=max(1, min(64, len(items) // 16)))
+
+    def _workers(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            import pyarrow as pa
+
+            pa.array([0])  # pyarrow's first conversion imports pandas when it is installed: once here, not per worker
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_start_method(),
+                                             initializer=gc.set_threshold, initargs=gc.get_threshold())
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+@contextmanager
+def local(jobs: int) -> Iterator[LocalExecutor]:
+    executor = LocalExecutor(jobs)
+    try:
+        yield executor
+    finally:
+        executor.close()
+
+
+def _start_method():
+    """Fork: the workers start at once with everything imported. But a process that has run polars
+    holds its thread pool, and a forked child that runs polars then waits on it for ever; such a
+    process (a notebook, a test session) starts its workers from a fresh fork server instead."""
+    if "polars" not in sys.modules:
+        return get_context("fork")
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["tracesift.pipeline.ingest", "tracesift.pipeline.scan"])
+    return context
+
+
+def flatten(results: Iterable[list[Result]]) -> list[Result]:
+    return [item for part in results for item in part]
