@@ -86,7 +86,7 @@ def finding_steps_on(f: dict, metric: str) -> tuple[int, int] | None:
     if f["kind"] == "non_finite":
         hit = f.get("evidence", {}).get("metrics", {}).get(metric)
         return (hit["first_step"], hit["first_step"]) if hit else None
-    return (f["onset_step"], f["first_step"]) if f.get("metric_or_agent") == metric else None
+    return (f["onset_step"], f["first_step"]) if f.get("metric") == metric and not f.get("related") else None
 
 
 # ---------------------------------------------------------------------------
@@ -174,7 +174,7 @@ def evaluate(labels: dict, doc: dict) -> tuple[dict, list[dict]]:
         row = {"run": name, "label": lab["kind"], "start": lab["start"], "collapsed": lab["collapsed"],
                "steps": lab["steps"], "tolerance": tolerance(lab["steps"]),
                "findings": [f"{f['kind']}/{f['severity']}@{f['onset_step']}..{f['first_step']}"
-                            f"({f.get('metric_or_agent')})" for f in fs]}
+                            f"({f.get('metric')}{'~' + f['related'] if f.get('related') else ''})" for f in fs]}
         # tracesift's single onset on the labelled metric (for F1): earliest collapse finding on it
         on_metric = [st[0] for f in fs if f["kind"] in COLLAPSE_KINDS and f["severity"] != "info"
                      for st in [finding_steps_on(f, role)] if st is not None]

@@ -1,25 +1,33 @@
-"""``tracesift.toml``: settings a team keeps beside its logs.
+"""``tracesift.toml``: settings a team keeps beside its logs, loaded once per command.
 
-Looked up in the current folder, then in the first input folder. Today it holds
-``[roles]``, extra ``raw name = role`` entries for the metric-role table::
+Looked up in the current folder, then in the first input folder::
 
-    [roles]
+    [roles]                      # extra "raw name" = "role" entries for the metric-role table
     "lm loss" = "loss"
-    "ppo/policy/entropy" = "entropy"
+
+    [detectors.loss_spike]       # detector parameters (see `tracesift detectors`)
+    z = 8.0
+
+    [scan]                       # defaults for `tracesift scan`
+    fail_on = "warning"
+    detectors = ["non_finite", "divergence"]
+
+Command-line options win over the file: ``--map`` over ``[roles]``, ``--set`` over
+``[detectors.NAME]``, ``--fail-on`` and ``--detector`` over ``[scan]``.
 """
 
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tracesift.errors import UsageError
-
-if TYPE_CHECKING:
-    from tracesift.store.roles import RoleMap
+from tracesift.findings import Severity
+from tracesift.store.roles import RoleMap, parse_mappings
 
 CONFIG_NAME = "tracesift.toml"
+FAIL_NEVER = "never"
 
 
 def find_config(paths: list[Path]) -> Path | None:
@@ -30,25 +38,54 @@ def find_config(paths: list[Path]) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
-def load_config(paths: list[Path]) -> dict:
-    path = find_config(paths)
-    if path is None:
-        return {}
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: not valid TOML ({exc})") from exc
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    document: dict = field(default_factory=dict)
 
+    @classmethod
+    def load(cls, paths: list[Path]) -> Config:
+        path = find_config(paths)
+        if path is None:
+            return cls()
+        try:
+            return cls(path, tomllib.loads(path.read_text(encoding="utf-8")))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{path}: not valid TOML ({exc})") from exc
 
-def role_map(paths: list[Path], cli_mappings: list[str] | None) -> RoleMap:
-    """The role map: ``[roles]`` from the config, then ``--map`` entries on top."""
-    from tracesift.store.roles import RoleMap, parse_mappings
+    def roles(self, cli_mappings: list[str] | None = None) -> RoleMap:
+        """The role map: ``[roles]`` from the file, then ``--map`` entries on top."""
+        table = self.document.get("roles", {})
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise UsageError(f"{CONFIG_NAME}: [roles] must map names to role strings")
+        try:
+            extra = parse_mappings(cli_mappings or [])
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        return RoleMap({**table, **extra})
 
-    config = load_config(paths).get("roles", {})
-    if not isinstance(config, dict) or not all(isinstance(v, str) for v in config.values()):
-        raise UsageError(f"{CONFIG_NAME}: [roles] must map names to role strings")
-    try:
-        extra = parse_mappings(cli_mappings or [])
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-    return RoleMap({**config, **extra})
+    def detector_params(self, settings: list[str] | None = None) -> dict[str, dict]:
+        """``[detectors.NAME]`` tables, then ``--set DETECTOR.NAME=VALUE`` entries on top (values left as given)."""
+        tables = self.document.get("detectors", {})
+        merged = {name: dict(values) for name, values in tables.items() if isinstance(values, dict)}
+        for entry in settings or []:
+            key, sep, value = entry.partition("=")
+            detector, dot, name = key.strip().partition(".")
+            if not (sep and dot and detector and name):
+                raise UsageError(f"--set expects DETECTOR.NAME=VALUE, got {entry!r}")
+            merged.setdefault(detector, {})[name] = value.strip()
+        return merged
+
+    def detectors(self, chosen: list[str] | None = None) -> list[str] | None:
+        """The detectors to run: those chosen on the command line, else ``[scan] detectors``, else all (None)."""
+        return chosen or self.document.get("scan", {}).get("detectors")
+
+    def fail_on(self, chosen: str | None = None) -> Severity | None:
+        """The severity that fails a scan: the option, else ``[scan] fail_on``, else critical; None for never."""
+        value = chosen or self.document.get("scan", {}).get("fail_on", Severity.critical.value)
+        if value == FAIL_NEVER:
+            return None
+        try:
+            return Severity(value)
+        except ValueError:
+            raise UsageError(f"fail_on must be info, warning, critical or never, got {value!r}") from None

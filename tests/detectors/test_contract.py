@@ -9,10 +9,10 @@ import pytest
 
 from tests.detectors import signals
 from tracesift.detectors import all_detectors
-from tracesift.detectors.base import SeriesSource
+from tracesift.findings import SubjectType
 from tracesift.pipeline.ingest import ingest
+from tracesift.pipeline.scan import ScanTask, subjects
 from tracesift.store import schema
-from tracesift.store.views import connect
 
 ROLES = ["loss", "grad_norm", "actor/entropy", "critic/score/mean", "actor/kl_loss", "response_length/mean",
          "loss/kl", "loss/recon", "eval/task_a/accuracy", "eval/task_b/accuracy"]
@@ -41,18 +41,16 @@ def awkward_runs(root):
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory):
+def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("awkward")
     awkward_runs(root)
     ingest([root])
-    con = connect(root / ".tracesift")
-    yield SeriesSource(con)
-    con.close()
+    return {run.run_id: run for run in subjects(ScanTask(root / ".tracesift", SubjectType.run, "", "\uffff", (), {}))}
 
 
 @pytest.mark.parametrize("detector", all_detectors(), ids=lambda d: d.name)
-def test_detector_contract(detector, source):
-    findings = detector.run(source)
+def test_detector_contract(detector, runs):
+    findings = [f for run in runs.values() for f in detector.judge(run, detector.params())]
     for finding in findings:
         row = finding.row()
         assert set(row) == set(schema.FINDINGS.names)
@@ -68,25 +66,26 @@ def test_detector_contract(detector, source):
     if detector.name != "plateau":  # a loss that never moves is a plateau, and says so
         silent_on.add("constant")
     assert not judged & silent_on, f"{detector.name} cried wolf"
-    assert detector.thresholds() == {k: v for k, v in detector.thresholds().items() if not k.startswith("_")}
+    assert detector.subject in SubjectType
+    assert detector.parse({}) == detector.params()  # every parameter has its documented default
 
 
-def test_resumed_run_keeps_the_last_write_and_says_so(source):
-    loss = source.role("loss")["resumed"]
+def test_resumed_run_keeps_the_last_write_and_says_so(runs):
+    loss = runs["resumed"].series("loss")
     assert list(loss.steps) == list(range(60))
-    assert "repeated steps" in " ".join(source.notes[("resumed", "loss")])
+    assert "repeated steps" in " ".join(runs["resumed"].notes["loss"])
 
 
-def test_all_nan_is_reported_once_as_non_finite(source):
+def test_all_nan_is_reported_once_as_non_finite(runs):
     from tracesift.detectors.training import non_finite
 
-    findings = [f for f in non_finite.run(source) if f.subject_id == "all_nan"]
+    findings = non_finite.judge(runs["all_nan"], non_finite.Params())
     assert len(findings) == 1 and findings[0].severity == "critical"
     assert findings[0].first_step == 0
 
 
-def test_single_point_is_noted_not_judged(source):
+def test_single_point_is_noted_not_judged(runs):
     from tracesift.detectors.training import divergence
 
-    divergence.run(source)
-    assert any("too few" in text for text in source.notes[("single_point", "loss")])
+    divergence.judge(runs["single_point"], divergence.Params())
+    assert any("too few" in text for text in runs["single_point"].notes["loss"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.detectors import signals
-from tracesift.detectors.scan import scan
+from tracesift.pipeline.scan import scan
 
 
 def findings_for(tmp_path, **runs):
@@ -82,14 +82,14 @@ def test_posterior_collapse(tmp_path):
 def test_reward_hacking(tmp_path):
     found = findings_for(tmp_path, run=signals.reward_hacking(onset=150))["run"]
     hacking = one(found, "reward_hacking")
-    assert hacking.metric_or_agent == "reward~response_length"
+    assert (hacking.metric, hacking.related) == ("reward", "response_length")
     assert abs(hacking.onset_step - 150) <= 15
 
 
 def test_forgetting_and_stability_gap(tmp_path):
     found = findings_for(tmp_path, lost=signals.forgetting(recover=False), back=signals.forgetting(recover=True))
     lost = one(found["lost"], "forgetting")
-    assert lost.metric_or_agent == "eval/task_a/accuracy" and lost.first_step == 200
+    assert lost.metric == "eval/task_a/accuracy" and lost.first_step == 200
     gap = one(found["back"], "stability_gap")
     assert gap.severity == "info" and gap.end_step == 300
 

@@ -16,6 +16,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -34,11 +35,14 @@ def _root(
 
 
 from tracesift.cli import detectors, formats, ingest, query, scan  # noqa: E402,F401  (each registers itself)
+from tracesift.cli.output import show_plugin_warnings  # noqa: E402
 
 
 def main() -> None:
+    show_plugin_warnings()
     app()
 
 
 def collapse_scan_main() -> None:
+    show_plugin_warnings()
     scan.collapse_scan_main()

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from tracesift.cli import app
-from tracesift.cli.common import FormatOption, reports_errors
+from tracesift.cli.common import prints_rows, reports_errors
 from tracesift.cli.output import Format, render
 
 
 @app.command("formats")
 @reports_errors
-def formats_command(fmt: FormatOption = Format.table) -> None:
+@prints_rows
+def formats_command(fmt: Format = Format.table) -> None:
     """List the formats tracesift reads, how it recognises them, and an example path.
 
     Readers choose files by content, not by extension; a third-party reader
     registered under the `tracesift.readers` entry point appears here too.
 
-    Example: tracesift formats --fmt json
+    Example: tracesift formats --format json
     """
     import pyarrow as pa
 

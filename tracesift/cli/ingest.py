@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from tracesift.cli import app
 from tracesift.cli.common import JobsOption, MapOption, PathsArgument, StoreOption, reports_errors
-from tracesift.cli.output import progress_bar, warn
+from tracesift.cli.output import progress_bar, show_ingest_problems
 from tracesift.errors import NothingReadable
-
-if TYPE_CHECKING:
-    from tracesift.pipeline.ingest import IngestReport
 
 
 @app.command("ingest")
@@ -34,31 +31,15 @@ def ingest_command(
 
     Example: tracesift ingest runs/ --store runs.tracesift --jobs 4
     """
-    from tracesift.config import role_map
+    from tracesift.config import Config
     from tracesift.pipeline.ingest import ingest
 
-    roles = role_map(paths, mappings)
+    roles = Config.load(paths).roles(mappings)
     with progress_bar(quiet) as on_progress:
         report = ingest(paths, store=store, jobs=jobs, roles=roles, rebuild=rebuild, on_progress=on_progress)
-    for outcome in report.outcomes:
-        for problem in outcome.problems:
-            warn(f"{outcome.rel}: {problem}")
+    show_ingest_problems(report)
     if not quiet:
-        _summary(report)
+        print(report.summary())
     if not report.readable:
         raise NothingReadable("nothing readable found in " + ", ".join(str(p) for p in paths))
 
-
-def _summary(report: IngestReport) -> None:
-    read = report.count("read")
-    parts = [
-        f"read {read} input{'s' if read != 1 else ''}",
-        f"{report.rows('metrics'):,} metric rows",
-    ]
-    if report.rows("steps"):
-        parts.append(f"{report.rows('steps'):,} agent steps")
-    for status, label in (("unchanged", "unchanged"), ("error", "unreadable"), ("skipped", "not a log format"),
-                          ("removed", "removed")):
-        if report.count(status):
-            parts.append(f"{report.count(status)} {label}")
-    print(", ".join(parts) + f"; store: {report.store}")

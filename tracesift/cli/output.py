@@ -23,6 +23,8 @@ from rich.text import Text
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from tracesift.findings import IngestReport, ScanResult
+
 stderr = Console(stderr=True, highlight=False)
 
 
@@ -102,3 +104,51 @@ def note(message: str) -> None:
 
 def error(message: str) -> None:
     stderr.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+
+
+def show_ingest_problems(report: IngestReport) -> None:
+    """One warning on stderr per problem an input had."""
+    for rel, problem in report.problems():
+        warn(f"{rel}: {problem}")
+
+
+def show_notes(notes: dict[tuple[str, str], list[str]]) -> None:
+    for (subject, metric), texts in sorted(notes.items()):
+        note(f"{subject}: {metric}: {'; '.join(texts)}")
+
+
+def show_scan(result: ScanResult, fmt: Format) -> None:
+    """A scan's findings: the terminal table, the JSON document, one JSON finding per line, or CSV rows."""
+    from tracesift.reports import json_report
+
+    if fmt is Format.json:
+        print(json_report.dumps(json_report.document(result)))
+    elif fmt is Format.jsonl:
+        for line in json_report.json_lines(result):
+            print(line)
+    elif fmt is Format.csv:
+        import pyarrow as pa
+
+        from tracesift.store import schema
+
+        render(pa.Table.from_pylist([f.row() for f in result.findings], schema=schema.FINDINGS), fmt)
+    else:
+        from tracesift.reports.terminal import print_findings
+
+        print_findings(result, wide_console())
+
+
+def show_plugin_warnings() -> None:
+    """A plugin that fails to load is one ``warning:`` line on stderr, like any other warning."""
+    import warnings
+
+    from tracesift.registry import PluginWarning
+
+    def show(message, category, *args, **kwargs):
+        if issubclass(category, PluginWarning):
+            warn(str(message))
+        else:
+            default(message, category, *args, **kwargs)
+
+    default = warnings.showwarning
+    warnings.showwarning = show

@@ -8,19 +8,18 @@ from typing import Annotated
 import typer
 
 from tracesift.cli import app
-from tracesift.cli.common import reports_errors
+from tracesift.cli.common import prints_rows, reports_errors
 from tracesift.cli.output import Format, render
 
 
 @app.command("query")
 @reports_errors
+@prints_rows
 def query_command(
     target: Annotated[Path, typer.Argument(help="A store folder, or the logs folder it was made for.")],
     sql: Annotated[str, typer.Argument(help="SQL over the views metrics, runs, steps, trajectories, findings, "
                                             "ingest_errors.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of rows.")] = False,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")] = False,
-    as_jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per row.")] = False,
+    fmt: Format = Format.table,
 ) -> None:
     """Answer SQL (DuckDB dialect) over what was ingested. The store is opened read-only.
 
@@ -28,5 +27,4 @@ def query_command(
     """
     from tracesift.store.query import query
 
-    fmt = Format.json if as_json else Format.csv if as_csv else Format.jsonl if as_jsonl else Format.table
     render(query(target, sql), fmt)

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from tracesift.cli import app
-from tracesift.cli.common import JobsOption, MapOption, PathsArgument, StoreOption, reports_errors
-from tracesift.cli.output import note, progress_bar, warn, wide_console
-from tracesift.errors import NothingReadable, UsageError
+from tracesift.cli.common import JobsOption, MapOption, PathsArgument, StoreOption, prints_rows, reports_errors
+from tracesift.cli.output import Format, progress_bar, show_ingest_problems, show_notes, show_scan
+from tracesift.errors import NothingReadable
 
 
 class FailOn(str, Enum):
@@ -21,10 +21,9 @@ class FailOn(str, Enum):
 
 
 @reports_errors
+@prints_rows
 def scan_command(
     paths: PathsArgument,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document (see docs/json.md).")] = False,
-    as_jsonl: Annotated[bool, typer.Option("--jsonl", help="Print one JSON finding per line.")] = False,
     fail_on: Annotated[
         FailOn | None, typer.Option("--fail-on", help="Exit 1 when a finding is this severe or worse. [default: critical]")
     ] = None,
@@ -43,6 +42,7 @@ def scan_command(
     store: StoreOption = None,
     jobs: JobsOption = None,
     mappings: MapOption = None,
+    fmt: Format = Format.table,
 ) -> None:
     """Find collapse in training runs: per run, what went wrong, from which step, how sure.
 
@@ -50,64 +50,39 @@ def scan_command(
     sorted by severity and keeps them in the store's findings table. `onset` is
     where a change-point search puts the start of the change; `first alarm` is
     where a threshold first fired. Thresholds can also live in tracesift.toml
-    under [detectors.NAME]; `tracesift detectors` lists them all.
+    under [detectors.NAME]; `tracesift detectors` lists them all. `--json` prints
+    one document (see docs/json.md), `--jsonl` one finding per line.
 
     Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage error,
     3 nothing readable.
 
     Example: collapse-scan runs/ --json | jq '.findings[] | select(.severity=="critical")'
     """
-    from tracesift.config import load_config, role_map
-    from tracesift.detectors.base import severity_rank
-    from tracesift.detectors.scan import scan
-    from tracesift.reports.json_report import document, dumps, finding_dict
-    from tracesift.reports.terminal import print_findings
+    from tracesift.config import Config
+    from tracesift.pipeline.scan import scan
 
-    config = load_config(paths)
-    scan_config = config.get("scan", {})
-    thresholds = _thresholds(config.get("detectors", {}), settings or [])
+    config = Config.load(paths)
     with progress_bar() as on_progress:
         result = scan(
             paths,
             store=store,
             jobs=jobs,
-            roles=role_map(paths, mappings),
-            detectors=detectors or scan_config.get("detectors"),
+            roles=config.roles(mappings),
+            detectors=config.detectors(detectors),
             metrics=metrics,
             first_step=from_step,
             last_step=to_step,
-            thresholds=thresholds,
+            params=config.detector_params(settings),
+            fail_on=config.fail_on(fail_on.value if fail_on else None),
             on_progress=on_progress,
         )
-    for outcome in result.ingest.outcomes:
-        for problem in outcome.problems:
-            warn(f"{outcome.rel}: {problem}")
-    for (run_id, metric), texts in sorted(result.notes.items()):
-        note(f"{run_id}: {metric}: {'; '.join(texts)}")
+    show_ingest_problems(result.ingest)
+    show_notes(result.notes)
     if not result.ingest.readable:
         raise NothingReadable("nothing readable found in " + ", ".join(str(p) for p in paths))
-    if as_json:
-        print(dumps(document(result)))
-    elif as_jsonl:
-        for finding in result.findings:
-            print(dumps(finding_dict(finding)).replace("\n", "").replace("  ", ""))
-    else:
-        print_findings(result, wide_console())
-    threshold = (fail_on or FailOn(scan_config.get("fail_on", "critical"))).value
-    if threshold != "never" and any(severity_rank(f.severity) >= severity_rank(threshold) for f in result.findings):
+    show_scan(result, fmt)
+    if result.failed:
         raise typer.Exit(1)
-
-
-def _thresholds(from_config: dict, settings: list[str]) -> dict[str, dict]:
-    """[detectors.NAME] tables from the config, then --set entries on top."""
-    merged = {name: dict(values) for name, values in from_config.items() if isinstance(values, dict)}
-    for entry in settings:
-        key, sep, value = entry.partition("=")
-        detector, dot, name = key.strip().partition(".")
-        if not (sep and dot and detector and name):
-            raise UsageError(f"--set expects DETECTOR.NAME=VALUE, got {entry!r}")
-        merged.setdefault(detector, {})[name] = value.strip()
-    return merged
 
 
 app.command("scan")(scan_command)
@@ -115,10 +90,7 @@ app.command("scan")(scan_command)
 
 def collapse_scan_main() -> None:
     """The ``collapse-scan`` console script: ``tracesift scan`` under its own name."""
-    command = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
+    command = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
                           context_settings={"help_option_names": ["-h", "--help"]})
     command.command(name="collapse-scan")(scan_command)
     command(prog_name="collapse-scan")
-
-
-

@@ -6,11 +6,8 @@ under the ``tracesift.detectors`` entry-point group.
 
 from __future__ import annotations
 
-import importlib
-from functools import cache
-from importlib.metadata import entry_points
-
-from tracesift.detectors.base import Detector, Finding
+from tracesift.detectors.base import Detector, Run, Series, Trajectory
+from tracesift.registry import Registry
 
 TRAINING = [
     "non_finite",
@@ -27,21 +24,16 @@ TRAINING = [
     "forgetting",
 ]
 
-__all__ = ["Detector", "Finding", "all_detectors", "by_name"]
+DETECTORS: Registry[Detector] = Registry(
+    "detector", "tracesift.detectors", [f"tracesift.detectors.training.{name}" for name in TRAINING], "DETECTOR"
+)
+
+__all__ = ["DETECTORS", "Detector", "Run", "Series", "Trajectory", "all_detectors", "by_name"]
 
 
-@cache
 def all_detectors() -> tuple[Detector, ...]:
-    found = [
-        importlib.import_module(f"tracesift.detectors.training.{name}").DETECTOR for name in TRAINING
-    ]
-    found += [point.load() for point in entry_points(group="tracesift.detectors")]
-    return tuple(found)
+    return DETECTORS.all()
 
 
 def by_name(name: str) -> Detector:
-    for detector in all_detectors():
-        if detector.name == name:
-            return detector
-    known = ", ".join(d.name for d in all_detectors())
-    raise KeyError(f"no detector {name!r}; known: {known}")
+    return DETECTORS.get(name)

@@ -1,67 +1,43 @@
-"""What every detector is, what it returns, and how it gets its series.
+"""What every detector is, and the subjects it judges.
 
-A detector is a module with a ``DETECTOR = Detector(...)``: a name, the metric
-roles it needs, and ``run(series, **thresholds) -> list[Finding]``. It is silent
-(returns nothing) for a run that lacks a role it needs.
+A detector is a module with a ``DETECTOR = Detector(...)``: a name, the subject
+type it judges (one training run, or one agent trajectory), what it needs (metric
+roles, or step columns), a frozen dataclass of typed parameters whose defaults
+are documented thresholds, and ``judge(subject, params) -> list[Finding]``. It
+returns nothing for a subject that lacks what it needs.
 """
 
 from __future__ import annotations
 
-import inspect
-import json
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
-import duckdb
 import numpy as np
 
-SEVERITIES = ("info", "warning", "critical")
+from tracesift.detectors.params import parse_params
+from tracesift.findings import Finding, SubjectType
 
 
-def severity_rank(severity: str) -> int:
-    return SEVERITIES.index(severity)
+@dataclass(frozen=True)
+class Detector:
+    name: str
+    subject: SubjectType
+    needs: tuple[str, ...]
+    """Metric roles (``eval/*`` for any evaluation metric) for runs; step columns for trajectories."""
+    params: type
+    """A frozen dataclass: one typed field per parameter, its default the documented threshold."""
+    judge: Callable[[Any, Any], list[Finding]]
+    description: str
 
+    def defaults(self) -> dict[str, object]:
+        return dataclasses.asdict(self.params())
 
-@dataclass
-class Finding:
-    """One row of the ``findings`` table."""
-
-    subject_id: str
-    detector: str
-    kind: str
-    severity: str
-    message: str
-    metric_or_agent: str | None = None
-    onset_step: int | None = None
-    first_step: int | None = None
-    end_step: int | None = None
-    score: float | None = None
-    lead_steps: int | None = None
-    evidence: dict = field(default_factory=dict)
-    subject_type: str = "run"
-
-    def row(self) -> dict:
-        return {
-            "subject_type": self.subject_type,
-            "subject_id": self.subject_id,
-            "detector": self.detector,
-            "kind": self.kind,
-            "severity": self.severity,
-            "onset_step": self.onset_step,
-            "first_step": self.first_step,
-            "end_step": self.end_step,
-            "metric_or_agent": self.metric_or_agent,
-            "score": self.score,
-            "lead_steps": self.lead_steps,
-            "evidence": json.dumps(self.evidence, default=_plain, allow_nan=False),
-            "message": self.message,
-        }
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    def parse(self, values: dict[str, object]) -> Any:
+        """Parameters from ``tracesift.toml`` or ``--set`` (text or TOML values), parsed by their declared type."""
+        return parse_params(self.name, self.params, values)
 
 
 @dataclass(frozen=True)
@@ -82,98 +58,110 @@ class Series:
         return np.isfinite(self.values)
 
 
-# One series per (run, role): the raw name with the most points (ties: the first
-# by name); a step logged twice (a resumed run) keeps its last write.
-_SERIES_SQL = """
-WITH counts AS (
-    SELECT run_id, raw_metric, count(*) AS n FROM metrics WHERE metric = $metric GROUP BY ALL
-), chosen AS (
-    SELECT run_id, arg_max(raw_metric, n * 1e6 - rank) AS raw_metric
-    FROM (SELECT *, row_number() OVER (PARTITION BY run_id ORDER BY raw_metric) AS rank FROM counts)
-    GROUP BY run_id
-)
-SELECT m.run_id, m.raw_metric, m.step, m.value
-FROM metrics m JOIN chosen c USING (run_id, raw_metric)
-WHERE m.metric = $metric AND m.step BETWEEN $first AND $last
-QUALIFY row_number() OVER (PARTITION BY m.run_id, m.step ORDER BY m.wall_time DESC NULLS LAST) = 1
-ORDER BY m.run_id, m.step
-"""
+@dataclass
+class Run:
+    """One training run: its ``metrics`` rows (in the scan's step range), and its series by role.
 
+    Rows are sorted by metric, raw name, step and write time (nulls first), so each
+    metric is one slice; names are held once (``metric_names``, ``raw_names``) and
+    rows carry their codes. ``series(role)`` picks, among the raw names mapped to a
+    role, the one with the most points (ties: the first by name), and keeps the
+    last write of a step logged twice (a resumed run), saying so in ``notes``.
+    """
 
-# Runs whose series for a metric had repeated steps (a resumed run) or came from several files.
-_MERGES_SQL = """
-SELECT run_id, count(DISTINCT source_file) AS files, count(*) - count(DISTINCT (raw_metric, step)) AS repeats
-FROM metrics WHERE metric = $metric AND step BETWEEN $first AND $last
-GROUP BY run_id HAVING files > 1 OR repeats > 0
-"""
+    run_id: str
+    metric: np.ndarray
+    raw_metric: np.ndarray
+    step: np.ndarray
+    value: np.ndarray
+    source_file: np.ndarray
+    metric_names: list[str]
+    raw_names: list[str]
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    _series: dict[str, Series | None] = field(default_factory=dict, repr=False)
 
+    @cached_property
+    def _slices(self) -> dict[str, slice]:
+        return {self.metric_names[code]: rows for code, rows in _runs_of(self.metric)}
 
-def _merge_note(files: int, repeats: int) -> str:
-    parts = []
-    if repeats:
-        parts.append(f"{repeats} repeated steps (a resumed run?): the last write of each step was used")
-    if files > 1:
-        parts.append(f"merged from {files} files")
-    return "; ".join(parts)
+    def metrics(self) -> list[str]:
+        return list(self._slices)
 
+    def metrics_like(self, prefix: str) -> list[str]:
+        return [m for m in self._slices if m.startswith(prefix)]
 
-class SeriesSource:
-    """Series by role, loaded once per role from the store's ``metrics`` view."""
+    def rows(self, metric: str) -> slice:
+        """Where the rows of ``metric`` (all its raw names) are."""
+        return self._slices.get(metric, slice(0, 0))
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, *, first_step: int | None = None,
-                 last_step: int | None = None) -> None:
-        self.con = con
-        self.first_step = first_step if first_step is not None else -(2**62)
-        self.last_step = last_step if last_step is not None else 2**62
-        self._cache: dict[str, dict[str, Series]] = {}
-        self.notes: dict[tuple[str, str], list[str]] = {}
-        """(run, metric) -> what a user should know about how that series was read or judged"""
+    def series(self, metric: str) -> Series | None:
+        """This run's series for ``metric`` (a role or any metric name), or None when it has none."""
+        if metric not in self._series:
+            self._series[metric] = self._load(metric)
+        return self._series[metric]
 
-    def role(self, metric: str) -> dict[str, Series]:
-        """Every run's series for ``metric`` (a role or any metric name), keyed by run id."""
-        if metric not in self._cache:
-            params = {"metric": metric, "first": self.first_step, "last": self.last_step}
-            table = self.con.sql(_SERIES_SQL, params=params).to_arrow_table()
-            self._cache[metric] = _split_by_run(table, metric)
-            for run_id, files, repeats in self.con.execute(_MERGES_SQL, params).fetchall():
-                self.note(run_id, metric, _merge_note(files, repeats))
-        return self._cache[metric]
-
-    def note(self, run_id: str, metric: str, text: str) -> None:
-        texts = self.notes.setdefault((run_id, metric), [])
+    def note(self, metric: str, text: str) -> None:
+        texts = self.notes.setdefault(metric, [])
         if text not in texts:
             texts.append(text)
 
-    def metrics_like(self, prefix: str) -> list[str]:
-        rows = self.con.execute("SELECT DISTINCT metric FROM metrics WHERE starts_with(metric, ?) ORDER BY 1",
-                                [prefix]).fetchall()
-        return [r[0] for r in rows]
+    def _load(self, metric: str) -> Series | None:
+        rows = self.rows(metric)
+        if rows.stop == rows.start:
+            return None
+        raws, steps = self.raw_metric[rows], self.step[rows]
+        names = list(_runs_of(raws))
+        counts = [part.stop - part.start for _, part in names]
+        code, part = names[int(np.argmax(counts))]  # the first of the largest, by name
+        chosen = steps[part]
+        last_write = np.r_[chosen[1:] != chosen[:-1], True]
+        self._note_merges(metric, rows, raws, steps)
+        keep = np.flatnonzero(last_write) + rows.start + part.start
+        return Series(self.run_id, metric, self.raw_names[code], self.step[keep], self.value[keep])
+
+    def _note_merges(self, metric: str, rows: slice, raws: np.ndarray, steps: np.ndarray) -> None:
+        repeats = int(np.sum((raws[1:] == raws[:-1]) & (steps[1:] == steps[:-1])))
+        files = len(np.unique(self.source_file[rows]))
+        parts = [f"{repeats} repeated steps (a resumed run?): the last write of each step was used"] if repeats else []
+        if files > 1:
+            parts.append(f"merged from {files} files")
+        if parts:
+            self.note(metric, "; ".join(parts))
 
 
-def _split_by_run(table, metric: str) -> dict[str, Series]:
-    if table.num_rows == 0:
-        return {}
-    runs = table["run_id"].to_numpy(zero_copy_only=False)
-    steps = table["step"].to_numpy()
-    values = table["value"].to_numpy(zero_copy_only=False).astype(float)
-    raws = table["raw_metric"].to_numpy(zero_copy_only=False)
-    bounds = np.flatnonzero(runs[1:] != runs[:-1]) + 1
-    out = {}
-    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(runs)]):
-        out[runs[lo]] = Series(runs[lo], metric, raws[lo], steps[lo:hi], values[lo:hi])
-    return out
+def runs_of_table(table) -> Iterator[Run]:
+    """The runs in an Arrow ``metrics`` table sorted by run, metric, raw name, step and write time."""
+    import pyarrow.compute as pc
+
+    codes, names = {}, {}
+    for column in ("run_id", "metric", "raw_metric", "source_file"):
+        encoded = pc.dictionary_encode(table[column]).combine_chunks()
+        codes[column] = encoded.indices.to_numpy(zero_copy_only=False)
+        names[column] = encoded.dictionary.to_pylist()
+    step = table["step"].to_numpy()
+    value = table["value"].to_numpy().astype(float)
+    for code, rows in _runs_of(codes["run_id"]):
+        yield Run(names["run_id"][code], codes["metric"][rows], codes["raw_metric"][rows], step[rows], value[rows],
+                  codes["source_file"][rows], names["metric"], names["raw_metric"])
 
 
-@dataclass(frozen=True)
-class Detector:
-    """A detector: ``run(source, **thresholds)`` returns findings for every run it can judge."""
+def _runs_of(sorted_values: np.ndarray) -> Iterator[tuple[object, slice]]:
+    """(value, slice) for each run of equal values in a sorted array."""
+    if len(sorted_values) == 0:
+        return
+    bounds = np.flatnonzero(sorted_values[1:] != sorted_values[:-1]) + 1
+    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(sorted_values)]):
+        yield sorted_values[lo], slice(int(lo), int(hi))
 
-    name: str
-    roles: tuple[str, ...]
-    description: str
-    run: Callable[..., list[Finding]]
 
-    def thresholds(self) -> dict[str, object]:
-        """The keyword-only thresholds of ``run`` and their defaults."""
-        parameters = inspect.signature(self.run).parameters.values()
-        return {p.name: p.default for p in parameters if p.kind is p.KEYWORD_ONLY}
+@dataclass
+class Trajectory:
+    """One agent trajectory: its ``trajectories`` row and its steps (column arrays, in step order)."""
+
+    trajectory_id: str
+    info: dict
+    steps: dict[str, np.ndarray]
+    notes: dict[str, list[str]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.steps.get("step", ()))

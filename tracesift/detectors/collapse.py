@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracesift.detectors.base import Finding, Series, SeriesSource
+from tracesift.detectors.base import Run, Series
 from tracesift.detectors.changepoint import onset_index
 from tracesift.detectors.early_warning import early_warning
 from tracesift.detectors.signal import early_level, first_sustained
+from tracesift.findings import Finding
 
 
 def collapse_finding(
@@ -36,7 +37,7 @@ def collapse_finding(
         kind=kind,
         severity=severity,
         message=message,
-        metric_or_agent=series.metric,
+        metric=series.metric,
         onset_step=int(series.steps[onset]),
         first_step=int(series.steps[alarm]),
         end_step=int(series.steps[-1]),
@@ -46,19 +47,20 @@ def collapse_finding(
     )
 
 
-def each_series(source: SeriesSource, role: str, judge, min_length: int = 10, **thresholds) -> list[Finding]:
-    """Run ``judge(series, **thresholds)`` over every run's ``role`` series long enough to judge."""
-    findings = []
+def judge_series(run: Run, role: str, judge, min_length: int = 10) -> list[Finding]:
+    """``judge(series)`` on the run's ``role`` series when it is long enough to judge; a note when it is not."""
+    series = run.series(role)
+    if series is None:
+        return []
     detector = judge.__module__.rsplit(".", 1)[-1]
-    for series in source.role(role).values():
-        if len(series) < min_length:
-            points = f"{len(series)} point{'s' if len(series) != 1 else ''}"
-            source.note(series.run_id, role, f"{points}, too few for {detector} (needs {min_length})")
-        elif not series.finite.any():
-            source.note(series.run_id, role, "no finite value: only the non-finite check applies")
-        elif (finding := judge(series, **thresholds)) is not None:
-            findings.append(finding)
-    return findings
+    if len(series) < min_length:
+        points = f"{len(series)} point{'s' if len(series) != 1 else ''}"
+        run.note(role, f"{points}, too few for {detector} (needs {min_length})")
+    elif not series.finite.any():
+        run.note(role, "no finite value: only the non-finite check applies")
+    elif (finding := judge(series)) is not None:
+        return [finding]
+    return []
 
 
 def fmt(value: float) -> str:

@@ -8,8 +8,9 @@ today's process pool on this machine.
 from __future__ import annotations
 
 import gc
+import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import get_context
@@ -57,12 +58,23 @@ class LocalExecutor:
 
 
 @contextmanager
-def local(jobs: int) -> Iterator[LocalExecutor]:
-    executor = LocalExecutor(jobs)
+def local(jobs: int | None = None) -> Iterator[LocalExecutor]:
+    """A local executor of ``jobs`` processes (default: one per core, at most 8), shut down on exit."""
+    executor = LocalExecutor(jobs or min(os.cpu_count() or 1, 8))
     try:
         yield executor
     finally:
         executor.close()
+
+
+@contextmanager
+def given_or_local(executor: Executor | None, jobs: int | None) -> Iterator[Executor]:
+    """``executor`` when the caller has one (it stays open), else a local one for this block."""
+    if executor is not None:
+        yield executor
+        return
+    with local(jobs) as made:
+        yield made
 
 
 def _start_method():
@@ -74,7 +86,3 @@ def _start_method():
     context = get_context("forkserver")
     context.set_forkserver_preload(["tracesift.pipeline.ingest", "tracesift.pipeline.scan"])
     return context
-
-
-def flatten(results: Iterable[list[Result]]) -> list[Result]:
-    return [item for part in results for item in part]

@@ -14,13 +14,13 @@ import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
 from tracesift.errors import StoreError, UsageError
-from tracesift.pipeline.executors import Executor, local
+from tracesift.findings import IngestReport, Outcome
+from tracesift.pipeline.executors import Executor, given_or_local
 from tracesift.readers import by_name
 from tracesift.readers.base import SNIFF_BYTES, Batch, Input, read_file
 from tracesift.readers.discover import Source, discover, identify
@@ -40,33 +40,6 @@ SHARE_BYTES = 256 << 20
 PARALLEL_FROM_BYTES = 8 << 20
 PARALLEL_FROM_FILES = 200
 """Below this much input (or this many files to recognise and read), one process beats starting workers."""
-
-
-@dataclass
-class Outcome:
-    """What became of one input in this ingest."""
-
-    rel: str
-    reader: str | None
-    status: str  # read | unchanged | error | skipped | removed
-    rows: dict[str, int] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-
-
-@dataclass
-class IngestReport:
-    store: Path
-    outcomes: list[Outcome] = field(default_factory=list)
-
-    def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    def rows(self, table: str) -> int:
-        return sum(o.rows.get(table, 0) for o in self.outcomes if o.status == "read")
-
-    @property
-    def readable(self) -> bool:
-        return any(o.status in ("read", "unchanged") for o in self.outcomes)
 
 
 def ingest(
@@ -93,21 +66,13 @@ def ingest(
     if force:  # another role map, or asked to: every row is read again
         for key in list(manifest.sources):
             writer.drop(key)
-    with _rare_collections(), _executor(executor, jobs) as executor:
+    with _rare_collections(), given_or_local(executor, jobs) as executor:
         sources = _discover_all(paths, store, manifest if not force else Manifest())
         todo = _plan(sources, [p.resolve() for p in paths], manifest, writer, report)
         _read_all(todo, writer, report, roles, executor, on_progress)
     writer.commit()
     return report
 
-
-@contextmanager
-def _executor(given: Executor | None, jobs: int | None) -> Iterator[Executor]:
-    if given is not None:
-        yield given
-        return
-    with local(jobs or min(os.cpu_count() or 1, 8)) as executor:
-        yield executor
 
 
 @contextmanager

@@ -7,34 +7,28 @@ Schema), and ``schema_version`` changes whenever that shape does.
 from __future__ import annotations
 
 import json
-import math
+from collections.abc import Iterator
 
 from tracesift import __version__
-from tracesift.detectors.base import SEVERITIES, Finding
-from tracesift.detectors.scan import ScanResult
+from tracesift.findings import ScanResult
 
-JSON_SCHEMA_VERSION = 1
-
-
-def finding_dict(finding: Finding) -> dict:
-    row = finding.row()
-    row["evidence"] = finding.evidence
-    return _finite(row)
+JSON_SCHEMA_VERSION = 2
 
 
 def document(result: ScanResult) -> dict:
-    counts = {s: sum(1 for f in result.findings if f.severity == s) for s in SEVERITIES}
     return {
         "schema_version": JSON_SCHEMA_VERSION,
         "tool": f"tracesift {__version__}",
         "store": str(result.ingest.store),
         "runs_scanned": result.runs,
+        "trajectories_scanned": result.trajectories,
         "detectors": result.detectors,
         "thresholds": result.thresholds,
-        "summary": {**counts, "ingest_errors": result.ingest.count("error")},
-        "findings": [finding_dict(f) for f in result.findings],
+        "summary": {**result.counts(), "ingest_errors": result.ingest.count("error")},
+        "findings": [f.as_dict() for f in result.findings],
         "notes": [
-            {"subject_id": run, "metric": metric, "notes": texts} for (run, metric), texts in sorted(result.notes.items())
+            {"subject_id": subject, "metric": metric, "notes": texts}
+            for (subject, metric), texts in sorted(result.notes.items())
         ],
         "ingest_errors": [
             {"path": o.rel, "errors": o.problems} for o in result.ingest.outcomes if o.status == "error"
@@ -43,15 +37,11 @@ def document(result: ScanResult) -> dict:
 
 
 def dumps(value: dict) -> str:
+    """The whole document, indented for people."""
     return json.dumps(value, indent=2, allow_nan=False)
 
 
-def _finite(value):
-    """JSON has no NaN or infinity: they become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
+def json_lines(result: ScanResult) -> Iterator[str]:
+    """One finding per line, each the same object as in the document's ``findings``."""
+    for finding in result.findings:
+        yield json.dumps(finding.as_dict(), allow_nan=False, ensure_ascii=False)

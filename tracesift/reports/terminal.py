@@ -3,32 +3,40 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from tracesift.detectors.scan import ScanResult
+from tracesift.findings import Finding, ScanResult
 
 STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+COLUMNS = ("run", "kind", "onset", "first alarm", "metric", "severity", "evidence")
 
 
 def print_findings(result: ScanResult, console: Console) -> None:
+    """Most severe first; every value from a log is plain text, never markup."""
     if not result.findings:
-        console.print(f"No findings in {result.runs} run{'s' if result.runs != 1 else ''}.")
+        console.print(Text(f"No findings in {result.subjects()}."))
         return
-    table = Table(title=f"{len(result.findings)} findings in {result.runs} runs", title_justify="left")
-    for name in ("run", "kind", "onset", "first alarm", "metric", "severity", "evidence"):
+    table = Table(title=f"{len(result.findings)} findings in {result.subjects()}", title_justify="left")
+    for name in COLUMNS:
         table.add_column(name, overflow="fold", no_wrap=name in ("onset", "first alarm", "severity"))
     for f in result.findings:
         table.add_row(
-            escape(f.subject_id),
-            f.kind,
+            Text(f.subject_id),
+            Text(f.kind),
             _step(f.onset_step),
             _step(f.first_step),
-            escape(f.metric_or_agent or ""),
-            f"[{STYLE[f.severity]}]{f.severity}[/]",
-            escape(f.message),
+            Text(_what(f)),
+            Text(f.severity.value, style=STYLE[f.severity.value]),
+            Text(f.message),
         )
     console.print(table)
+
+
+def _what(f: Finding) -> str:
+    """The metric (with the one it is tied to, ``reward~response_length``), or the agent."""
+    what = f.metric or f.agent or ""
+    return f"{what}~{f.related}" if f.related else what
 
 
 def _step(step: int | None) -> str:

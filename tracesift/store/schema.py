@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 METRICS = pa.schema(
     [
@@ -81,7 +81,9 @@ FINDINGS = pa.schema(
         ("onset_step", pa.int64()),
         ("first_step", pa.int64()),
         ("end_step", pa.int64()),
-        ("metric_or_agent", pa.string()),
+        ("metric", pa.string()),
+        ("agent", pa.string()),
+        ("related", pa.string()),
         ("score", pa.float64()),
         ("lead_steps", pa.int64()),
         ("evidence", pa.string()),

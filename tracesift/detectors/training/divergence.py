@@ -16,26 +16,39 @@ the run. The onset is the change point before the first alarm.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
-from tracesift.detectors.collapse import collapse_finding, each_series, fmt
+from tracesift.detectors.base import Detector, Run, Series
+from tracesift.detectors.collapse import collapse_finding, fmt, judge_series
 from tracesift.detectors.signal import MAD_TO_SIGMA, first_sustained, trailing_median
+from tracesift.findings import Finding, SubjectType
 
 
-def run(
-    source: SeriesSource, *, factor: float = 1.5, noise: float = 5.0, share: float = 0.8, min_excursion: int = 5
-) -> list[Finding]:
-    return each_series(source, "loss", judge, factor=factor, noise=noise, share=share, min_excursion=min_excursion)
+@dataclass(frozen=True)
+class Params:
+    factor: float = 1.5
+    """Alarm when the loss level reaches this multiple of its best..."""
+    noise: float = 5.0
+    """...and this many robust standard deviations above it."""
+    share: float = 0.8
+    """A divergence holds for this share of the rest of the run."""
+    min_excursion: int = 5
+    """Alarmed steps in a row that make a (recovered) excursion."""
 
 
-def judge(series: Series, *, factor: float, noise: float, share: float, min_excursion: int) -> Finding | None:
+def judge(run: Run, params: Params) -> list[Finding]:
+    return judge_series(run, "loss", lambda series: assess(series, params))
+
+
+def assess(series: Series, params: Params) -> Finding | None:
     x = series.values
-    alarm, best, threshold = _alarms(x, factor, noise)
-    first = first_sustained(alarm, share=share, min_points=2)
+    alarm, best, threshold = _alarms(x, params.factor, params.noise)
+    first = first_sustained(alarm, share=params.share, min_points=2)
     recovered = None
     if first is None:
-        first, recovered = _excursion(alarm, max(min_excursion, len(x) // 50))
+        first, recovered = _excursion(alarm, max(params.min_excursion, len(x) // 50))
         if first is None:
             return None
     nonfinite = np.flatnonzero(~np.isfinite(x))
@@ -108,7 +121,9 @@ def _excursion(alarm: np.ndarray, min_points: int) -> tuple[int | None, int | No
 
 DETECTOR = Detector(
     name="divergence",
-    roles=("loss",),
+    subject=SubjectType.run,
+    needs=("loss",),
+    params=Params,
+    judge=judge,
     description="loss leaves its best level (sustained shift or blow-up; long excursions too), told apart from spikes",
-    run=run,
 )

@@ -8,19 +8,30 @@ usually stalls, since a policy without entropy stops exploring.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
-from tracesift.detectors.collapse import each_series, fell_to_fraction
+from tracesift.detectors.base import Detector, Run, Series
+from tracesift.detectors.collapse import fell_to_fraction, judge_series
+from tracesift.findings import Finding, SubjectType
 
 
-def run(source: SeriesSource, *, fraction: float = 0.1, share: float = 0.8) -> list[Finding]:
-    return each_series(source, "entropy", judge, fraction=fraction, share=share)
+@dataclass(frozen=True)
+class Params:
+    fraction: float = 0.1
+    """Collapsed at or below this fraction of the early level."""
+    share: float = 0.8
+    """Share of the rest of the run it must stay there."""
 
 
-def judge(series: Series, *, fraction: float, share: float) -> Finding | None:
+def judge(run: Run, params: Params) -> list[Finding]:
+    return judge_series(run, "entropy", lambda series: assess(series, params))
+
+
+def assess(series: Series, params: Params) -> Finding | None:
     tail = series.values[-max(3, len(series) // 10) :]
-    finding = fell_to_fraction(series, what="entropy", fraction=fraction, share=share,
+    finding = fell_to_fraction(series, what="entropy", fraction=params.fraction, share=params.share,
                                detector="entropy_collapse", kind="entropy_collapse", severity="critical")
     if finding is not None and np.isfinite(tail).any():
         finding.score = float(np.nanmedian(tail) / finding.evidence["early_level"])
@@ -29,7 +40,9 @@ def judge(series: Series, *, fraction: float, share: float) -> Finding | None:
 
 DETECTOR = Detector(
     name="entropy_collapse",
-    roles=("entropy",),
+    subject=SubjectType.run,
+    needs=("entropy",),
+    params=Params,
+    judge=judge,
     description="policy entropy falls to a small fraction of its early level and stays there",
-    run=run,
 )

@@ -7,18 +7,30 @@ its early level (median of the first 5% of points) or not finite, for
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
-from tracesift.detectors.collapse import each_series, fmt, sustained_change
+from tracesift.detectors.base import Detector, Run, Series
+from tracesift.detectors.collapse import fmt, judge_series, sustained_change
 from tracesift.detectors.signal import early_level
+from tracesift.findings import Finding, SubjectType
 
 
-def run(source: SeriesSource, *, factor: float = 3.0, share: float = 0.8) -> list[Finding]:
-    return each_series(source, "entropy", judge, factor=factor, share=share)
+@dataclass(frozen=True)
+class Params:
+    factor: float = 3.0
+    """Exploded at this multiple of the early level."""
+    share: float = 0.8
+    """Share of the rest of the run it must stay there."""
 
 
-def judge(series: Series, *, factor: float, share: float) -> Finding | None:
+def judge(run: Run, params: Params) -> list[Finding]:
+    return judge_series(run, "entropy", lambda series: assess(series, params))
+
+
+def assess(series: Series, params: Params) -> Finding | None:
+    factor, share = params.factor, params.share
     x = series.values
     early = early_level(x)
     if not early > 0:
@@ -40,7 +52,9 @@ def judge(series: Series, *, factor: float, share: float) -> Finding | None:
 
 DETECTOR = Detector(
     name="entropy_explosion",
-    roles=("entropy",),
+    subject=SubjectType.run,
+    needs=("entropy",),
+    params=Params,
+    judge=judge,
     description="policy entropy rises to a multiple of its early level and stays there",
-    run=run,
 )

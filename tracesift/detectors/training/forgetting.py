@@ -13,26 +13,32 @@ everything else rise.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
+from tracesift.detectors.base import Detector, Run, Series
 from tracesift.detectors.collapse import fmt
 from tracesift.detectors.training.evals import better_sign
+from tracesift.findings import Finding, SubjectType
 
 
-def run(source: SeriesSource, *, drop: float = 0.2, recover: float = 0.05) -> list[Finding]:
-    by_run: dict[str, list[Series]] = {}
-    for name in source.metrics_like("eval/"):
-        for run_id, series in source.role(name).items():
-            if len(series) >= 3:
-                by_run.setdefault(run_id, []).append(series)
+@dataclass(frozen=True)
+class Params:
+    drop: float = 0.2
+    """An evaluation has dropped when this much (relative) worse than its best so far."""
+    recover: float = 0.05
+    """It has recovered when back within this much of that best: a stability gap."""
+
+
+def judge(run: Run, params: Params) -> list[Finding]:
+    evals = [s for name in run.metrics_like("eval/") if (s := run.series(name)) is not None and len(s) >= 3]
     findings = []
-    for evals in by_run.values():
-        for series in evals:
-            peers = [e for e in evals if e is not series and _measure(e) == _measure(series)]
-            finding = judge(series, peers, drop=drop, recover=recover) if peers else None
-            if finding:
-                findings.append(finding)
+    for series in evals:
+        peers = [e for e in evals if e is not series and _measure(e) == _measure(series)]
+        finding = assess(series, peers, params) if peers else None
+        if finding:
+            findings.append(finding)
     return findings
 
 
@@ -45,7 +51,8 @@ def _goodness(series: Series) -> np.ndarray:
     return better_sign(series.metric) * np.where(series.finite, series.values, np.nan)
 
 
-def judge(series: Series, others: list[Series], *, drop: float, recover: float) -> Finding | None:
+def assess(series: Series, others: list[Series], params: Params) -> Finding | None:
+    drop, recover = params.drop, params.recover
     good = _goodness(series)
     best = np.fmax.accumulate(np.where(np.isfinite(good), good, -np.inf))
     for t in range(1, len(good)):
@@ -66,7 +73,7 @@ def judge(series: Series, others: list[Series], *, drop: float, recover: float) 
             severity="info" if recovered is not None else "warning",
             message=f"{series.metric} fell to {fmt(series.values[t])} from its best {fmt(abs(previous))} while "
             f"{helper.metric} improved" + (f"; recovered by step {recovered}" if recovered is not None else ""),
-            metric_or_agent=series.metric,
+            metric=series.metric,
             onset_step=int(best_step),
             first_step=int(series.steps[t]),
             end_step=recovered if recovered is not None else int(series.steps[-1]),
@@ -86,7 +93,9 @@ def _improved(other: Series, since: int, until: int) -> bool:
 
 DETECTOR = Detector(
     name="forgetting",
-    roles=("eval/*",),
+    subject=SubjectType.run,
+    needs=("eval/*",),
+    params=Params,
+    judge=judge,
     description="an earlier task's eval metric drops while another improves (forgetting / stability gap)",
-    run=run,
 )

@@ -4,25 +4,37 @@ Needs the ``grad_norm`` role. A step alarms when the norm reaches ``factor``
 times the median of the ``window`` steps before it, or is not finite. The
 first alarm is the finding (critical when the norm goes non-finite, a warning
 otherwise); how many steps it came before the loss's own trouble is filled in
-as ``lead_steps`` once every detector has run (see ``scan.link_leads``).
+as ``lead_steps`` once every detector has run (the ``lead_over_loss`` post-stage).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
-from tracesift.detectors.collapse import collapse_finding, each_series, fmt
+from tracesift.detectors.base import Detector, Run, Series
+from tracesift.detectors.collapse import collapse_finding, fmt, judge_series
 from tracesift.detectors.signal import trailing_median
+from tracesift.findings import Finding, SubjectType
 
 
-def run(source: SeriesSource, *, factor: float = 10.0, window: int = 50) -> list[Finding]:
-    return each_series(source, "grad_norm", judge, factor=factor, window=window)
+@dataclass(frozen=True)
+class Params:
+    factor: float = 10.0
+    """Alarm at this multiple of the recent median."""
+    window: int = 50
+    """Steps in the recent median."""
 
 
-def judge(series: Series, *, factor: float, window: int) -> Finding | None:
+def judge(run: Run, params: Params) -> list[Finding]:
+    return judge_series(run, "grad_norm", lambda series: assess(series, params))
+
+
+def assess(series: Series, params: Params) -> Finding | None:
+    factor = params.factor
     x = series.values
-    median = trailing_median(x, window)
+    median = trailing_median(x, params.window)
     with np.errstate(invalid="ignore"):
         alarm = ~np.isfinite(x) | (np.isfinite(median) & (median > 0) & (x > factor * median))
     alarm[:5] = False
@@ -47,13 +59,15 @@ def judge(series: Series, *, factor: float, window: int) -> Finding | None:
         score=ratio,
         evidence={"median_before": float(median[first]), "alarms": int(alarm.sum())},
     )
-    finding.lead_steps = None  # set relative to the loss by scan.link_leads
+    finding.lead_steps = None  # set relative to the loss by the lead_over_loss post-stage
     return finding
 
 
 DETECTOR = Detector(
     name="grad_explosion",
-    roles=("grad_norm",),
+    subject=SubjectType.run,
+    needs=("grad_norm",),
+    params=Params,
+    judge=judge,
     description="gradient norm jumps far above its recent median (leading indicator; lead over the loss reported)",
-    run=run,
 )

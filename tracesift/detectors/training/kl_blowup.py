@@ -9,17 +9,31 @@ for ``share`` of the rest of the run is the finding.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
-from tracesift.detectors.collapse import each_series, fmt, sustained_change
+from tracesift.detectors.base import Detector, Run, Series
+from tracesift.detectors.collapse import fmt, judge_series, sustained_change
+from tracesift.findings import Finding, SubjectType
 
 
-def run(source: SeriesSource, *, factor: float = 10.0, floor: float = 5.0, share: float = 0.8) -> list[Finding]:
-    return each_series(source, "kl", judge, factor=factor, floor=floor, share=share)
+@dataclass(frozen=True)
+class Params:
+    factor: float = 10.0
+    """KL must reach this multiple of its reference level..."""
+    floor: float = 5.0
+    """...and this many nats."""
+    share: float = 0.8
+    """Share of the rest of the run the alarm must hold for."""
 
 
-def judge(series: Series, *, factor: float, floor: float, share: float) -> Finding | None:
+def judge(run: Run, params: Params) -> list[Finding]:
+    return judge_series(run, "kl", lambda series: assess(series, params))
+
+
+def assess(series: Series, params: Params) -> Finding | None:
+    factor, floor, share = params.factor, params.floor, params.share
     x = series.values
     head = x[: max(3, len(x) // 5)]
     reference = float(np.median(head[np.isfinite(head)])) if np.isfinite(head).any() else 0.0
@@ -41,7 +55,9 @@ def judge(series: Series, *, factor: float, floor: float, share: float) -> Findi
 
 DETECTOR = Detector(
     name="kl_blowup",
-    roles=("kl",),
+    subject=SubjectType.run,
+    needs=("kl",),
+    params=Params,
+    judge=judge,
     description="KL to the reference policy grows far past its early level and an absolute floor",
-    run=run,
 )

@@ -10,28 +10,36 @@ steps, a number that compares runs of any length.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
-from tracesift.detectors.collapse import each_series, fmt
+from tracesift.detectors.base import Detector, Run, Series
+from tracesift.detectors.collapse import fmt, judge_series
 from tracesift.detectors.signal import trailing_mad, trailing_mean_std, trailing_median
+from tracesift.findings import Finding, SubjectType
 
 
-def run(
-    source: SeriesSource,
-    *,
-    z: float = 6.0,
-    window: int = 50,
-    recover_within: int = 20,
-    score_sigma: float = 7.0,
-    score_window: int = 1000,
-) -> list[Finding]:
-    return each_series(source, "loss", judge, min_length=20, z=z, window=window, recover_within=recover_within,
-                       score_sigma=score_sigma, score_window=score_window)
+@dataclass(frozen=True)
+class Params:
+    z: float = 6.0
+    """A spike's robust z-score against the recent median and MAD."""
+    window: int = 50
+    """Steps in the recent median and MAD."""
+    recover_within: int = 20
+    """A spike is back under median + 3 sigma within this many steps."""
+    score_sigma: float = 7.0
+    """The spike score counts steps this many standard deviations above the rolling mean..."""
+    score_window: int = 1000
+    """...of this many steps."""
 
 
-def judge(series: Series, *, z: float, window: int, recover_within: int, score_sigma: float,
-          score_window: int) -> Finding | None:
+def judge(run: Run, params: Params) -> list[Finding]:
+    return judge_series(run, "loss", lambda series: assess(series, params), min_length=20)
+
+
+def assess(series: Series, params: Params) -> Finding | None:
+    z, window, recover_within = params.z, params.window, params.recover_within
     x = series.values
     median = trailing_median(x, window)
     sigma = np.maximum(trailing_mad(x, median, window), 1e-3 * np.abs(median) + 1e-12)
@@ -41,7 +49,7 @@ def judge(series: Series, *, z: float, window: int, recover_within: int, score_s
     spikes = [i for i in jumps if _recovers(x, i, median[i] + 3 * sigma[i], recover_within)]
     if not spikes:
         return None
-    score = spike_score(x, score_sigma, score_window)
+    score = spike_score(x, params.score_sigma, params.score_window)
     largest = max(spikes, key=lambda i: robust_z[i])
     steps = series.steps
     message = (
@@ -54,7 +62,7 @@ def judge(series: Series, *, z: float, window: int, recover_within: int, score_s
         kind="loss_spike",
         severity="warning",
         message=message,
-        metric_or_agent=series.metric,
+        metric=series.metric,
         onset_step=int(steps[spikes[0]]),
         first_step=int(steps[spikes[0]]),
         end_step=int(steps[spikes[-1]]),
@@ -86,7 +94,9 @@ def spike_score(x: np.ndarray, sigma: float = 7.0, window: int = 1000) -> float:
 
 DETECTOR = Detector(
     name="loss_spike",
-    roles=("loss",),
+    subject=SubjectType.run,
+    needs=("loss",),
+    params=Params,
+    judge=judge,
     description="loss spikes that recover (robust z against a rolling median/MAD), with the 7-sigma spike score",
-    run=run,
 )

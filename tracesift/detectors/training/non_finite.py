@@ -8,46 +8,56 @@ went first; the others are in the evidence.
 
 from __future__ import annotations
 
-from tracesift.detectors.base import Detector, Finding, SeriesSource
+from dataclasses import dataclass
+
+import numpy as np
+
+from tracesift.detectors.base import Detector, Run
+from tracesift.findings import Finding, SubjectType
 
 CORE = {"loss", "grad_norm", "reward", "entropy", "kl", "vae_kl", "eval/loss", "response_length"}
 
-SQL = """
-SELECT run_id, metric, min(step) AS first_step, max(step) AS last_step, count(*) AS points,
-       count(*) FILTER (WHERE isnan(value)) AS nans
-FROM metrics
-WHERE NOT isfinite(value) AND step BETWEEN $first AND $last
-GROUP BY ALL
-ORDER BY run_id, first_step, metric
-"""
+
+@dataclass(frozen=True)
+class Params:
+    """No parameters: any NaN or infinity is a finding."""
 
 
-def run(source: SeriesSource) -> list[Finding]:
-    rows = source.con.execute(SQL, {"first": source.first_step, "last": source.last_step}).fetchall()
-    by_run: dict[str, list[tuple]] = {}
-    for row in rows:
-        by_run.setdefault(row[0], []).append(row)
-    return [_finding(run_id, metrics) for run_id, metrics in by_run.items()]
+def judge(run: Run, params: Params) -> list[Finding]:
+    metrics = sorted((_non_finite(run, metric) for metric in run.metrics()), key=lambda m: (m[1], m[0]))
+    metrics = [m for m in metrics if m[3]]
+    return [_finding(run.run_id, metrics)] if metrics else []
+
+
+def _non_finite(run: Run, metric: str) -> tuple[str, int, int, int, int]:
+    """(metric, first step, last step, points, NaNs) of the rows of ``metric`` that are not finite."""
+    rows = run.rows(metric)
+    values = run.value[rows]
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return metric, 0, 0, 0, 0
+    steps = run.step[rows][bad]
+    return metric, int(steps.min()), int(steps.max()), int(bad.sum()), int(np.isnan(values[bad]).sum())
 
 
 def _finding(run_id: str, metrics: list[tuple]) -> Finding:
-    _, metric, first, last, points, nans = metrics[0]
-    core = any(m[1] in CORE for m in metrics)
+    metric, first, last, points, nans = metrics[0]
+    core = any(m[0] in CORE for m in metrics)
     others = len(metrics) - 1
     message = f"{metric} is {'NaN' if nans else 'infinite'} from step {first}" + (
         f" ({others} more metric{'s' if others > 1 else ''} follow)" if others else ""
     )
-    evidence = {m[1]: {"first_step": m[2], "last_step": m[3], "points": m[4], "nan": m[5]} for m in metrics}
+    evidence = {m[0]: {"first_step": m[1], "last_step": m[2], "points": m[3], "nan": m[4]} for m in metrics}
     return Finding(
         subject_id=run_id,
         detector="non_finite",
         kind="non_finite",
         severity="critical" if core else "warning",
         message=message,
-        metric_or_agent=metric,
+        metric=metric,
         onset_step=first,
         first_step=first,
-        end_step=max(m[3] for m in metrics),
+        end_step=max(m[2] for m in metrics),
         score=float(points),
         evidence={"metrics": evidence},
     )
@@ -55,7 +65,9 @@ def _finding(run_id: str, metrics: list[tuple]) -> Finding:
 
 DETECTOR = Detector(
     name="non_finite",
-    roles=(),
+    subject=SubjectType.run,
+    needs=(),
+    params=Params,
+    judge=judge,
     description="first NaN or infinity in any metric",
-    run=run,
 )

@@ -11,18 +11,32 @@ not the loss.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
-from tracesift.detectors.collapse import each_series, fmt
+from tracesift.detectors.base import Detector, Run, Series
+from tracesift.detectors.collapse import fmt, judge_series
 from tracesift.detectors.signal import early_level, trailing_median
+from tracesift.findings import Finding, SubjectType
 
 
-def run(source: SeriesSource, *, tail: float = 0.3, min_improvement: float = 0.1, min_points: int = 50) -> list[Finding]:
-    return each_series(source, "loss", judge, min_length=min_points, tail=tail, min_improvement=min_improvement)
+@dataclass(frozen=True)
+class Params:
+    tail: float = 0.3
+    """The late level is the median of this share of the run's end."""
+    min_improvement: float = 0.1
+    """Stuck when the late level is within this fraction of the early level."""
+    min_points: int = 50
+    """Shorter runs are not judged."""
 
 
-def judge(series: Series, *, tail: float, min_improvement: float) -> Finding | None:
+def judge(run: Run, params: Params) -> list[Finding]:
+    return judge_series(run, "loss", lambda series: assess(series, params), min_length=params.min_points)
+
+
+def assess(series: Series, params: Params) -> Finding | None:
+    tail, min_improvement = params.tail, params.min_improvement
     x = series.values
     early = early_level(x)
     late_part = x[-max(5, int(len(x) * tail)) :]
@@ -41,7 +55,7 @@ def judge(series: Series, *, tail: float, min_improvement: float) -> Finding | N
         kind="plateau",
         severity="warning",
         message=f"loss never came down: {fmt(late)} at the end against {fmt(early)} at the start",
-        metric_or_agent=series.metric,
+        metric=series.metric,
         onset_step=int(series.steps[stalled]),
         first_step=int(series.steps[stalled]),
         end_step=int(series.steps[-1]),
@@ -52,7 +66,9 @@ def judge(series: Series, *, tail: float, min_improvement: float) -> Finding | N
 
 DETECTOR = Detector(
     name="plateau",
-    roles=("loss",),
+    subject=SubjectType.run,
+    needs=("loss",),
+    params=Params,
+    judge=judge,
     description="loss ends where it started: the run never learned",
-    run=run,
 )

@@ -8,23 +8,35 @@ once it is at most ``fraction`` of its peak (or under ``epsilon`` nats) for
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
+from tracesift.detectors.base import Detector, Run, Series
 from tracesift.detectors.collapse import fmt, sustained_change
+from tracesift.findings import Finding, SubjectType
 
 
-def run(source: SeriesSource, *, fraction: float = 0.05, epsilon: float = 0.02, share: float = 0.9) -> list[Finding]:
-    series = dict(source.role("vae_kl"))
-    vaes = source.role("recon_loss")
-    for run_id, kl in source.role("kl").items():
-        if run_id in vaes and run_id not in series:
-            series[run_id] = kl
-    findings = [judge(s, fraction=fraction, epsilon=epsilon, share=share) for s in series.values() if len(s) >= 10]
-    return [f for f in findings if f is not None]
+@dataclass(frozen=True)
+class Params:
+    fraction: float = 0.05
+    """Collapsed at or below this fraction of the KL term's peak..."""
+    epsilon: float = 0.02
+    """...or under this many nats."""
+    share: float = 0.9
+    """Share of the rest of the run it must stay there."""
 
 
-def judge(series: Series, *, fraction: float, epsilon: float, share: float) -> Finding | None:
+def judge(run: Run, params: Params) -> list[Finding]:
+    series = run.series("vae_kl")
+    if series is None and run.series("recon_loss") is not None:
+        series = run.series("kl")  # a VAE logging a plain KL term
+    finding = assess(series, params) if series is not None and len(series) >= 10 else None
+    return [finding] if finding else []
+
+
+def assess(series: Series, params: Params) -> Finding | None:
+    fraction, epsilon, share = params.fraction, params.epsilon, params.share
     x = series.values
     if not np.isfinite(x).any():
         return None
@@ -51,7 +63,9 @@ def judge(series: Series, *, fraction: float, epsilon: float, share: float) -> F
 
 DETECTOR = Detector(
     name="posterior_collapse",
-    roles=("vae_kl",),
+    subject=SubjectType.run,
+    needs=("vae_kl",),
+    params=Params,
+    judge=judge,
     description="a VAE's KL term sinks to ~0 after its peak and stays there",
-    run=run,
 )

@@ -11,43 +11,58 @@ entropy collapse, which have their own detectors.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
-from tracesift.detectors.collapse import each_series, fell_to_fraction, sustained_change
+from tracesift.detectors.base import Detector, Run, Series
+from tracesift.detectors.collapse import fell_to_fraction, judge_series, sustained_change
+from tracesift.findings import Finding, SubjectType
 
 
-def run(source: SeriesSource, *, fraction: float = 0.3, clip_share: float = 0.5, share: float = 0.8) -> list[Finding]:
-    return each_series(source, "response_length", collapse, fraction=fraction, share=share) + each_series(
-        source, "clip_frac", clipping, clip_share=clip_share, share=share
+@dataclass(frozen=True)
+class Params:
+    fraction: float = 0.3
+    """Collapsed at or below this fraction of the early mean length."""
+    clip_share: float = 0.5
+    """Clipping: at least this share of responses cut at the limit."""
+    share: float = 0.8
+    """Share of the rest of the run either must hold for."""
+
+
+def judge(run: Run, params: Params) -> list[Finding]:
+    return judge_series(run, "response_length", lambda series: collapse(series, params)) + judge_series(
+        run, "clip_frac", lambda series: clipping(series, params)
     )
 
 
-def collapse(series: Series, *, fraction: float, share: float) -> Finding | None:
-    return fell_to_fraction(series, what="response length", fraction=fraction, share=share,
+def collapse(series: Series, params: Params) -> Finding | None:
+    return fell_to_fraction(series, what="response length", fraction=params.fraction, share=params.share,
                             detector="response_length", kind="response_length_collapse", severity="warning")
 
 
-def clipping(series: Series, *, clip_share: float, share: float) -> Finding | None:
+def clipping(series: Series, params: Params) -> Finding | None:
     x = series.values
     with np.errstate(invalid="ignore"):
-        alarm = np.isfinite(x) & (x >= clip_share)
+        alarm = np.isfinite(x) & (x >= params.clip_share)
     return sustained_change(
         series,
         alarm,
-        share=share,
+        share=params.share,
         message=lambda i: f"{x[i]:.0%} of responses clipped at the maximum length from here on",
         detector="response_length",
         kind="response_clipping",
         severity="warning",
         direction=+1,
-        evidence={"clip_share": clip_share},
+        evidence={"clip_share": params.clip_share},
     )
 
 
 DETECTOR = Detector(
     name="response_length",
-    roles=("response_length", "clip_frac"),
+    subject=SubjectType.run,
+    needs=("response_length", "clip_frac"),
+    params=Params,
+    judge=judge,
     description="mean response length collapses, or most responses are clipped at the maximum",
-    run=run,
 )

@@ -12,48 +12,51 @@ A warning, since a rising reward may also be real progress.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from tracesift.detectors.base import Detector, Finding, Series, SeriesSource
+from tracesift.detectors.base import Detector, Run, Series
 from tracesift.detectors.collapse import collapse_finding
 from tracesift.detectors.signal import early_level, kendall_tau
 from tracesift.detectors.training.evals import better_sign
+from tracesift.findings import Finding, SubjectType
 
 
-def run(
-    source: SeriesSource,
-    *,
-    tau: float = 0.4,
-    length_growth: float = 2.0,
-    clip_share: float = 0.5,
-    window_share: float = 0.25,
-) -> list[Finding]:
-    findings = []
-    evals = [source.role(name) for name in source.metrics_like("eval/")]
-    for run_id, reward in source.role("reward").items():
-        if len(reward) < 20:
-            continue
-        checks = _checks(run_id, source, evals, length_growth, clip_share)
-        finding = judge(reward, checks, tau=tau, window_share=window_share)
-        if finding:
-            findings.append(finding)
-    return findings
+@dataclass(frozen=True)
+class Params:
+    tau: float = 0.4
+    """Kendall's tau a trend needs, over a window, to count as rising or falling."""
+    length_growth: float = 2.0
+    """Response length must reach this multiple of its early level..."""
+    clip_share: float = 0.5
+    """...or this share of responses be clipped."""
+    window_share: float = 0.25
+    """Windows of this share of the run, half-overlapping."""
 
 
-def _checks(run_id, source, evals, length_growth, clip_share) -> list[tuple[Series, int, float | None]]:
+def judge(run: Run, params: Params) -> list[Finding]:
+    reward = run.series("reward")
+    if reward is None or len(reward) < 20:
+        return []
+    finding = assess(reward, _checks(run, params), tau=params.tau, window_share=params.window_share)
+    return [finding] if finding else []
+
+
+def _checks(run: Run, params: Params) -> list[tuple[Series, int, float | None]]:
     """(series, bad direction, level it must reach) for each signal that should not move with reward."""
     checks = []
-    if (length := source.role("response_length").get(run_id)) is not None:
-        checks.append((length, +1, length_growth * early_level(length.values)))
-    if (clip := source.role("clip_frac").get(run_id)) is not None:
-        checks.append((clip, +1, clip_share))
-    for by_run in evals:
-        if (series := by_run.get(run_id)) is not None and len(series) >= 5:
+    if (length := run.series("response_length")) is not None:
+        checks.append((length, +1, params.length_growth * early_level(length.values)))
+    if (clip := run.series("clip_frac")) is not None:
+        checks.append((clip, +1, params.clip_share))
+    for name in run.metrics_like("eval/"):
+        if (series := run.series(name)) is not None and len(series) >= 5:
             checks.append((series, -better_sign(series.metric), None))
     return checks
 
 
-def judge(reward: Series, checks, *, tau: float, window_share: float) -> Finding | None:
+def assess(reward: Series, checks, *, tau: float, window_share: float) -> Finding | None:
     width = max(10, int(len(reward) * window_share))
     for start in range(0, len(reward) - width + 1, max(1, width // 2)):
         lo, hi = reward.steps[start], reward.steps[start + width - 1]
@@ -78,7 +81,7 @@ def judge(reward: Series, checks, *, tau: float, window_share: float) -> Finding
                           "reward_tau": round(_trend(reward, lo, hi), 3),
                           "signal_tau": round(_trend(series, lo, hi), 3)},
             )
-            finding.metric_or_agent = f"reward~{series.metric}"
+            finding.metric, finding.related = "reward", series.metric
             return finding
     return None
 
@@ -92,7 +95,9 @@ def _trend(series: Series, lo: int, hi: int) -> float:
 
 DETECTOR = Detector(
     name="reward_hacking",
-    roles=("reward",),
+    subject=SubjectType.run,
+    needs=("reward",),
+    params=Params,
+    judge=judge,
     description="reward rises while response length, clipping or an eval metric go the wrong way",
-    run=run,
 )

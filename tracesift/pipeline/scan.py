@@ -1,0 +1,189 @@
+"""The scan: bring the store up to date, judge every subject with the detectors, keep the findings.
+
+Subjects are runs (from ``metrics``) and trajectories (from ``steps``). They are
+cut into tasks of whole subjects, each a range of ids with about ``TASK_ROWS``
+rows; a task loads only its subjects' rows, judges one subject at a time with
+every detector of that subject type, then runs the post-stages over that
+subject's findings. Memory is bounded by a task, not by the store, and any
+executor can run the tasks. This is what ``collapse-scan`` does; the CLI only
+renders the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracesift.detectors import Detector, all_detectors, by_name
+from tracesift.detectors.base import Run, Trajectory, runs_of_table
+from tracesift.detectors.stages import POST_STAGES
+from tracesift.errors import UsageError
+from tracesift.findings import Finding, ScanResult, Severity, SubjectType
+from tracesift.pipeline.executors import Executor, given_or_local
+from tracesift.pipeline.ingest import ingest
+from tracesift.store import schema
+from tracesift.store.roles import RoleMap
+from tracesift.store.views import connect
+from tracesift.store.writer import replace_findings
+
+TASK_ROWS = 2_000_000
+"""About this many rows per task: a task's subjects are in memory together."""
+PARALLEL_FROM_ROWS = 4_000_000
+"""Below this many rows in all, judging in this process beats starting workers."""
+ALL_STEPS = (-(2**62), 2**62)
+
+_SUBJECTS_SQL = {
+    SubjectType.run: "SELECT run_id, count(*) FROM metrics WHERE step BETWEEN $first AND $last GROUP BY 1 ORDER BY 1",
+    SubjectType.trajectory: "SELECT trajectory_id, count(*) FROM steps GROUP BY 1 ORDER BY 1",
+}
+_RUN_ROWS_SQL = """
+SELECT run_id, metric, raw_metric, step, value, source_file FROM metrics
+WHERE run_id BETWEEN $lo AND $hi AND step BETWEEN $first AND $last
+ORDER BY run_id, metric, raw_metric, step, wall_time NULLS FIRST
+"""
+_STEP_ROWS_SQL = "SELECT * FROM steps WHERE trajectory_id BETWEEN $lo AND $hi ORDER BY trajectory_id, step"
+_TRAJECTORY_ROWS_SQL = "SELECT * FROM trajectories WHERE trajectory_id BETWEEN $lo AND $hi"
+
+
+@dataclass(frozen=True)
+class ScanTask:
+    """Judge the subjects of one type whose ids lie in ``[lo, hi]`` (a pure task: everything it needs is here)."""
+
+    store: Path
+    subject: SubjectType
+    lo: str
+    hi: str
+    detectors: tuple[str, ...]
+    params: dict[str, Any]
+    steps: tuple[int, int] = ALL_STEPS
+
+
+@dataclass
+class Judged:
+    findings: list[Finding] = field(default_factory=list)
+    notes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+
+def scan(
+    paths: Iterable[Path],
+    *,
+    store: Path | None = None,
+    jobs: int | None = None,
+    roles: RoleMap | None = None,
+    detectors: list[str] | None = None,
+    metrics: list[str] | None = None,
+    first_step: int | None = None,
+    last_step: int | None = None,
+    params: dict[str, dict] | None = None,
+    fail_on: Severity | None = Severity.critical,
+    on_progress: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
+) -> ScanResult:
+    """Ingest what is new under ``paths``, judge every subject, keep the findings in the store.
+
+    ``params`` are parameter overrides by detector, as text or TOML values; ``metrics``
+    keeps only findings on those metric roles; ``fail_on`` decides ``ScanResult.failed``.
+    """
+    chosen = _choose(detectors)
+    parsed = {d.name: d.parse(params.get(d.name, {})) for d in chosen if params and d.name in params}
+    _refuse_unknown(params or {}, chosen)
+    steps = (ALL_STEPS[0] if first_step is None else first_step, ALL_STEPS[1] if last_step is None else last_step)
+    with given_or_local(executor, jobs) as executor:
+        report = ingest(paths, store=store, roles=roles, on_progress=on_progress, executor=executor)
+        counts, tasks = _plan(report.store, chosen, parsed, steps)
+        parallel = sum(n for by_id in counts.values() for n in by_id.values()) >= PARALLEL_FROM_ROWS
+        judged = list(executor.map(judge, tasks, parallel=parallel))
+    findings = [f for part in judged for f in part.findings if not metrics or f.metric in metrics]
+    findings.sort(key=Finding.sort_key)
+    replace_findings(report.store, schema.from_rows("findings", [f.row() for f in findings]))
+    overrides = {name: {key: getattr(parsed[name], key) for key in params[name]} for name in parsed}
+    notes = {key: texts for part in judged for key, texts in part.notes.items()}
+    return ScanResult(findings, report, [d.name for d in chosen], len(counts[SubjectType.run]),
+                      len(counts[SubjectType.trajectory]), overrides, dict(sorted(notes.items())), fail_on)
+
+
+def _choose(names: list[str] | None) -> list[Detector]:
+    if not names:
+        return list(all_detectors())
+    try:
+        return [by_name(name) for name in names]
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+
+
+def _refuse_unknown(params: dict[str, dict], chosen: list[Detector]) -> None:
+    names = {d.name for d in chosen}
+    for name in params:
+        if name not in names:
+            raise UsageError(f"parameters for {name!r}, which is not among the detectors run")
+
+
+def _plan(store: Path, chosen: list[Detector], params: dict, steps: tuple[int, int]):
+    """Subjects by type (id -> rows), and the tasks that judge them."""
+    con = connect(store)
+    try:
+        counts = {kind: dict(con.execute(sql, {"first": steps[0], "last": steps[1]} if kind is SubjectType.run
+                                         else {}).fetchall()) for kind, sql in _SUBJECTS_SQL.items()}
+    finally:
+        con.close()
+    tasks = []
+    for kind, by_id in counts.items():
+        names = tuple(d.name for d in chosen if d.subject is kind)
+        if names:
+            tasks += [ScanTask(store, kind, lo, hi, names, {n: params[n] for n in names if n in params}, steps)
+                      for lo, hi in _ranges(by_id)]
+    return counts, tasks
+
+
+def _ranges(rows_by_id: dict[str, int]) -> Iterator[tuple[str, str]]:
+    """Contiguous ranges of (sorted) ids holding about ``TASK_ROWS`` rows each."""
+    lo, total = None, 0
+    ids = list(rows_by_id)
+    for i, subject in enumerate(ids):
+        lo = subject if lo is None else lo
+        total += rows_by_id[subject]
+        if total >= TASK_ROWS or i == len(ids) - 1:
+            yield lo, subject
+            lo, total = None, 0
+
+
+def judge(task: ScanTask) -> Judged:
+    """Judge one task's subjects, one at a time: every detector, then the post-stages."""
+    detectors = [by_name(name) for name in task.detectors]
+    params = {d.name: task.params.get(d.name) or d.params() for d in detectors}
+    judged = Judged()
+    for subject in subjects(task):
+        findings = [f for d in detectors for f in d.judge(subject, params[d.name])]
+        for stage in POST_STAGES[task.subject]:
+            findings = stage(findings)
+        judged.findings += findings
+        subject_id = subject.run_id if isinstance(subject, Run) else subject.trajectory_id
+        judged.notes.update({(subject_id, metric): texts for metric, texts in subject.notes.items()})
+    return judged
+
+
+def subjects(task: ScanTask) -> Iterator[Run | Trajectory]:
+    con = connect(task.store)
+    try:
+        bounds = {"lo": task.lo, "hi": task.hi}
+        rows = lambda sql, **more: con.sql(sql, params={**bounds, **more}).to_arrow_table()  # noqa: E731
+        if task.subject is SubjectType.run:
+            yield from runs_of_table(rows(_RUN_ROWS_SQL, first=task.steps[0], last=task.steps[1]))
+        else:
+            info = {row["trajectory_id"]: row for row in rows(_TRAJECTORY_ROWS_SQL).to_pylist()}
+            yield from _trajectories(rows(_STEP_ROWS_SQL), info)
+    finally:
+        con.close()
+
+
+def _trajectories(steps, info: dict[str, dict]) -> Iterator[Trajectory]:
+    columns = {name: steps[name].to_numpy(zero_copy_only=False) for name in steps.column_names}
+    ids = columns["trajectory_id"]
+    start = 0
+    for end in range(1, len(ids) + 1):
+        if end == len(ids) or ids[end] != ids[start]:
+            subject = str(ids[start])
+            yield Trajectory(subject, info.get(subject, {}), {k: v[start:end] for k, v in columns.items()})
+            start = end
