@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import kendalltau
 
 from tracesift.detectors.changepoint import best_split, binseg
-from tracesift.detectors.signal import expanding_kendall, first_sustained
+from tracesift.detectors.signal import expanding_kendall, first_sustained, kendall_tau
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -19,6 +19,18 @@ def test_expanding_kendall_matches_scipy(seed):
         reference = kendalltau(np.arange(k), y[:k], method="asymptotic")
         assert taus[k - 1] == pytest.approx(reference.statistic)
         assert pvalues[k - 1] == pytest.approx(reference.pvalue)
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 64, 65, 500])
+@pytest.mark.parametrize("ties", [False, True])
+def test_kendall_tau_is_the_exact_tau_a(n, ties):
+    """The O(n log n) count against the pairwise sign matrix, with and without tied values."""
+    rng = np.random.default_rng(n)
+    y = rng.integers(0, max(2, n // 4), n).astype(float) if ties else rng.normal(size=n) + 0.01 * np.arange(n)
+    signs = np.sign(y[None, :] - y[:, None])
+    assert kendall_tau(y) == pytest.approx(np.triu(signs, k=1).sum() / (n * (n - 1) / 2), abs=1e-12)
+    if not ties:  # without ties, tau-a is scipy's tau-b
+        assert kendall_tau(y) == pytest.approx(kendalltau(np.arange(n), y).statistic)
 
 
 def test_binseg_finds_known_breaks():
