@@ -1,0 +1,62 @@
+"""The plugin registry: built-ins first, entry points after, clashes refused, broken plugins one warning."""
+
+from __future__ import annotations
+
+import warnings
+from importlib.metadata import EntryPoint
+
+import pytest
+
+from tests.conftest import SAMPLES
+from tracesift import detectors, registry
+from tracesift.findings import SubjectType
+from tracesift.pipeline.scan import scan
+from tracesift.registry import PluginWarning, Registry
+from tracesift.store.query import query
+
+
+@pytest.fixture
+def plugins(monkeypatch):
+    """Entry points as a third-party package would declare them: one good, one clashing, one broken."""
+    points = [
+        EntryPoint("first_error", "tests.plugins:FIRST_ERROR", "tracesift.detectors"),
+        EntryPoint("taken", "tests.plugins:TAKEN_NAME", "tracesift.detectors"),
+        EntryPoint("broken", "tests.plugins_that_do_not_exist:DETECTOR", "tracesift.detectors"),
+    ]
+    monkeypatch.setattr(registry, "entry_points", lambda group: [p for p in points if p.group == group])
+    fresh = Registry("detector", "tracesift.detectors", detectors.DETECTORS.modules, "DETECTOR")
+    monkeypatch.setattr(detectors, "DETECTORS", fresh)
+    return fresh
+
+
+def test_plugins_load_lazily_and_clashes_and_breakage_are_warnings(plugins):
+    assert plugins._loaded is None  # nothing imported until asked
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        names = plugins.names()
+    assert names[: len(detectors.TRAINING)] == detectors.TRAINING
+    assert names[-1] == "first_error"
+    assert plugins.get("divergence").description != "a second detector called divergence"
+    messages = [str(w.message) for w in caught if issubclass(w.category, PluginWarning)]
+    assert len(messages) == 2
+    assert any("'divergence'" in m and "already registered" in m for m in messages)
+    assert any("'broken'" in m and "failed to load" in m for m in messages)
+    with pytest.raises(KeyError, match="no detector 'nope'"):
+        plugins.get("nope")
+
+
+def test_a_trajectory_detector_from_a_plugin_judges_every_trajectory(plugins, tmp_path):
+    import shutil
+
+    shutil.copytree(SAMPLES / "agents", tmp_path / "agents")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PluginWarning)
+        result = scan([tmp_path / "agents"], jobs=1, detectors=["first_error"])
+    assert result.trajectories == 23 and result.runs == 0
+    found = {f.subject_id: f for f in result.findings}
+    assert found and all(f.subject_type is SubjectType.trajectory for f in found.values())
+    sql = "select trajectory_id, min(step) from steps where is_error group by 1"
+    with_errors = dict(tuple(row.values()) for row in query(result.ingest.store, sql).to_pylist())
+    assert {subject: f.first_step for subject, f in found.items()} == with_errors
+    assert found["chat/tool_error_cascade.json"].agent is not None
+    assert result.subjects() == "23 trajectories"
