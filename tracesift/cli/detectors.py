@@ -21,8 +21,6 @@ def detectors_command(fmt: Format = Format.table) -> None:
 
     Example: tracesift detectors --format json
     """
-    import pyarrow as pa
-
     from tracesift.detectors import all_detectors
 
     rows = [
@@ -30,4 +28,4 @@ def detectors_command(fmt: Format = Format.table) -> None:
          "finds": d.description, "thresholds": json.dumps(d.defaults())}
         for d in all_detectors()
     ]
-    render(pa.Table.from_pylist(rows), fmt, title="Detectors")
+    render(rows, fmt, title="Detectors")

@@ -18,8 +18,6 @@ def formats_command(fmt: Format = Format.table) -> None:
 
     Example: tracesift formats --format json
     """
-    import pyarrow as pa
-
     from tracesift.readers import all_readers
 
     rows = [
@@ -27,4 +25,4 @@ def formats_command(fmt: Format = Format.table) -> None:
          "example": r.example}
         for r in all_readers()
     ]
-    render(pa.Table.from_pylist(rows), fmt, title="Formats tracesift reads")
+    render(rows, fmt, title="Formats tracesift reads")

@@ -21,8 +21,6 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
     from tracesift.findings import IngestReport, ScanResult
 
 stderr = Console(stderr=True, highlight=False)
@@ -35,8 +33,9 @@ class Format(str, Enum):
     csv = "csv"
 
 
-def render(result: pa.Table, fmt: Format, *, title: str | None = None) -> None:
-    rows = result.to_pylist()
+def render(rows: list[dict], fmt: Format, *, columns: list[str] | None = None, title: str | None = None) -> None:
+    """Rows (dicts) as a table for people, or JSON, JSON lines or CSV; ``columns`` default to the first row's keys."""
+    columns = columns if columns is not None else list(rows[0]) if rows else []
     if fmt is Format.json:
         print(json.dumps([_plain(r) for r in rows], indent=2, default=str))
     elif fmt is Format.jsonl:
@@ -44,18 +43,18 @@ def render(result: pa.Table, fmt: Format, *, title: str | None = None) -> None:
             print(json.dumps(_plain(row), default=str))
     elif fmt is Format.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(result.column_names)
-        writer.writerows([row[name] for name in result.column_names] for row in rows)
+        writer.writerow(columns)
+        writer.writerows([row[name] for name in columns] for row in rows)
     else:
-        _table(result, rows, title)
+        _table(rows, columns, title)
 
 
-def _table(result: pa.Table, rows: list[dict], title: str | None) -> None:
+def _table(rows: list[dict], columns: list[str], title: str | None) -> None:
     table = Table(title=title, show_lines=False)
-    for name in result.column_names:
+    for name in columns:
         table.add_column(Text(name), overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(row[name]) for name in result.column_names))
+        table.add_row(*(_cell(row[name]) for name in columns))
     wide_console().print(table)
 
 
@@ -127,11 +126,9 @@ def show_scan(result: ScanResult, fmt: Format) -> None:
         for line in json_report.json_lines(result):
             print(line)
     elif fmt is Format.csv:
-        import pyarrow as pa
+        from tracesift.store.schema import FINDINGS
 
-        from tracesift.store import schema
-
-        render(pa.Table.from_pylist([f.row() for f in result.findings], schema=schema.FINDINGS), fmt)
+        render([f.row() for f in result.findings], fmt, columns=FINDINGS.names)
     else:
         from tracesift.reports.terminal import print_findings
 

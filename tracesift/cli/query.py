@@ -27,4 +27,5 @@ def query_command(
     """
     from tracesift.store.query import query
 
-    render(query(target, sql), fmt)
+    table = query(target, sql)
+    render(table.to_pylist(), fmt, columns=table.column_names)
