@@ -24,12 +24,12 @@ def read_file(path: Path, reader: str) -> Batch:
 
 
 def steps(batch: Batch, trajectory: str | None = None) -> list[dict]:
-    rows = batch.tables["steps"].to_pylist()
+    rows = batch.arrow()["steps"].to_pylist()
     return [r for r in rows if trajectory is None or r["trajectory_id"] == trajectory]
 
 
 def trajectories(batch: Batch) -> dict[str, dict]:
-    rows = batch.tables["trajectories"].to_pylist()
+    rows = batch.arrow()["trajectories"].to_pylist()
     return {r["trajectory_id"]: {**r, "labels": json.loads(r["labels"]) if r["labels"] else {}} for r in rows}
 
 

@@ -50,7 +50,7 @@ def test_read_of_junk_fails_with_a_reason(name, junk):
     except ValueError as exc:
         assert str(exc).strip()
         return
-    for table, rows in batch.tables.items():  # reading nothing is fine; inventing columns is not
+    for table, rows in batch.arrow().items():  # reading nothing is fine; inventing columns is not
         assert rows.schema.names == schema.TABLES[table].names
 
 
@@ -67,7 +67,7 @@ def test_every_sample_reads_into_canonical_tables(source):
     assert source.problem is None
     batch = READERS[source.reader].read(Input(source.path, source.rel))
     assert batch.rows("metrics") + batch.rows("steps") > 0
-    for table, rows in batch.tables.items():
+    for table, rows in batch.arrow().items():
         assert rows.schema.names == schema.TABLES[table].names
         assert rows.schema.types == schema.TABLES[table].types
 

@@ -17,7 +17,7 @@ def test_step_table_puts_every_value_in_its_named_column():
               "timestamp": 1700000000.0, "span_id": "s1", "parent_span_id": "p1"}
     table.add("t", "tool_call", **values)
     table.trajectory("t", task="fix it", outcome="failure", labels={"mistake_step": 3})
-    tables = table.batch([]).tables
+    tables = table.batch([]).arrow()
     [step] = tables["steps"].to_pylist()
     assert step == {**values, "arguments": '{"cmd": "ls"}', "trajectory_id": "t", "step": 0, "kind": "tool_call",
                     "source_file": None}
@@ -34,7 +34,7 @@ def test_meter_sets_usage_on_the_first_step_of_a_message_only():
     table.add("t", "tool_call", tool="bash")
     table.meter(first, tokens_in=5, cost=None)
     table.meter(len(table), tokens_in=7)  # the message made no step: nothing to meter
-    rows = table.batch([]).tables["steps"].to_pylist()
+    rows = table.batch([]).arrow()["steps"].to_pylist()
     assert [r["tokens_in"] for r in rows] == [None, 5, None]
     assert [r["step"] for r in rows] == [0, 1, 2]
 

@@ -217,11 +217,11 @@ def read_sources(tasks: list) -> list:
     """
     results = [read_source(task) for task in tasks]
     small = [i for i, (_, _, entry, tables, _) in enumerate(results) if tables is not None and not entry.batch]
-    parts: dict[str, list[pa.Table]] = {}
+    parts: dict[str, list[pa.Table | schema.RowTable]] = {}
     for i in small:
         for name, table in results[i][3].items():
             parts.setdefault(name, []).append(table)
-    merged = {name: _concat(tables) for name, tables in parts.items()}
+    merged = {name: schema.concat(tables) for name, tables in parts.items()}
     batch, written = None, None
     if sum(t.num_rows for t in merged.values()) >= OWN_BATCH_ROWS:
         batch, written = write_own_batch(tasks[0][4], merged)
@@ -234,10 +234,6 @@ def read_sources(tasks: list) -> list:
         results[i] = (key, source, entry, tables, problems)
     return results
 
-
-def _concat(tables: list[pa.Table]) -> pa.Table:
-    """One Arrow table of several inputs' tables, in one piece (it travels between processes)."""
-    return tables[0] if len(tables) == 1 else pa.concat_tables(tables).combine_chunks()
 
 
 def _known_hash(writer: StoreWriter, source: Source) -> str | None:
@@ -277,7 +273,7 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Path]):
     entry.rows = {name: t.num_rows for name, t in tables.items()}
     problems = [p.error for p in batch.problems]
     if sum(entry.rows.values()) >= OWN_BATCH_ROWS:
-        entry.batch, written = write_own_batch(store, {name: _concat([t]) for name, t in tables.items()})
+        entry.batch, written = write_own_batch(store, {name: schema.concat([t]) for name, t in tables.items()})
         return key, source, entry, written, problems
     return key, source, entry, tables, problems
 

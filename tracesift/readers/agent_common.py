@@ -37,32 +37,32 @@ class StepTable:
     def __init__(self, source_format: str, path: Path) -> None:
         self.source_format = source_format
         self.path = str(path)
-        self.steps: list[dict] = []
-        self.trajectories: list[dict] = []
+        self.steps = schema.RowTable("steps")
+        self.trajectories = schema.RowTable("trajectories")
         self._next: dict[str, int] = {}
 
     def __len__(self) -> int:
         """Steps added so far, over all trajectories."""
-        return len(self.steps)
+        return self.steps.num_rows
 
     def add(self, trajectory_id: str, kind: str, *, agent: str | None = None, role: str | None = None,
             tool: str | None = None, arguments: Any = None, content: Any = None, is_error: bool = False,
             exit_code: int | None = None, tokens_in: int | None = None, tokens_out: int | None = None,
             cost: float | None = None, latency_s: float | None = None, timestamp: float | None = None,
             span_id: str | None = None, parent_span_id: str | None = None) -> int:
-        """Append one step; returns its 0-based number in the trajectory. The keywords are ``steps`` columns."""
+        """Append one step; returns its 0-based number in the trajectory.
+
+        The keywords are ``steps`` columns, and the row lists them in the schema's order
+        (a test checks every value lands in its named column).
+        """
         number = self._next.get(trajectory_id, 0)
         self._next[trajectory_id] = number + 1
         if arguments is not None and not isinstance(arguments, str):
             arguments = json_text(arguments)
         if content is not None and not isinstance(content, str):
             content = json_text(content)
-        self.steps.append({
-            "trajectory_id": trajectory_id, "step": number, "agent": agent, "role": role, "kind": kind, "tool": tool,
-            "arguments": arguments, "content": content, "is_error": bool(is_error), "exit_code": exit_code,
-            "tokens_in": tokens_in, "tokens_out": tokens_out, "cost": cost, "latency_s": latency_s,
-            "timestamp": timestamp, "span_id": span_id, "parent_span_id": parent_span_id,
-        })
+        self.steps.rows.append([trajectory_id, number, agent, role, kind, tool, arguments, content, bool(is_error),
+                                exit_code, tokens_in, tokens_out, cost, latency_s, timestamp, span_id, parent_span_id])
         return number
 
     def meter(self, first: int, tokens_in: int | None = None, tokens_out: int | None = None,
@@ -71,29 +71,32 @@ class StepTable:
 
         Only the first step of a message carries its usage, so that sums count it once.
         """
-        if first >= len(self.steps):
+        if first >= self.steps.num_rows:
             return
-        usage = {"tokens_in": tokens_in, "tokens_out": tokens_out, "cost": cost, "latency_s": latency_s}
-        self.steps[first].update((name, value) for name, value in usage.items() if value is not None)
+        row = self.steps.rows[first]
+        for column, value in ((_TOKENS_IN, tokens_in), (_TOKENS_OUT, tokens_out), (_COST, cost), (_LATENCY, latency_s)):
+            if value is not None:
+                row[column] = value
 
     def count(self, trajectory_id: str) -> int:
         return self._next.get(trajectory_id, 0)
 
     def trajectory(self, trajectory_id: str, task: str | None = None, outcome: str = "unknown",
                    labels: dict | None = None) -> None:
-        self.trajectories.append({
-            "trajectory_id": trajectory_id,
-            "source_format": self.source_format,
-            "path": self.path,
-            "task": task[:MAX_TASK_CHARS] if isinstance(task, str) else task,
-            "outcome": outcome if outcome in OUTCOMES else "unknown",
-            "labels": json.dumps(labels, default=str, sort_keys=True) if labels else None,
-        })
+        self.trajectories.rows.append([
+            trajectory_id,
+            self.source_format,
+            self.path,
+            task[:MAX_TASK_CHARS] if isinstance(task, str) else task,
+            outcome if outcome in OUTCOMES else "unknown",
+            json.dumps(labels, default=str, sort_keys=True) if labels else None,
+        ])
 
     def batch(self, problems: list[Problem]) -> Batch:
-        tables = {"steps": schema.from_rows("steps", self.steps),
-                  "trajectories": schema.from_rows("trajectories", self.trajectories)}
-        return Batch(tables, problems)
+        return Batch({"steps": self.steps, "trajectories": self.trajectories}, problems)
+
+
+_TOKENS_IN, _TOKENS_OUT, _COST, _LATENCY = map(schema.STEPS.names.index, ("tokens_in", "tokens_out", "cost", "latency_s"))
 
 
 def parse_or_fail(source: Input, parse, nothing: str) -> tuple[list, list[Problem]]:

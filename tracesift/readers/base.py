@@ -78,13 +78,20 @@ class Problem:
 
 @dataclass
 class Batch:
-    """Everything one reader made of one input: canonical Arrow tables, and the problems it met."""
+    """Everything one reader made of one input: canonical tables, and the problems it met.
 
-    tables: dict[str, pa.Table] = field(default_factory=dict)
+    A table is Arrow, or a :class:`~tracesift.store.schema.RowTable` whose rows the
+    pipeline converts together with other inputs'; :meth:`arrow` gives all as Arrow.
+    """
+
+    tables: dict[str, pa.Table | schema.RowTable] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     def rows(self, table: str) -> int:
         return self.tables[table].num_rows if table in self.tables else 0
+
+    def arrow(self) -> dict[str, pa.Table]:
+        return {name: schema.concat([table]) for name, table in self.tables.items()}
 
 
 @dataclass(frozen=True)

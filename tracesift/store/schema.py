@@ -170,7 +170,64 @@ def repeated(value: str | None, n: int) -> pa.Array:
     return pa.DictionaryArray.from_arrays(indices, pa.array([value], pa.string())).cast(pa.string())
 
 
-def with_source(table: pa.Table, name: str, source_file: str) -> pa.Table:
+class RowTable:
+    """Rows of one canonical table still as Python lists, in its column order, ``source_file`` left out.
+
+    A reader that makes a few dozen rows per input may return one in place of an Arrow
+    table: the rows of many inputs are then converted together (:func:`concat`), which
+    costs far less than one small Arrow table per input. Build rows with the column
+    names of :attr:`columns`; ``to_arrow`` checks their width.
+    """
+
+    def __init__(self, table: str, rows: list[list] | None = None) -> None:
+        if TABLES[table].names[-1] != "source_file":
+            raise ValueError(f"{table} has no trailing source_file column")
+        self.table = table
+        self.rows = rows if rows is not None else []
+        self.source_file: str | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        return TABLES[self.table].names[:-1]
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.rows)
+
+    def to_arrow(self) -> pa.Table:
+        return concat([self])
+
+
+def concat(parts: list[pa.Table | RowTable]) -> pa.Table:
+    """One Arrow table of several parts of the same canonical table, in order, in one piece."""
+    tables, pending = [], []
+    for part in [*parts, None]:
+        if isinstance(part, RowTable):
+            pending.append(part)
+            continue
+        if pending:
+            tables.append(_rows_to_arrow(pending))
+            pending = []
+        if part is not None:
+            tables.append(part)
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables).combine_chunks()
+
+
+def _rows_to_arrow(parts: list[RowTable]) -> pa.Table:
+    target = TABLES[parts[0].table]
+    rows = [row for part in parts for row in part.rows]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(target) - 1)
+    if len(columns) != len(target) - 1:
+        raise ValueError(f"{parts[0].table} rows need {len(target) - 1} values, not {len(columns)}")
+    sources = [part.source_file for part in parts for _ in range(part.num_rows)]
+    arrays = [pa.array(values, field.type) for values, field in zip(columns, target)]
+    return pa.Table.from_arrays([*arrays, pa.array(sources, pa.string())], schema=target)
+
+
+def with_source(table: pa.Table | RowTable, name: str, source_file: str) -> pa.Table | RowTable:
     """``table`` (of canonical table ``name``) with every row stamped as coming from ``source_file``."""
+    if isinstance(table, RowTable):
+        table.source_file = source_file
+        return table
     column = SOURCE_COLUMN[name]
     return table.set_column(table.schema.get_field_index(column), column, repeated(source_file, table.num_rows))
