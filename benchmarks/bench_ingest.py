@@ -159,17 +159,19 @@ def child_pandas(folder: str) -> dict:
             "frame_rows": int(sum(len(f) for f in frames))}
 
 
-def measure(cmd: list[str]) -> dict:
-    """Run ``cmd``; wall seconds and peak RSS (max over it and its reaped children) from os.wait4."""
+def measure(cmd: list[str], ok: tuple[int, ...] = (0,)) -> dict:
+    """Run ``cmd``; wall seconds, and from os.wait4 peak RSS (max over it and its reaped children) and
+    CPU seconds (user + sys of it and its reaped children). An exit code outside ``ok`` stops the benchmark."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
+    if proc.returncode not in ok:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}")
-    return {"seconds": round(seconds, 2), "rss_mib": round(usage.ru_maxrss / 1024, 1), "stdout": out}
+    return {"seconds": round(seconds, 2), "rss_mib": round(usage.ru_maxrss / 1024, 1),
+            "cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "stdout": out}
 
 
 def tracesift_count(store: Path) -> int:
