@@ -177,23 +177,25 @@ def write_batch(store: Store, batch: str, tables: dict[str, list[pa.Table]]) -> 
 
     The name is new, so nothing can see a half-written file: no manifest lists it yet.
     """
-    written = {}
+    tables = {table: [p for p in parts if p.num_rows] for table, parts in tables.items()}
+    tables = {table: parts for table, parts in tables.items() if parts}
+    if not tables:
+        return {}
+    import pyarrow.parquet as pq  # here: an ingest with nothing new to write never needs it
+
     for table, parts in tables.items():
-        parts = [p for p in parts if p.num_rows]
-        if not parts:
-            continue
         target = schema.TABLES[table]
         rows = pa.concat_tables([p if p.schema == target else p.cast(target) for p in parts])
-        import pyarrow.parquet as pq  # here: an ingest with nothing new to write never needs it
-
         store.fs.create_dir(store.path(table), recursive=True)
         pq.write_table(rows, store.path(batch_file(table, batch)), filesystem=store.fs, compression="zstd")
-        written[table] = rows.num_rows
-    return written
+    return {table: sum(p.num_rows for p in parts) for table, parts in tables.items()}
 
 
 def sweep(store: StoreLike, manifest: Manifest) -> int:
-    """Delete the Parquet files and torn manifest versions that ``manifest`` does not vouch for; return how many."""
+    """Delete the manifest versions newer than ``manifest`` (torn) and the Parquet files it does not list.
+
+    Returns how many Parquet files went.
+    """
     store = Store.open(store)
     manifest.discard_newer(store)
     removed = 0
