@@ -11,7 +11,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -125,7 +125,8 @@ class Outcome:
 
 @dataclass
 class IngestReport:
-    store: Path
+    store: Any
+    """The store written (a ``tracesift.store.layout.Store``); ``str()`` of it is its location."""
     outcomes: list[Outcome] = field(default_factory=list)
 
     def count(self, status: str) -> int:

@@ -12,7 +12,8 @@ import pytest
 from tests.conftest import event_file
 from tracesift.errors import UsageError
 from tracesift.pipeline.ingest import ingest
-from tracesift.store.manifest import Manifest
+from tracesift.store.layout import Store
+from tracesift.store.manifest import Manifest, versions
 from tracesift.store.query import query
 from tracesift.store.writer import new_batch_id
 
@@ -82,16 +83,18 @@ def test_killed_ingest_leaves_store_usable_and_is_finished_later(tmp_path):
     write_jsonl(tmp_path / "a" / "metrics.jsonl", range(3))
     ingest([tmp_path])
     store = tmp_path / ".tracesift"
-    # what a kill between writing Parquet and swapping the manifest leaves behind
-    orphan = store / "metrics" / f"batch={new_batch_id()}"
-    orphan.mkdir(parents=True)
-    shutil.copy(next((store / "metrics").glob("batch=*/part-0.parquet")), orphan / "part-0.parquet")
-    (store / ".manifest.json.123.tmp").write_text("{half")
+    # what a kill while writing Parquet and then the next manifest version leaves behind
+    orphan = store / "metrics" / f"{new_batch_id()}.parquet"
+    shutil.copy(next((store / "metrics").glob("*.parquet")), orphan)
+    newest = store / "manifest" / f"{Manifest.load(store).version:020d}.json"
+    torn = newest.with_name(f"{Manifest.load(store).version + 1:020d}.json")
+    torn.write_bytes(newest.read_bytes()[:-40])
     assert scalar(tmp_path, "select count(*) n from metrics")["n"] == 3  # the orphan is invisible
     write_jsonl(tmp_path / "b" / "metrics.jsonl", range(2))
     ingest([tmp_path])
     assert scalar(tmp_path, "select count(*) n from metrics")["n"] == 5
     assert not orphan.exists()
+    assert Manifest.load(store).version == 2  # the torn version was swept, and its number written whole
 
 
 def test_bad_files_are_recorded_and_good_ones_read(tmp_path, tb_run):
@@ -150,7 +153,7 @@ def test_missing_path_is_a_usage_error(tmp_path):
 def test_store_option_and_relative_run_ids(tmp_path, tb_run):
     store = tmp_path / "elsewhere"
     ingest([tb_run.parent], store=store)
-    assert (store / "manifest.json").is_file()
+    assert versions(Store.local(store)) == [1]
     assert scalar(store, "select list(distinct run_id) r from metrics")["r"] == ["runs/exp1"]
 
 
@@ -169,7 +172,7 @@ def test_large_inputs_are_written_by_their_worker(tmp_path, monkeypatch):
     ingest([tmp_path], jobs=1)
     rows = query(tmp_path, "select run_id, count(*) n from metrics group by 1 order by 1").to_pylist()
     assert rows == [{"run_id": "big", "n": 25}, {"run_id": "small", "n": 1}]
-    assert len(list((tmp_path / ".tracesift" / "metrics").iterdir())) == 2  # the replaced batch is gone
+    assert len(list((tmp_path / ".tracesift" / "metrics").iterdir())) == 2  # the replaced batch's file is gone
 
 
 def test_permission_denied_is_an_error_row_even_as_root(tmp_path, monkeypatch):

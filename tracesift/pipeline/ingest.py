@@ -11,22 +11,28 @@ from __future__ import annotations
 
 import gc
 import os
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
 
-from tracesift.errors import StoreError, UsageError
+from tracesift.errors import UsageError
 from tracesift.findings import IngestReport, Outcome
 from tracesift.pipeline.executors import Executor, given_or_local
 from tracesift.readers import by_name
 from tracesift.readers.base import SNIFF_BYTES, Batch, Input, read_file
 from tracesift.readers.discover import Source, discover, identify
 from tracesift.store import schema
-from tracesift.store.layout import default_store
-from tracesift.store.manifest import Fingerprint, Manifest, SourceEntry, content_hash, stat_fingerprint
+from tracesift.store.layout import Store, StoreLike, default_store
+from tracesift.store.manifest import (
+    Fingerprint,
+    Manifest,
+    SourceEntry,
+    StaleStoreError,
+    content_hash,
+    stat_fingerprint,
+)
 from tracesift.store.roles import RoleMap
 from tracesift.store.writer import StoreWriter, sweep, write_own_batch
 
@@ -45,7 +51,7 @@ PARALLEL_FROM_FILES = 200
 def ingest(
     paths: Iterable[Path],
     *,
-    store: Path | None = None,
+    store: StoreLike | None = None,
     jobs: int | None = None,
     roles: RoleMap | None = None,
     rebuild: bool = False,
@@ -57,7 +63,7 @@ def ingest(
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    store = (store or default_store(paths)).resolve()
+    store = Store.open(store or default_store(paths))
     roles = roles or RoleMap()
     manifest, force = _open_manifest(store, roles, rebuild)
     sweep(store, manifest)
@@ -90,30 +96,30 @@ def _rare_collections() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _open_manifest(store: Path, roles: RoleMap, rebuild: bool) -> tuple[Manifest, bool]:
-    """The store's manifest, and whether every input must be read again."""
+def _open_manifest(store: Store, roles: RoleMap, rebuild: bool) -> tuple[Manifest, bool]:
+    """The store's manifest, and whether every input must be read again.
+
+    A store of another schema version or layout is wiped when asked to ``rebuild``.
+    """
     try:
-        store.mkdir(parents=True, exist_ok=True)
+        store.make()
     except OSError as exc:
         raise UsageError(f"cannot create the store {store}: {exc.strerror}; choose another with --store") from exc
-    manifest = Manifest.load(store)
-    if manifest.schema_version != schema.SCHEMA_VERSION:
+    try:
+        manifest = Manifest.load(store)
+    except StaleStoreError:
         if not rebuild:
-            raise StoreError(
-                f"{store}: written with schema version {manifest.schema_version}, this tracesift writes "
-                f"{schema.SCHEMA_VERSION}; run again with --rebuild"
-            )
-        shutil.rmtree(store)
-        store.mkdir(parents=True)
+            raise
+        store.wipe()
         manifest = Manifest()
     force = rebuild or manifest.roles != roles.fingerprint()
     manifest.roles = roles.fingerprint()
     return manifest, force
 
 
-def _discover_all(paths: list[Path], store: Path, manifest: Manifest) -> list[Source]:
+def _discover_all(paths: list[Path], store: Store, manifest: Manifest) -> list[Source]:
     """Every input under ``paths``; files not ingested in their present state come out ``pending``."""
-    base = store.parent
+    base = store.local_path.parent if store.local_path else None  # names relative to the store's folder
 
     def known(path: Path, info: os.stat_result) -> str | None:
         entry = manifest.sources.get(str(path))
@@ -123,7 +129,7 @@ def _discover_all(paths: list[Path], store: Path, manifest: Manifest) -> list[So
     found: dict[str, Source] = {}
     for path in paths:
         root = path.resolve()
-        for source in discover(root, base if _is_under(root, base) else root.parent, known):
+        for source in discover(root, base if base and _is_under(root, base) else root.parent, known):
             found.setdefault(str(source.path), source)
     return list(found.values())
 
@@ -241,7 +247,7 @@ def _known_hash(writer: StoreWriter, source: Source) -> str | None:
     return known.fingerprint.content_hash if known and not known.error else None
 
 
-def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Path]):
+def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Store]):
     """Recognise (when pending) and read one input, in a worker process. Never raises: failures become rows.
 
     A file's bytes are read from disk once for sniffing, hashing and reading, up to ``SHARE_BYTES``.

@@ -1,23 +1,46 @@
-"""The manifest: which inputs the store holds, from which batch, as of which file state.
+"""The manifest: which inputs the store holds, in which batch, as of which file state.
 
-One JSON file, replaced atomically; it is the store's single commit point. Parquet
-files that no manifest entry names (left by an ingest that was killed) are
-invisible to queries and removed by the next ingest.
+The store's layout, which other engines may rely on::
+
+    <store>/manifest/00000000000000000007.json   one file per commit, never rewritten
+    <store>/<table>/<batch id>.parquet            e.g. metrics/18f3c2a9d1e0b4a1.parquet
+
+A commit writes the Parquet files under new names, then creates the next
+manifest version (create-only: no rename, so it works on object stores). The
+newest *complete* version is the store: each ends with a ``checksum`` of the
+rest, so a version torn by a kill mid-write is ignored and the one before it
+holds. Its ``files`` field lists, per table, the current Parquet files relative
+to the store root; read exactly those and you read what tracesift reads::
+
+    files = json.loads(newest.read_text())["files"]["metrics"]   # newest: the highest-numbered version
+    duckdb.read_parquet([f"{store}/{f}" for f in files])         # or polars.scan_parquet, spark.read.parquet
+
+Parquet files that the newest version does not list (left by a killed ingest, or
+replaced) are invisible and removed by the next ingest; only the newest few
+versions are kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracesift.errors import StoreError
+from tracesift.store.layout import Store, StoreLike
 from tracesift.store.schema import SCHEMA_VERSION
 
-MANIFEST = "manifest.json"
+MANIFESTS = "manifest"
+LEGACY_MANIFEST = "manifest.json"
+"""Where the store's single manifest lived before versioned manifests."""
+KEEP_VERSIONS = 4
 HASH_CHUNK = 1 << 20
+REBUILD = "run `tracesift ingest --rebuild` to read its inputs again"
+
+
+class StaleStoreError(StoreError):
+    """The store was written by another tracesift (schema or layout); only a rebuild helps."""
 
 
 @dataclass
@@ -51,51 +74,118 @@ class Manifest:
     schema_version: int = SCHEMA_VERSION
     roles: str = ""
     sources: dict[str, SourceEntry] = field(default_factory=dict)
-    batches: dict[str, list[str]] = field(default_factory=dict)
-    """batch id -> tables it has a Parquet file for"""
+    batches: dict[str, dict[str, int]] = field(default_factory=dict)
+    """batch id -> {table: rows in that table's Parquet file of the batch}"""
+    version: int = 0
+    """the version this manifest was loaded from or last committed as; 0 for a store without one"""
 
     @classmethod
-    def load(cls, store: Path) -> Manifest:
-        path = store / MANIFEST
-        if not path.exists():
-            return cls()
+    def load(cls, store: StoreLike) -> Manifest:
+        """The newest complete version (an empty manifest when there is none yet).
+
+        Raises :class:`StaleStoreError` for a store of another schema version or layout.
+        """
+        store = Store.open(store)
+        for version in reversed(versions(store)):
+            document = _complete(store, version)
+            if document is not None:
+                return cls._parse(store, version, document)
+        if store.exists(LEGACY_MANIFEST):
+            raise StaleStoreError(f"{store}: a store in an older layout (one manifest.json); {REBUILD}")
+        return cls()
+
+    @classmethod
+    def _parse(cls, store: Store, version: int, raw: dict) -> Manifest:
+        if raw.get("schema_version") != SCHEMA_VERSION:
+            raise StaleStoreError(
+                f"{store}: written with schema version {raw.get('schema_version')}, this tracesift writes "
+                f"{SCHEMA_VERSION}; {REBUILD}"
+            )
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
             sources = {
                 key: SourceEntry(**{**entry, "fingerprint": Fingerprint(**entry["fingerprint"])})
                 for key, entry in raw["sources"].items()
             }
-            return cls(raw["schema_version"], raw.get("roles", ""), sources, raw["batches"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise StoreError(f"{path}: not a tracesift manifest ({exc}); delete the store to rebuild it") from exc
+            return cls(raw["schema_version"], raw["roles"], sources, raw["batches"], version)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise StoreError(f"{store.url(_name(version))}: not a tracesift manifest ({exc}); {REBUILD}") from exc
 
-    def save(self, store: Path) -> None:
+    def commit(self, store: Store) -> None:
+        """Create the next version from this manifest, then delete versions beyond the newest few.
+
+        The number goes past any torn version (versions are never rewritten); a
+        complete version newer than this manifest means another writer got there first.
+        """
+        existing = versions(store)
+        if any(_complete(store, v) is not None for v in existing if v > self.version):
+            raise StoreError(f"{store}: another ingest committed meanwhile; run one at a time")
+        version = max(existing, default=0) + 1
+        try:
+            store.create(_name(version), self._document(version))
+        except FileExistsError as exc:
+            raise StoreError(f"{store}: another ingest is committing; run one at a time") from exc
+        self.version = version
+        for old in [*existing, version][:-KEEP_VERSIONS]:
+            store.delete(_name(old))
+
+    def discard_newer(self, store: Store) -> None:
+        """Delete versions newer than this one: torn by a kill, since :meth:`load` passed them over."""
+        for version in versions(store):
+            if version > self.version:
+                store.delete(_name(version))
+
+    def files(self, table: str) -> list[str]:
+        """The current Parquet files of ``table``, relative to the store root."""
+        return [batch_file(table, batch) for batch, tables in sorted(self.batches.items()) if table in tables]
+
+    def _document(self, version: int) -> bytes:
+        """The version's JSON, ending with a checksum of everything before it."""
+        tables = sorted({table for tables in self.batches.values() for table in tables})
         document = {
+            "format": "tracesift-store",
+            "version": version,
             "schema_version": self.schema_version,
             "roles": self.roles,
-            "sources": {key: entry.as_json() for key, entry in sorted(self.sources.items())},
+            "files": {table: self.files(table) for table in tables},
             "batches": self.batches,
+            "sources": {key: entry.as_json() for key, entry in sorted(self.sources.items())},
         }
-        write_atomic(store / MANIFEST, json.dumps(document).encode())
-
-    def files(self, store: Path, table: str) -> list[Path]:
-        """The Parquet files of ``table`` the manifest vouches for."""
-        return [batch_file(store, table, batch) for batch, tables in sorted(self.batches.items()) if table in tables]
+        document["checksum"] = _digest(json.dumps(document))
+        return json.dumps(document).encode()
 
 
-def batch_file(store: Path, table: str, batch: str) -> Path:
-    return store / table / f"batch={batch}" / "part-0.parquet"
+def batch_file(table: str, batch: str) -> str:
+    """Where a batch's rows of ``table`` live, relative to the store root."""
+    return f"{table}/{batch}.parquet"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+def looks_like_store(store: Store) -> bool:
+    """Whether ``store`` holds a manifest folder, or a manifest of the older layout."""
+    return store.exists(MANIFESTS) or store.exists(LEGACY_MANIFEST)
+
+
+def versions(store: Store) -> list[int]:
+    """The manifest versions present, complete or not, oldest first."""
+    stems = (name.removesuffix(".json") for name in store.list(MANIFESTS) if name.endswith(".json"))
+    return sorted(int(stem) for stem in stems if stem.isdigit())
+
+
+def _name(version: int) -> str:
+    return f"{MANIFESTS}/{version:020d}.json"
+
+
+def _complete(store: Store, version: int) -> dict | None:
+    """A version's document when it is whole (parses, and its checksum matches), else None."""
+    try:
+        document = json.loads(store.read(_name(version)))
+        checksum = document.pop("checksum")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return document if checksum == _digest(json.dumps(document)) else None
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def stat_fingerprint(path: Path) -> Fingerprint:

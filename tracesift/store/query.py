@@ -7,20 +7,24 @@ from pathlib import Path
 import pyarrow as pa
 
 from tracesift.errors import StoreError
-from tracesift.store.layout import STORE_NAME
-from tracesift.store.manifest import MANIFEST
+from tracesift.store.layout import STORE_NAME, Store, StoreLike
+from tracesift.store.manifest import looks_like_store
 from tracesift.store.views import connect, run_query
 
 
-def locate_store(target: Path) -> Path:
-    """``target`` itself when it is a store, else the store inside or beside it."""
+def locate_store(target: StoreLike) -> Store:
+    """``target`` itself when it is a store (or a Store or URL), else the store inside or beside it."""
+    if isinstance(target, Store) or (isinstance(target, str) and "://" in target):
+        return Store.open(target)
+    target = Path(target)
     for candidate in (target, target / STORE_NAME, target.parent / STORE_NAME):
-        if (candidate / MANIFEST).is_file():
-            return candidate
+        store = Store.local(candidate)
+        if looks_like_store(store):
+            return store
     raise StoreError(f"{target}: no tracesift store here; run `tracesift ingest {target}` first")
 
 
-def query(target: Path, sql: str) -> pa.Table:
+def query(target: StoreLike, sql: str) -> pa.Table:
     con = connect(locate_store(target), read_only=True)
     try:
         return run_query(con, sql)

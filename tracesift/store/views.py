@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pyarrow as pa
 
 from tracesift.errors import QueryError, StoreError
 from tracesift.store import schema
-from tracesift.store.manifest import MANIFEST, Manifest
+from tracesift.store.layout import Store, StoreLike
+from tracesift.store.manifest import Manifest
 
 _DUCKDB_TYPES = {
     pa.string(): "VARCHAR",
@@ -29,41 +28,41 @@ SELECT * EXCLUDE (rank) FROM (
 """
 
 
-def connect(store: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the store's tables as views.
+def connect(store: StoreLike, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the store's tables as views over exactly the
+    files the newest manifest lists.
 
     With ``read_only`` the connection may read the store's Parquet and nothing
     else: user SQL cannot write files or reach other paths.
     """
-    if not (store / MANIFEST).exists():
-        raise StoreError(f"{store}: no tracesift store here (run `tracesift ingest` first)")
+    store = Store.open(store)
     manifest = Manifest.load(store)
-    if manifest.schema_version != schema.SCHEMA_VERSION:
-        raise StoreError(
-            f"{store}: store has schema version {manifest.schema_version}, this tracesift writes "
-            f"{schema.SCHEMA_VERSION}; run `tracesift ingest --rebuild`"
-        )
+    if not manifest.version:
+        raise StoreError(f"{store}: no tracesift store here (run `tracesift ingest` first)")
     con = duckdb.connect(":memory:")
+    # pyarrow's Parquet statistics leave NaN out of min/max; without this DuckDB prunes NaN rows away
+    con.execute("SET parquet_can_have_nan = true")
     for table in schema.TABLES:
         name = "runs_by_file" if table == "runs" else table
-        con.execute(f"CREATE VIEW {name} AS {_select(table, manifest.files(store, table))}")
+        files = [store.url(rel) for rel in manifest.files(table)]
+        con.execute(f"CREATE VIEW {name} AS {_select(table, files)}")
     con.execute(_RUNS_VIEW)
     if read_only:
         _lock_down(con, store)
     return con
 
 
-def _select(table: str, files: list[Path]) -> str:
+def _select(table: str, files: list[str]) -> str:
     columns = ", ".join(schema.TABLES[table].names)
     if files:
-        listing = ", ".join(_quote(str(path)) for path in files)
-        return f"SELECT {columns} FROM read_parquet([{listing}], union_by_name = true)"
+        listing = ", ".join(_quote(path) for path in files)
+        return f"SELECT {columns} FROM read_parquet([{listing}])"
     typed = ", ".join(f"CAST(NULL AS {_DUCKDB_TYPES[f.type]}) AS {f.name}" for f in schema.TABLES[table])
     return f"SELECT {typed} WHERE false"
 
 
-def _lock_down(con: duckdb.DuckDBPyConnection, store: Path) -> None:
-    con.execute(f"SET allowed_directories = [{_quote(str(store.resolve()) + '/')}]")
+def _lock_down(con: duckdb.DuckDBPyConnection, store: Store) -> None:
+    con.execute(f"SET allowed_directories = [{_quote(store.url() + '/')}]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 

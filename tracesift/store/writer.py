@@ -1,38 +1,46 @@
 """Writes batches of canonical tables into the store, atomically and incrementally.
 
-Each commit writes the new rows as one Hive partition per table
-(``metrics/batch=<id>/part-0.parquet``), rewrites the batches that held rows of
-replaced or vanished inputs without those rows, and then swaps the manifest.
-Until that swap nothing a query sees has changed; after it, old batch files are
-deleted. A killed ingest therefore leaves the previous store intact, plus stray
-files that :func:`sweep` removes.
+Each commit writes the new rows as one Parquet file per table under a fresh
+batch id (``metrics/<batch>.parquet``), rewrites the batches that held rows of
+replaced or vanished inputs without those rows, packs many small batches into
+fewer large ones, and then creates the next manifest version. Until then nothing
+a query sees has changed; after it, the files no longer listed are deleted. A
+killed ingest therefore leaves the previous store intact, plus stray files that
+:func:`sweep` removes.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-import shutil
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyarrow as pa
 
 from tracesift.store import schema
+from tracesift.store.layout import Store, StoreLike
 from tracesift.store.manifest import Fingerprint, Manifest, SourceEntry, batch_file
+
+SMALL_BATCH_ROWS = 200_000
+"""A batch with fewer rows (all its tables together) is small."""
+COMPACT_ABOVE = 16
+"""More small batches than this in a commit's manifest are packed together."""
+PACK_ROWS = 1_000_000
+"""A pack takes small batches until it holds about this many rows."""
 
 
 @dataclass
 class StoreWriter:
-    store: Path
+    store: Store
     manifest: Manifest
     pending: dict[str, list[pa.Table]] = field(default_factory=dict)
     pending_entries: dict[str, SourceEntry] = field(default_factory=dict)
     dropping: set[str] = field(default_factory=set)
     touched: bool = False
     staged_rows: int = 0
-    adopted: dict[str, list[str]] = field(default_factory=dict)
+    adopted: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add(self, key: str, entry: SourceEntry, tables: dict[str, pa.Table]) -> None:
         """Stage what one input produced; ``key`` replaces any earlier version of it."""
@@ -44,8 +52,8 @@ class StoreWriter:
                 self.staged_rows += rows.num_rows
         self.pending_entries[key] = entry
 
-    def adopt(self, key: str, entry: SourceEntry, tables: list[str]) -> None:
-        """Stage an input whose rows a worker already wrote as batch ``entry.batch``."""
+    def adopt(self, key: str, entry: SourceEntry, tables: dict[str, int]) -> None:
+        """Stage an input whose rows a worker already wrote as batch ``entry.batch`` (``tables``: rows per table)."""
         if key in self.manifest.sources:
             self.dropping.add(key)
         self.adopted[entry.batch] = tables
@@ -64,53 +72,88 @@ class StoreWriter:
         """Make everything staged visible at once."""
         if not (self.pending_entries or self.dropping or self.touched):
             return
-        old_batches = self._rewrite_without(self.dropping)
+        manifest = self.manifest
+        retired = self._rewrite_without(self.dropping)
         batch = new_batch_id()
-        written = [table for table, parts in self.pending.items() if _write(self.store, table, batch, parts)]
+        written = write_batch(self.store, batch, self.pending)
         for key in self.dropping:
-            self.manifest.sources.pop(key, None)
+            manifest.sources.pop(key, None)
         for key, entry in self.pending_entries.items():
             entry.batch = entry.batch or batch
-            self.manifest.sources[key] = entry
+            manifest.sources[key] = entry
         if written:
-            self.manifest.batches[batch] = written
-        self.manifest.batches.update(self.adopted)
-        self.manifest.save(self.store)
-        for old in old_batches:
-            _remove_batch(self.store, old)
+            manifest.batches[batch] = written
+        manifest.batches.update(self.adopted)
+        for group in _packs(manifest):
+            retired += _repack(self.store, manifest, group)
+        manifest.commit(self.store)
+        for rel in retired:
+            self.store.delete(rel)
         self.pending, self.pending_entries, self.dropping, self.touched = {}, {}, set(), False
         self.staged_rows, self.adopted = 0, {}
 
     def _rewrite_without(self, keys: set[str]) -> list[str]:
-        """Copy each batch holding rows of ``keys`` without them; return the batches replaced."""
+        """Copy each batch holding rows of ``keys`` without them; return the files replaced."""
         affected: dict[str, set[str]] = {}
         for key in keys:
             if key in self.manifest.sources:
                 entry = self.manifest.sources[key]
                 affected.setdefault(entry.batch, set()).add(entry.rel)
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
-
+        retired = []
         for old, rels in affected.items():
             if rels >= {e.rel for e in self.manifest.sources.values() if e.batch == old}:
-                self.manifest.batches.pop(old, None)  # nothing in it survives
-                continue
-            replacement = new_batch_id()
-            kept = []
-            for table in self.manifest.batches.get(old, []):
-                rows = pq.read_table(batch_file(self.store, table, old))
-                column = schema.SOURCE_COLUMN.get(table)
-                if column:
-                    rows = rows.filter(pc.invert(pc.is_in(rows[column], pa.array(sorted(rels), pa.string()))))
-                if _write(self.store, table, replacement, [rows]):
-                    kept.append(table)
-            self.manifest.batches.pop(old, None)
-            if kept:
-                self.manifest.batches[replacement] = kept
-            for entry in self.manifest.sources.values():
-                if entry.batch == old:
-                    entry.batch = replacement
-        return list(affected)
+                tables = self.manifest.batches.pop(old, {})  # nothing in it survives
+                retired += [batch_file(table, old) for table in tables]
+            else:
+                retired += _repack(self.store, self.manifest, [old], without=rels)
+        return retired
+
+
+def _packs(manifest: Manifest) -> list[list[str]]:
+    """Groups of small batches to pack into one each, oldest first, when there are too many.
+
+    Only batches that inputs own are packed (the findings are replaced whole, by themselves).
+    """
+    owned = {entry.batch for entry in manifest.sources.values()}
+    small = [b for b in sorted(owned & manifest.batches.keys()) if sum(manifest.batches[b].values()) < SMALL_BATCH_ROWS]
+    if len(small) <= COMPACT_ABOVE:
+        return []
+    groups, group, rows = [], [], 0
+    for batch in small:
+        group.append(batch)
+        rows += sum(manifest.batches[batch].values())
+        if rows >= PACK_ROWS:
+            groups.append(group)
+            group, rows = [], 0
+    return groups + ([group] if len(group) > 1 else [])
+
+
+def _repack(store: Store, manifest: Manifest, olds: list[str], without: Collection[str] = ()) -> list[str]:
+    """Rewrite batches ``olds`` as one new batch, leaving out the rows of the inputs named ``without``.
+
+    The entries of those batches move to the new one; returns the files it replaces.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    parts: dict[str, list[pa.Table]] = {}
+    retired = []
+    for old in olds:
+        for table in manifest.batches.pop(old, {}):
+            retired.append(batch_file(table, old))
+            rows = pq.read_table(store.path(retired[-1]), filesystem=store.fs)
+            column = schema.SOURCE_COLUMN.get(table)
+            if without and column:
+                rows = rows.filter(pc.invert(pc.is_in(rows[column], pa.array(sorted(without), pa.string()))))
+            parts.setdefault(table, []).append(rows)
+    replacement = new_batch_id()
+    written = write_batch(store, replacement, parts)
+    if written:
+        manifest.batches[replacement] = written
+    for entry in manifest.sources.values():
+        if entry.batch in olds:
+            entry.batch = replacement
+    return retired
 
 
 def new_batch_id() -> str:
@@ -120,61 +163,62 @@ def new_batch_id() -> str:
 _counter = itertools.count(1)
 
 
-def write_own_batch(store: Path, tables: dict[str, pa.Table]) -> tuple[str, list[str]]:
-    """Write one input's tables as a batch of its own (from a worker); return its id and tables.
+def write_own_batch(store: StoreLike, tables: dict[str, pa.Table]) -> tuple[str, dict[str, int]]:
+    """Write one input's tables as a batch of its own (from a worker); return its id and rows per table.
 
     Nothing shows until the parent commits a manifest naming the batch.
     """
     batch = new_batch_id()
-    return batch, [name for name, rows in tables.items() if _write(store, name, batch, [rows])]
+    return batch, write_batch(Store.open(store), batch, {name: [rows] for name, rows in tables.items()})
 
 
-def _write(store: Path, table: str, batch: str, parts: list[pa.Table]) -> bool:
-    """Write one partition file atomically; False when there were no rows."""
-    parts = [p for p in parts if p.num_rows]
-    if not parts:
-        return False
-    target = schema.TABLES[table]
-    rows = pa.concat_tables([p if p.schema == target else p.cast(target) for p in parts])
+def write_batch(store: Store, batch: str, tables: dict[str, list[pa.Table]]) -> dict[str, int]:
+    """Write one Parquet file per table with rows, straight under its final name; return rows per table.
+
+    The name is new, so nothing can see a half-written file: no manifest lists it yet.
+    """
+    tables = {table: [p for p in parts if p.num_rows] for table, parts in tables.items()}
+    tables = {table: parts for table, parts in tables.items() if parts}
+    if not tables:
+        return {}
     import pyarrow.parquet as pq  # here: an ingest with nothing new to write never needs it
 
-    path = batch_file(store, table, batch)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(rows, temp, compression="zstd")
-    os.replace(temp, path)
-    return True
+    for table, parts in tables.items():
+        target = schema.TABLES[table]
+        rows = pa.concat_tables([p if p.schema == target else p.cast(target) for p in parts])
+        store.fs.create_dir(store.path(table), recursive=True)
+        pq.write_table(rows, store.path(batch_file(table, batch)), filesystem=store.fs, compression="zstd")
+    return {table: sum(p.num_rows for p in parts) for table, parts in tables.items()}
 
 
-def _remove_batch(store: Path, batch: str) -> None:
-    for table in schema.TABLES:
-        shutil.rmtree(store / table / f"batch={batch}", ignore_errors=True)
+def sweep(store: StoreLike, manifest: Manifest) -> int:
+    """Delete the manifest versions newer than ``manifest`` (torn) and the Parquet files it does not list.
 
-
-def sweep(store: Path, manifest: Manifest) -> int:
-    """Delete partition folders no manifest entry names; return how many."""
+    Returns how many Parquet files went.
+    """
+    store = Store.open(store)
+    manifest.discard_newer(store)
     removed = 0
     for table in schema.TABLES:
-        folder = store / table
-        if not folder.is_dir():
-            continue
-        for partition in folder.iterdir():
-            batch = partition.name.removeprefix("batch=")
-            if table not in manifest.batches.get(batch, []):
-                shutil.rmtree(partition, ignore_errors=True)
+        current = set(manifest.files(table))
+        for name in store.list(table):
+            if f"{table}/{name}" not in current:
+                store.delete(f"{table}/{name}")
                 removed += 1
     return removed
 
 
-def replace_findings(store: Path, findings: pa.Table) -> None:
+def replace_findings(store: StoreLike, findings: pa.Table) -> None:
     """Make ``findings`` the store's whole findings table (each scan replaces the last)."""
+    store = Store.open(store)
     manifest = Manifest.load(store)
-    old = [batch for batch, tables in manifest.batches.items() if tables == ["findings"]]
-    batch = new_batch_id()
+    old = [batch for batch, tables in manifest.batches.items() if list(tables) == ["findings"]]
     for stale in old:
         manifest.batches.pop(stale)
-    if _write(store, "findings", batch, [findings]):
-        manifest.batches[batch] = ["findings"]
-    manifest.save(store)
+    batch = new_batch_id()
+    written = write_batch(store, batch, {"findings": [findings]})
+    if written:
+        manifest.batches[batch] = written
+    manifest.commit(store)
     for stale in old:
-        _remove_batch(store, stale)
+        store.delete(batch_file("findings", stale))
