@@ -28,7 +28,7 @@ from tracesift.store.roles import RoleMap
 from tracesift.store.views import connect
 from tracesift.store.writer import replace_findings
 
-TASK_ROWS = 2_000_000
+TASK_ROWS = 1_000_000
 """About this many rows per task: a task's subjects are in memory together."""
 PARALLEL_FROM_ROWS = 4_000_000
 """Below this many rows in all, judging in this process beats starting workers."""
