@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import warnings
 from importlib.metadata import EntryPoint
 
 import pytest
 
 from tests.conftest import SAMPLES
-from tracesift import detectors, registry
+from tracesift import detectors
 from tracesift.findings import SubjectType
 from tracesift.pipeline.scan import scan
 from tracesift.registry import PluginWarning, Registry
@@ -23,7 +24,7 @@ def plugins(monkeypatch):
         EntryPoint("taken", "tests.plugins:TAKEN_NAME", "tracesift.detectors"),
         EntryPoint("broken", "tests.plugins_that_do_not_exist:DETECTOR", "tracesift.detectors"),
     ]
-    monkeypatch.setattr(registry, "entry_points", lambda group: [p for p in points if p.group == group])
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [p for p in points if p.group == group])
     fresh = Registry("detector", "tracesift.detectors", detectors.DETECTORS.modules, "DETECTOR")
     monkeypatch.setattr(detectors, "DETECTORS", fresh)
     return fresh
@@ -56,7 +57,7 @@ def test_a_trajectory_detector_from_a_plugin_judges_every_trajectory(plugins, tm
     found = {f.subject_id: f for f in result.findings}
     assert found and all(f.subject_type is SubjectType.trajectory for f in found.values())
     sql = "select trajectory_id, min(step) from steps where is_error group by 1"
-    with_errors = dict(tuple(row.values()) for row in query(result.ingest.store, sql).to_pylist())
+    with_errors = dict(tuple(row.values()) for row in query(result.ingest.store, sql).dicts())
     assert {subject: f.first_step for subject, f in found.items()} == with_errors
     assert found["chat/tool_error_cascade.json"].agent is not None
     assert result.subjects() == "23 trajectories"

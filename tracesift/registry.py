@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import warnings
 from collections.abc import Iterable
-from importlib.metadata import entry_points
 from typing import Generic, Protocol, TypeVar
 
 
@@ -52,6 +51,8 @@ class Registry(Generic[T]):
             found: dict[str, T] = {}
             for module in self.modules:  # built-ins: a failure here is a bug, and raises
                 self._add(found, getattr(importlib.import_module(module), self.attribute), module)
+            from importlib.metadata import entry_points  # 20 ms: only when plugins are first needed
+
             for point in entry_points(group=self.group):
                 try:
                     plugin = point.load()

@@ -19,7 +19,7 @@ from tracesift.store.writer import new_batch_id
 
 
 def scalar(folder: Path, sql: str):
-    return query(folder, sql).to_pylist()[0]
+    return query(folder, sql).dicts()[0]
 
 
 def write_jsonl(path: Path, steps: range) -> None:
@@ -65,7 +65,7 @@ def test_changed_file_leaves_other_files_rows_alone(tmp_path):
     ingest([tmp_path])
     (tmp_path / "b" / "metrics.jsonl").write_text('{"step": 0, "loss": 9.0}\n')
     ingest([tmp_path])
-    rows = query(tmp_path, "select run_id, count(*) n from metrics group by 1 order by 1").to_pylist()
+    rows = query(tmp_path, "select run_id, count(*) n from metrics group by 1 order by 1").dicts()
     assert rows == [{"run_id": "a", "n": 4}, {"run_id": "b", "n": 1}, {"run_id": "c", "n": 4}]
 
 
@@ -108,14 +108,14 @@ def test_bad_files_are_recorded_and_good_ones_read(tmp_path, tb_run):
     cut.parent.mkdir()
     cut.write_bytes(event_file(tb_run).read_bytes()[:-5])
     report = ingest([root])
-    errors = {r["path"]: r["error"] for r in query(root, "select * from ingest_errors").to_pylist()}
+    errors = {r["path"]: r["error"] for r in query(root, "select * from ingest_errors").dicts()}
     assert "binary" in errors["junk.json"]
     assert errors["empty.jsonl"] == "empty file"
     assert "UTF-8" in errors["latin1.jsonl"]
     assert "Git LFS" in errors["lfs.csv"]
     assert "loop" in errors["loop"]
     assert "truncated" in errors["cut/events.out.tfevents.1.host"]
-    runs = {r["run_id"]: r["n"] for r in query(root, "select run_id, count(*) n from metrics group by 1").to_pylist()}
+    runs = {r["run_id"]: r["n"] for r in query(root, "select run_id, count(*) n from metrics group by 1").dicts()}
     assert runs == {"exp1": 400, "cut": 399}
     assert report.readable
 
@@ -128,7 +128,7 @@ def test_unreadable_file_is_an_error_row(tmp_path):
     write_jsonl(locked, range(2))
     locked.chmod(0)
     ingest([tmp_path])
-    errors = query(tmp_path, "select path, error from ingest_errors").to_pylist()
+    errors = query(tmp_path, "select path, error from ingest_errors").dicts()
     assert errors == [{"path": "locked.jsonl", "error": "Permission denied"}]
 
 
@@ -170,7 +170,7 @@ def test_large_inputs_are_written_by_their_worker(tmp_path, monkeypatch):
         manifest.sources[str(tmp_path / "small" / "metrics.jsonl")].batch
     write_jsonl(tmp_path / "big" / "metrics.jsonl", range(20, 25))
     ingest([tmp_path], jobs=1)
-    rows = query(tmp_path, "select run_id, count(*) n from metrics group by 1 order by 1").to_pylist()
+    rows = query(tmp_path, "select run_id, count(*) n from metrics group by 1 order by 1").dicts()
     assert rows == [{"run_id": "big", "n": 25}, {"run_id": "small", "n": 1}]
     assert len(list((tmp_path / ".tracesift" / "metrics").iterdir())) == 2  # the replaced batch's file is gone
 
@@ -193,7 +193,7 @@ def test_permission_denied_is_an_error_row_even_as_root(tmp_path, monkeypatch):
     monkeypatch.setattr(base, "open", guarded_open, raising=False)
     report = ingest([tmp_path], jobs=1)
     assert report.count("read") == 1
-    errors = query(tmp_path, "select path, error from ingest_errors").to_pylist()
+    errors = query(tmp_path, "select path, error from ingest_errors").dicts()
     assert errors == [{"path": "locked.jsonl", "error": "Permission denied"}]
 
 
@@ -204,7 +204,7 @@ def test_huge_junk_file_is_judged_by_its_first_bytes(tmp_path):
     write_jsonl(tmp_path / "ok" / "metrics.jsonl", range(3))
     report = ingest([tmp_path])
     assert report.count("read") == 1
-    errors = {r["path"]: r["error"] for r in query(tmp_path, "select * from ingest_errors").to_pylist()}
+    errors = {r["path"]: r["error"] for r in query(tmp_path, "select * from ingest_errors").dicts()}
     assert "binary" in errors["events.out.tfevents.huge"]
 
 
@@ -263,6 +263,6 @@ def test_chunks_written_as_their_own_batch_replace_one_changed_file_exactly(tmp_
     second = ingest([tmp_path], jobs=1)
     assert second.count("read") == 1 and second.count("unchanged") == 7
     rows = query(tmp_path, "select source_file, count(*) n, count_if(is_error) errors from steps "
-                           "group by all order by source_file").to_pylist()
+                           "group by all order by source_file").dicts()
     assert rows == [{"source_file": f"t{i}.json", "n": 5 if i == 3 else 31, "errors": 2 if i == 3 else 0}
                     for i in range(8)]

@@ -30,7 +30,7 @@ def parquet_files(store: Path) -> set[str]:
 
 
 def per_run(folder: Path) -> dict[str, int]:
-    rows = query(folder, "select run_id, count(*) n from metrics group by 1").to_pylist()
+    rows = query(folder, "select run_id, count(*) n from metrics group by 1").dicts()
     return {row["run_id"]: row["n"] for row in rows}
 
 

@@ -1,11 +1,13 @@
 """One way to print results: a table for people, JSON / JSON lines / CSV for programs.
 
-Results go to stdout; progress, warnings and summaries go to stderr.
+Results go to stdout; progress, warnings and summaries go to stderr. rich is
+imported only when something is drawn with it, so that ``--json`` output starts fast.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import sys
@@ -14,16 +16,18 @@ from contextlib import contextmanager
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-from rich.text import Text
-
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
     from tracesift.findings import IngestReport, ScanResult
 
-stderr = Console(stderr=True, highlight=False)
+
+@functools.cache
+def stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
 
 
 class Format(str, Enum):
@@ -50,6 +54,9 @@ def render(rows: list[dict], fmt: Format, *, columns: list[str] | None = None, t
 
 
 def _table(rows: list[dict], columns: list[str], title: str | None) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=title, show_lines=False)
     for name in columns:
         table.add_column(Text(name), overflow="fold")
@@ -60,12 +67,16 @@ def _table(rows: list[dict], columns: list[str], title: str | None) -> None:
 
 def wide_console() -> Console:
     """stdout for tables: the terminal's width, or a generous one when piped to a file."""
+    from rich.console import Console
+
     console = Console(highlight=False)
     return console if console.is_terminal else Console(highlight=False, width=200)
 
 
 def _cell(value: object) -> Text:
     """Log content is untrusted: shown as plain text, never read as markup."""
+    from rich.text import Text
+
     if value is None:
         return Text("")
     if isinstance(value, float):
@@ -87,22 +98,31 @@ def _json_number(value: object) -> object:
 @contextmanager
 def progress_bar(quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
     """A bar on stderr for reading many files; yields the callback that moves it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     columns = (TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=stderr, transient=True, disable=quiet or not stderr.is_terminal) as progress:
+    console = stderr()
+    with Progress(*columns, console=console, transient=True, disable=quiet or not console.is_terminal) as progress:
         task = progress.add_task("reading", total=None)
         yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
+def _say(label: str, style: str, message: str) -> None:
+    from rich.markup import escape
+
+    stderr().print(f"[{style}]{label}:[/{style}] {escape(message)}", soft_wrap=True)
+
+
 def warn(message: str) -> None:
-    stderr.print(f"[yellow]warning:[/yellow] {escape(message)}", soft_wrap=True)
+    _say("warning", "yellow", message)
 
 
 def note(message: str) -> None:
-    stderr.print(f"[dim]note:[/dim] {escape(message)}", soft_wrap=True)
+    _say("note", "dim", message)
 
 
 def error(message: str) -> None:
-    stderr.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+    _say("error", "red", message)
 
 
 def show_ingest_problems(report: IngestReport) -> None:

@@ -27,5 +27,5 @@ def query_command(
     """
     from tracesift.store.query import query
 
-    table = query(target, sql)
-    render(table.to_pylist(), fmt, columns=table.column_names)
+    answer = query(target, sql)
+    render(answer.dicts(), fmt, columns=answer.columns)

@@ -1,19 +1,24 @@
 """Where a store lives, and the one seam through which every store file is read and written.
 
-A :class:`Store` is a ``pyarrow.fs`` filesystem plus a root path on it. All store
-I/O goes through its few methods, with paths relative to the root, so that a
-store on S3 (``Store.open("s3://bucket/prefix")``) needs no other code. Only
-:meth:`Store.create` knows more than one filesystem: it is the commit primitive.
+A :class:`Store` is a root path on a filesystem. All store I/O goes through its
+few methods, with paths relative to the root, so that a store on S3
+(``Store.open("s3://bucket/prefix")``) needs no other code. The local disk is
+reached through ``os`` (so that opening a store for a query imports no pyarrow);
+any other filesystem through ``pyarrow.fs``. ``create`` is the commit primitive:
+it never replaces a file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-import pyarrow.fs as pafs
+if TYPE_CHECKING:
+    import pyarrow.fs as pafs
 
 STORE_NAME = ".tracesift"
 
@@ -24,31 +29,147 @@ def default_store(paths: list[Path]) -> Path:
     return (first if first.is_dir() else first.parent) / STORE_NAME
 
 
+class Files(Protocol):
+    """What a store needs of a filesystem; every path is absolute on it."""
+
+    scheme: str
+
+    def read(self, path: str) -> bytes: ...
+    def create(self, path: str, data: bytes) -> None: ...
+    def exists(self, path: str) -> bool: ...
+    def list(self, folder: str) -> list[str]: ...
+    def delete(self, path: str) -> None: ...
+    def make_dirs(self, path: str) -> None: ...
+    def wipe(self, folder: str) -> None: ...
+    def arrow(self) -> pafs.FileSystem: ...
+
+
+class LocalFiles:
+    """The local disk. An exclusive create is atomic, and its bytes are on disk when it returns."""
+
+    scheme = ""
+
+    def read(self, path: str) -> bytes:
+        with open(path, "rb") as handle:
+            return handle.read()
+
+    def create(self, path: str, data: bytes) -> None:
+        self.make_dirs(os.path.dirname(path))
+        with open(path, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def exists(self, path: str) -> bool:
+        return os.path.exists(path)
+
+    def list(self, folder: str) -> list[str]:
+        try:
+            return sorted(entry.name for entry in os.scandir(folder) if entry.is_file())
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def delete(self, path: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+    def make_dirs(self, path: str) -> None:
+        os.makedirs(path, exist_ok=True)
+
+    def wipe(self, folder: str) -> None:
+        for entry in os.scandir(folder) if os.path.isdir(folder) else ():
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+
+    def arrow(self) -> pafs.FileSystem:
+        import pyarrow.fs as pafs
+
+        return pafs.LocalFileSystem()
+
+
+class ArrowFiles:
+    """Any filesystem pyarrow reaches (S3, GCS, HDFS, ...).
+
+    An object store has no exclusive create: ``create`` is a check and a write, so
+    one writer at a time is assumed (a conditional put would close that gap).
+    """
+
+    def __init__(self, fs: pafs.FileSystem) -> None:
+        self.fs = fs
+        self.scheme = fs.type_name
+
+    def read(self, path: str) -> bytes:
+        with self.fs.open_input_stream(path) as stream:
+            return stream.read()
+
+    def create(self, path: str, data: bytes) -> None:
+        if self.exists(path):
+            raise FileExistsError(path)
+        self.make_dirs(path.rpartition("/")[0])
+        with self.fs.open_output_stream(path) as stream:
+            stream.write(data)
+
+    def exists(self, path: str) -> bool:
+        import pyarrow.fs as pafs
+
+        return self.fs.get_file_info(path).type != pafs.FileType.NotFound
+
+    def list(self, folder: str) -> list[str]:
+        import pyarrow.fs as pafs
+
+        selector = pafs.FileSelector(folder, allow_not_found=True)
+        return sorted(info.base_name for info in self.fs.get_file_info(selector) if info.type == pafs.FileType.File)
+
+    def delete(self, path: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.delete_file(path)
+
+    def make_dirs(self, path: str) -> None:
+        self.fs.create_dir(path, recursive=True)
+
+    def wipe(self, folder: str) -> None:
+        self.fs.delete_dir_contents(folder, missing_dir_ok=True)
+
+    def arrow(self) -> pafs.FileSystem:
+        return self.fs
+
+
 @dataclass(frozen=True)
 class Store:
     """A store's filesystem and root; every path a method takes is relative to the root."""
 
-    fs: pafs.FileSystem
+    files: Files
     root: str
 
     @classmethod
     def local(cls, path: Path | str) -> Store:
-        return cls(pafs.LocalFileSystem(), Path(path).resolve().as_posix())
+        return cls(LocalFiles(), Path(path).resolve().as_posix())
 
     @classmethod
     def open(cls, target: StoreLike) -> Store:
         """``target`` as a Store: a Store as it is, a URL (``s3://…``, ``file://…``) or a local path."""
         if isinstance(target, Store):
             return target
+        if isinstance(target, str) and target.startswith("file://"):
+            return cls.local(target.removeprefix("file://"))
         if isinstance(target, str) and "://" in target:
+            import pyarrow.fs as pafs
+
             fs, root = pafs.FileSystem.from_uri(target)
-            return cls(fs, root.rstrip("/"))
+            return cls(ArrowFiles(fs), root.rstrip("/"))
         return cls.local(target)
+
+    @property
+    def fs(self) -> pafs.FileSystem:
+        """The store's filesystem as pyarrow's Parquet reader and writer take it."""
+        return self.files.arrow()
 
     @property
     def local_path(self) -> Path | None:
         """The root as a local path, or None when the store is elsewhere."""
-        return Path(self.root) if isinstance(self.fs, pafs.LocalFileSystem) else None
+        return Path(self.root) if isinstance(self.files, LocalFiles) else None
 
     def path(self, rel: str = "") -> str:
         """The filesystem path of ``rel`` (what ``self.fs`` and pyarrow's readers take)."""
@@ -56,51 +177,33 @@ class Store:
 
     def url(self, rel: str = "") -> str:
         """``rel`` as another engine (DuckDB) names it: a local path, or ``<scheme>://<path>``."""
-        return self.path(rel) if self.local_path else f"{self.fs.type_name}://{self.path(rel)}"
+        return f"{self.files.scheme}://{self.path(rel)}" if self.files.scheme else self.path(rel)
 
     def read(self, rel: str) -> bytes:
-        with self.fs.open_input_stream(self.path(rel)) as stream:
-            return stream.read()
+        return self.files.read(self.path(rel))
 
     def create(self, rel: str, data: bytes) -> None:
-        """Write a new file; FileExistsError when ``rel`` exists. Never replaces a file.
-
-        Locally the exclusive create is atomic and the bytes are flushed to disk.
-        Elsewhere it is a check and a write: one writer at a time is assumed (an
-        object store's conditional put would close that gap).
-        """
-        self.fs.create_dir(self.path(rel.rpartition("/")[0]), recursive=True)
-        if self.local_path:
-            with open(self.path(rel), "xb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            return
-        if self.exists(rel):
-            raise FileExistsError(self.url(rel))
-        with self.fs.open_output_stream(self.path(rel)) as stream:
-            stream.write(data)
+        """Write a new file; FileExistsError when ``rel`` exists. Never replaces a file."""
+        self.files.create(self.path(rel), data)
 
     def exists(self, rel: str) -> bool:
-        return self.fs.get_file_info(self.path(rel)).type != pafs.FileType.NotFound
+        return self.files.exists(self.path(rel))
 
     def list(self, folder: str) -> list[str]:
         """Names of the files directly in ``folder`` (none when it does not exist), sorted."""
-        selector = pafs.FileSelector(self.path(folder), allow_not_found=True)
-        return sorted(info.base_name for info in self.fs.get_file_info(selector) if info.type == pafs.FileType.File)
+        return self.files.list(self.path(folder))
 
     def delete(self, rel: str) -> None:
         """Remove a file; one already gone is no error (two cleanups may race)."""
-        with contextlib.suppress(FileNotFoundError):
-            self.fs.delete_file(self.path(rel))
+        self.files.delete(self.path(rel))
 
-    def make(self) -> None:
-        """Create the root folder (object stores need none; this is a no-op there)."""
-        self.fs.create_dir(self.root, recursive=True)
+    def make(self, rel: str = "") -> None:
+        """Create the root folder, or a folder in it (object stores need none)."""
+        self.files.make_dirs(self.path(rel))
 
     def wipe(self) -> None:
         """Delete everything in the store, keeping its (empty) root."""
-        self.fs.delete_dir_contents(self.root, missing_dir_ok=True)
+        self.files.wipe(self.root)
 
     def __str__(self) -> str:
         return self.url()

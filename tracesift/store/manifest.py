@@ -29,13 +29,15 @@ from pathlib import Path
 
 from tracesift.errors import StoreError
 from tracesift.store.layout import Store, StoreLike
-from tracesift.store.schema import SCHEMA_VERSION
+from tracesift.store.tables import SCHEMA_VERSION
 
 MANIFESTS = "manifest"
 LEGACY_MANIFEST = "manifest.json"
 """Where the store's single manifest lived before versioned manifests."""
 KEEP_VERSIONS = 4
 HASH_CHUNK = 1 << 20
+CHECKSUM_KEY = b', "checksum": "'
+"""The last field of every version: a digest of the document's bytes before it (with ``}`` closing them)."""
 REBUILD = "run `tracesift ingest --rebuild` to read its inputs again"
 
 
@@ -86,21 +88,10 @@ class Manifest:
         Raises :class:`StaleStoreError` for a store of another schema version or layout.
         """
         store = Store.open(store)
-        for version in reversed(versions(store)):
-            document = _complete(store, version)
-            if document is not None:
-                return cls._parse(store, version, document)
-        if store.exists(LEGACY_MANIFEST):
-            raise StaleStoreError(f"{store}: a store in an older layout (one manifest.json); {REBUILD}")
-        return cls()
-
-    @classmethod
-    def _parse(cls, store: Store, version: int, raw: dict) -> Manifest:
-        if raw.get("schema_version") != SCHEMA_VERSION:
-            raise StaleStoreError(
-                f"{store}: written with schema version {raw.get('schema_version')}, this tracesift writes "
-                f"{SCHEMA_VERSION}; {REBUILD}"
-            )
+        newest = _newest(store)
+        if newest is None:
+            return cls()
+        version, raw = newest
         try:
             sources = {
                 key: SourceEntry(**{**entry, "fingerprint": Fingerprint(**entry["fingerprint"])})
@@ -150,13 +141,45 @@ class Manifest:
             "batches": self.batches,
             "sources": {key: entry.as_json() for key, entry in sorted(self.sources.items())},
         }
-        document["checksum"] = _digest(json.dumps(document))
-        return json.dumps(document).encode()
+        body = json.dumps(document).encode()
+        return body[:-1] + CHECKSUM_KEY + _digest(body).encode() + b'"}'
 
 
 def batch_file(table: str, batch: str) -> str:
     """Where a batch's rows of ``table`` live, relative to the store root."""
     return f"{table}/{batch}.parquet"
+
+
+def current_files(store: StoreLike) -> dict[str, list[str]] | None:
+    """Per table, the Parquet files of the newest complete version (None when there is none).
+
+    What a query needs, without building the sources' entries that an ingest needs.
+    """
+    store = Store.open(store)
+    newest = _newest(store)
+    if newest is None:
+        return None
+    files = newest[1].get("files")
+    if not isinstance(files, dict):
+        raise StoreError(f"{store.url(_name(newest[0]))}: not a tracesift manifest (no files); {REBUILD}")
+    return files
+
+
+def _newest(store: Store) -> tuple[int, dict] | None:
+    """The newest complete version and its document; StaleStoreError for another schema or layout."""
+    for version in reversed(versions(store)):
+        document = _complete(store, version)
+        if document is None:
+            continue
+        if document.get("schema_version") != SCHEMA_VERSION:
+            raise StaleStoreError(
+                f"{store}: written with schema version {document.get('schema_version')}, this tracesift writes "
+                f"{SCHEMA_VERSION}; {REBUILD}"
+            )
+        return version, document
+    if store.exists(LEGACY_MANIFEST):
+        raise StaleStoreError(f"{store}: a store in an older layout (one manifest.json); {REBUILD}")
+    return None
 
 
 def looks_like_store(store: Store) -> bool:
@@ -175,17 +198,30 @@ def _name(version: int) -> str:
 
 
 def _complete(store: Store, version: int) -> dict | None:
-    """A version's document when it is whole (parses, and its checksum matches), else None."""
+    """A version's document when it is whole (its checksum matches and it parses), else None.
+
+    The checksum is of the document's bytes without their ``checksum`` field, so it is
+    checked on the bytes as read, with nothing encoded again.
+    """
     try:
-        document = json.loads(store.read(_name(version)))
-        checksum = document.pop("checksum")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        data = store.read(_name(version))
+    except OSError:
         return None
-    return document if checksum == _digest(json.dumps(document)) else None
+    cut = data.rfind(CHECKSUM_KEY)
+    if cut < 0 or not data.endswith(b'"}'):
+        return None
+    body = data[:cut] + b"}"
+    if data[cut + len(CHECKSUM_KEY) : -2].decode("ascii", "replace") != _digest(body):
+        return None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def stat_fingerprint(path: Path) -> Fingerprint:

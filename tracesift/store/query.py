@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
-
 from tracesift.errors import StoreError
 from tracesift.store.layout import STORE_NAME, Store, StoreLike
 from tracesift.store.manifest import looks_like_store
-from tracesift.store.views import connect, run_query
+from tracesift.store.views import Answer, connect, run_query
 
 
 def locate_store(target: StoreLike) -> Store:
@@ -24,7 +22,8 @@ def locate_store(target: StoreLike) -> Store:
     raise StoreError(f"{target}: no tracesift store here; run `tracesift ingest {target}` first")
 
 
-def query(target: StoreLike, sql: str) -> pa.Table:
+def query(target: StoreLike, sql: str) -> Answer:
+    """Run read-only SQL over the store at (or for) ``target``."""
     con = connect(locate_store(target), read_only=True)
     try:
         return run_query(con, sql)

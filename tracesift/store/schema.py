@@ -1,123 +1,23 @@
-"""The canonical tables: one pyarrow schema each, and the schema version they share.
+"""The canonical tables as pyarrow schemas, and helpers that build tables in them.
 
-Every reader returns tables in exactly these schemas and every query reads them;
-no other module defines columns. Bump ``SCHEMA_VERSION`` whenever a column is
-added, removed or changes meaning: a store written under another version is
-rebuilt, not mixed.
+Every reader returns tables in exactly these schemas and every query reads them.
+The columns themselves are defined once, in :mod:`tracesift.store.tables`.
 """
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2
+from tracesift.store.tables import COLUMNS, SOURCE_COLUMN
 
-METRICS = pa.schema(
-    [
-        ("run_id", pa.string()),
-        ("step", pa.int64()),
-        ("metric", pa.string()),
-        ("value", pa.float64()),
-        ("wall_time", pa.float64()),
-        ("raw_metric", pa.string()),
-        ("source_file", pa.string()),
-    ]
-)
-
-RUNS = pa.schema(
-    [
-        ("run_id", pa.string()),
-        ("source_format", pa.string()),
-        ("path", pa.string()),
-        ("started_at", pa.float64()),
-        ("config", pa.string()),
-        ("tags", pa.string()),
-        ("source_file", pa.string()),
-    ]
-)
-
-STEPS = pa.schema(
-    [
-        ("trajectory_id", pa.string()),
-        ("step", pa.int64()),
-        ("agent", pa.string()),
-        ("role", pa.string()),
-        ("kind", pa.string()),
-        ("tool", pa.string()),
-        ("arguments", pa.string()),
-        ("content", pa.string()),
-        ("is_error", pa.bool_()),
-        ("exit_code", pa.int64()),
-        ("tokens_in", pa.int64()),
-        ("tokens_out", pa.int64()),
-        ("cost", pa.float64()),
-        ("latency_s", pa.float64()),
-        ("timestamp", pa.float64()),
-        ("span_id", pa.string()),
-        ("parent_span_id", pa.string()),
-        ("source_file", pa.string()),
-    ]
-)
-
-TRAJECTORIES = pa.schema(
-    [
-        ("trajectory_id", pa.string()),
-        ("source_format", pa.string()),
-        ("path", pa.string()),
-        ("task", pa.string()),
-        ("outcome", pa.string()),
-        ("labels", pa.string()),
-        ("source_file", pa.string()),
-    ]
-)
-
-FINDINGS = pa.schema(
-    [
-        ("subject_type", pa.string()),
-        ("subject_id", pa.string()),
-        ("detector", pa.string()),
-        ("kind", pa.string()),
-        ("severity", pa.string()),
-        ("onset_step", pa.int64()),
-        ("first_step", pa.int64()),
-        ("end_step", pa.int64()),
-        ("metric", pa.string()),
-        ("agent", pa.string()),
-        ("related", pa.string()),
-        ("score", pa.float64()),
-        ("lead_steps", pa.int64()),
-        ("evidence", pa.string()),
-        ("message", pa.string()),
-    ]
-)
-
-INGEST_ERRORS = pa.schema(
-    [
-        ("path", pa.string()),
-        ("reader", pa.string()),
-        ("error", pa.string()),
-        ("line_or_offset", pa.int64()),
-    ]
-)
-
-# The column naming the input file each row came from, per ingested table.
-# Re-reading a changed file replaces exactly the rows that carry its name.
-SOURCE_COLUMN: dict[str, str] = {
-    "metrics": "source_file",
-    "runs": "source_file",
-    "steps": "source_file",
-    "trajectories": "source_file",
-    "ingest_errors": "path",
-}
+_ARROW_TYPES = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_()}
 
 TABLES: dict[str, pa.Schema] = {
-    "metrics": METRICS,
-    "runs": RUNS,
-    "steps": STEPS,
-    "trajectories": TRAJECTORIES,
-    "findings": FINDINGS,
-    "ingest_errors": INGEST_ERRORS,
+    table: pa.schema([(name, _ARROW_TYPES[sql_type]) for name, sql_type in columns])
+    for table, columns in COLUMNS.items()
 }
+METRICS, RUNS, STEPS = TABLES["metrics"], TABLES["runs"], TABLES["steps"]
+TRAJECTORIES, FINDINGS, INGEST_ERRORS = TABLES["trajectories"], TABLES["findings"], TABLES["ingest_errors"]
 
 
 def empty(table: str) -> pa.Table:

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
-import pyarrow as pa
 
 from tracesift.errors import QueryError, StoreError
-from tracesift.store import schema
 from tracesift.store.layout import Store, StoreLike
-from tracesift.store.manifest import Manifest
-
-_DUCKDB_TYPES = {
-    pa.string(): "VARCHAR",
-    pa.int64(): "BIGINT",
-    pa.float64(): "DOUBLE",
-    pa.bool_(): "BOOLEAN",
-}
+from tracesift.store.manifest import current_files
+from tracesift.store.tables import COLUMNS
 
 # A run read from several files (resumed TensorBoard runs) has one row per file;
 # the view keeps the earliest.
@@ -36,16 +30,15 @@ def connect(store: StoreLike, *, read_only: bool = True) -> duckdb.DuckDBPyConne
     else: user SQL cannot write files or reach other paths.
     """
     store = Store.open(store)
-    manifest = Manifest.load(store)
-    if not manifest.version:
+    files = current_files(store)
+    if files is None:
         raise StoreError(f"{store}: no tracesift store here (run `tracesift ingest` first)")
     con = duckdb.connect(":memory:")
     # pyarrow's Parquet statistics leave NaN out of min/max; without this DuckDB prunes NaN rows away
     con.execute("SET parquet_can_have_nan = true")
-    for table in schema.TABLES:
+    for table in COLUMNS:
         name = "runs_by_file" if table == "runs" else table
-        files = [store.url(rel) for rel in manifest.files(table)]
-        con.execute(f"CREATE VIEW {name} AS {_select(table, files)}")
+        con.execute(f"CREATE VIEW {name} AS {_select(table, [store.url(rel) for rel in files.get(table, [])])}")
     con.execute(_RUNS_VIEW)
     if read_only:
         _lock_down(con, store)
@@ -53,11 +46,10 @@ def connect(store: StoreLike, *, read_only: bool = True) -> duckdb.DuckDBPyConne
 
 
 def _select(table: str, files: list[str]) -> str:
-    columns = ", ".join(schema.TABLES[table].names)
     if files:
         listing = ", ".join(_quote(path) for path in files)
-        return f"SELECT {columns} FROM read_parquet([{listing}])"
-    typed = ", ".join(f"CAST(NULL AS {_DUCKDB_TYPES[f.type]}) AS {f.name}" for f in schema.TABLES[table])
+        return f"SELECT {', '.join(name for name, _ in COLUMNS[table])} FROM read_parquet([{listing}])"
+    typed = ", ".join(f"CAST(NULL AS {sql_type}) AS {name}" for name, sql_type in COLUMNS[table])
     return f"SELECT {typed} WHERE false"
 
 
@@ -71,10 +63,23 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
+@dataclass(frozen=True)
+class Answer:
+    """What a query returned: its column names and its rows as tuples of Python values."""
+
+    columns: list[str]
+    rows: list[tuple]
+
+    def dicts(self) -> list[dict]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> Answer:
     """Run user SQL; DuckDB's complaint becomes a :class:`QueryError`."""
     try:
         relation = con.sql(sql)
-        return relation.to_arrow_table() if relation is not None else pa.table({})
+        if relation is None:  # a statement with no result
+            return Answer([], [])
+        return Answer(list(relation.columns), relation.fetchall())
     except duckdb.Error as exc:
         raise QueryError(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__) from exc

@@ -22,6 +22,7 @@ import pyarrow as pa
 from tracesift.store import schema
 from tracesift.store.layout import Store, StoreLike
 from tracesift.store.manifest import Fingerprint, Manifest, SourceEntry, batch_file
+from tracesift.store.tables import SOURCE_COLUMN
 
 SMALL_BATCH_ROWS = 200_000
 """A batch with fewer rows (all its tables together) is small."""
@@ -142,7 +143,7 @@ def _repack(store: Store, manifest: Manifest, olds: list[str], without: Collecti
         for table in manifest.batches.pop(old, {}):
             retired.append(batch_file(table, old))
             rows = pq.read_table(store.path(retired[-1]), filesystem=store.fs)
-            column = schema.SOURCE_COLUMN.get(table)
+            column = SOURCE_COLUMN.get(table)
             if without and column:
                 rows = rows.filter(pc.invert(pc.is_in(rows[column], pa.array(sorted(without), pa.string()))))
             parts.setdefault(table, []).append(rows)
@@ -186,7 +187,7 @@ def write_batch(store: Store, batch: str, tables: dict[str, list[pa.Table]]) -> 
     for table, parts in tables.items():
         target = schema.TABLES[table]
         rows = pa.concat_tables([p if p.schema == target else p.cast(target) for p in parts])
-        store.fs.create_dir(store.path(table), recursive=True)
+        store.make(table)
         pq.write_table(rows, store.path(batch_file(table, batch)), filesystem=store.fs, compression="zstd")
     return {table: sum(p.num_rows for p in parts) for table, parts in tables.items()}
 
