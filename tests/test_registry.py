@@ -25,7 +25,7 @@ def plugins(monkeypatch):
         EntryPoint("broken", "tests.plugins_that_do_not_exist:DETECTOR", "tracesift.detectors"),
     ]
     monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [p for p in points if p.group == group])
-    fresh = Registry("detector", "tracesift.detectors", detectors.DETECTORS.modules, "DETECTOR")
+    fresh = Registry("detector", "tracesift.detectors", detectors.DETECTORS.packages, "DETECTOR")
     monkeypatch.setattr(detectors, "DETECTORS", fresh)
     return fresh
 
@@ -35,7 +35,8 @@ def test_plugins_load_lazily_and_clashes_and_breakage_are_warnings(plugins):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         names = plugins.names()
-    assert names[: len(detectors.TRAINING)] == detectors.TRAINING
+    builtins = [d.name for d in plugins.builtins()]
+    assert names[: len(builtins)] == builtins
     assert names[-1] == "first_error"
     assert plugins.get("divergence").description != "a second detector called divergence"
     messages = [str(w.message) for w in caught if issubclass(w.category, PluginWarning)]
@@ -61,3 +62,27 @@ def test_a_trajectory_detector_from_a_plugin_judges_every_trajectory(plugins, tm
     assert {subject: f.first_step for subject, f in found.items()} == with_errors
     assert found["chat/tool_error_cascade.json"].agent is not None
     assert result.subjects() == "23 trajectories"
+
+
+def test_builtins_are_found_in_their_package_not_listed(tmp_path, monkeypatch):
+    """A module that defines the attribute is a plugin; one that does not (a helper) is not; rank orders them."""
+    package = tmp_path / "found_plugins"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "helper.py").write_text("SHARED = 1\n")
+    for module, name, last in (("zeta", "zeta", False), ("alpha", "alpha", True), ("mid", "mid", False)):
+        (package / f"{module}.py").write_text(
+            f"from types import SimpleNamespace\nPLUGIN = SimpleNamespace(name={name!r}, last={last})\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = Registry("thing", "no.such.group", ["found_plugins"], "PLUGIN", rank=lambda p: p.last)
+    assert [p.name for p in found.builtins()] == ["mid", "zeta", "alpha"]
+    unranked = Registry("thing", "no.such.group", ["found_plugins"], "PLUGIN")
+    assert unranked.names() == ["alpha", "mid", "zeta"]
+
+
+def test_fallback_readers_are_asked_last():
+    from tracesift.readers import all_readers
+
+    fallbacks = [r.fallback for r in all_readers()]
+    assert fallbacks == sorted(fallbacks) and any(fallbacks)
+    assert {r.name for r in all_readers() if r.fallback} == {"csv", "jsonl", "stdout"}

@@ -1,15 +1,18 @@
 """A small registry of named plugins: the built-in readers and detectors, then those of other packages.
 
-Built-in modules and entry points are imported on first use, not at start-up. A
-name given twice is refused (the first keeps it), and a plugin that fails to
-load is one :class:`PluginWarning`, never a crash of every command.
+Built-ins are found, not listed: every module of the given packages that defines
+the registry's attribute (``READER``, ``DETECTOR``) is one, so adding a reader or a
+detector is adding its module. Built-ins and entry points are imported on first
+use, not at start-up. A name given twice is refused (the first keeps it), and a
+plugin that fails to load is one :class:`PluginWarning`, never a crash of every command.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Generic, Protocol, TypeVar
 
 
@@ -25,14 +28,29 @@ class PluginWarning(UserWarning):
 
 
 class Registry(Generic[T]):
-    """Plugins of one kind: ``modules`` each holding one in ``attribute``, then the entry-point ``group``."""
+    """Plugins of one kind: the modules of ``packages`` holding one in ``attribute``, then the entry-point ``group``.
 
-    def __init__(self, kind: str, group: str, modules: Iterable[str], attribute: str) -> None:
+    Built-ins come in the order of ``rank`` (a sort key; modules sort by name within one rank).
+    """
+
+    def __init__(self, kind: str, group: str, packages: Iterable[str], attribute: str,
+                 rank: Callable[[T], object] | None = None) -> None:
         self.kind = kind
         self.group = group
-        self.modules = list(modules)
+        self.packages = list(packages)
         self.attribute = attribute
+        self.rank = rank
         self._loaded: dict[str, T] | None = None
+
+    def builtins(self) -> list[T]:
+        """The plugins defined in this package's modules, in rank order."""
+        found = []
+        for package in self.packages:
+            for info in sorted(pkgutil.iter_modules(importlib.import_module(package).__path__), key=lambda m: m.name):
+                module = importlib.import_module(f"{package}.{info.name}")  # a failure here is a bug, and raises
+                if hasattr(module, self.attribute):
+                    found.append(getattr(module, self.attribute))
+        return sorted(found, key=self.rank) if self.rank else found
 
     def all(self) -> tuple[T, ...]:
         return tuple(self._plugins().values())
@@ -49,8 +67,8 @@ class Registry(Generic[T]):
     def _plugins(self) -> dict[str, T]:
         if self._loaded is None:
             found: dict[str, T] = {}
-            for module in self.modules:  # built-ins: a failure here is a bug, and raises
-                self._add(found, getattr(importlib.import_module(module), self.attribute), module)
+            for plugin in self.builtins():
+                self._add(found, plugin, "tracesift")
             from importlib.metadata import entry_points  # 20 ms: only when plugins are first needed
 
             for point in entry_points(group=self.group):

@@ -9,24 +9,8 @@ from __future__ import annotations
 from tracesift.detectors.base import Detector, Run, Series, Trajectory
 from tracesift.registry import Registry
 
-TRAINING = [
-    "non_finite",
-    "divergence",
-    "loss_spike",
-    "grad_explosion",
-    "entropy_collapse",
-    "entropy_explosion",
-    "kl_blowup",
-    "reward_hacking",
-    "response_length",
-    "posterior_collapse",
-    "plateau",
-    "forgetting",
-]
-
-DETECTORS: Registry[Detector] = Registry(
-    "detector", "tracesift.detectors", [f"tracesift.detectors.training.{name}" for name in TRAINING], "DETECTOR"
-)
+# Every module of these packages that defines DETECTOR is a detector.
+DETECTORS: Registry[Detector] = Registry("detector", "tracesift.detectors", ["tracesift.detectors.training"], "DETECTOR")
 
 __all__ = ["DETECTORS", "Detector", "Run", "Series", "Trajectory", "all_detectors", "by_name"]
 

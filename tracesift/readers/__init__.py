@@ -9,32 +9,14 @@ from __future__ import annotations
 from tracesift.readers.base import Batch, Input, Problem, Reader
 from tracesift.registry import Registry
 
-# Asked in this order; a reader sure of a file (CERTAIN) ends the search, so formats with a
-# clear structure come first and the catch-all text formats last.
-BUILTIN = [
-    "tensorboard",
-    "hf_trainer",
-    "mlflow_sqlite",
-    "mlflow_files",
-    "wandb_offline",
-    "chat_messages",
-    "swe_agent",
-    "openhands",
-    "inspect_log",
-    "otel_genai",
-    "multi_agent",
-    "generic_jsonl",
-    "csv_metrics",
-    "jsonl_metrics",
-    "stdout_log",
-]
-
 MIN_CONFIDENCE = 0.5
 CERTAIN = 0.9
 """A reader this sure ends the search: later readers are not asked."""
 
-READERS: Registry[Reader] = Registry("reader", "tracesift.readers", [f"tracesift.readers.{n}" for n in BUILTIN],
-                                     "READER")
+# Every module here that defines READER is a reader. They are asked in name order, the fallback
+# (catch-all text) readers last; one sure of a file (CERTAIN) ends the search.
+READERS: Registry[Reader] = Registry("reader", "tracesift.readers", ["tracesift.readers"], "READER",
+                                     rank=lambda reader: reader.fallback)
 
 __all__ = ["Batch", "Input", "Problem", "Reader", "READERS", "all_readers", "choose", "by_name"]
 

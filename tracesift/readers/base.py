@@ -109,6 +109,8 @@ class Reader:
     sniff: Callable[[Input], float]
     read: Callable[[Input], Batch]
     reads_folders: bool = False
+    fallback: bool = False
+    """A catch-all text format (CSV, JSON lines, console logs): asked after every specific format."""
 
 
 class MetricColumns:

@@ -83,4 +83,5 @@ READER = Reader(
     example="lightning_logs/version_0/metrics.csv",
     sniff=sniff,
     read=read,
+    fallback=True,
 )

@@ -153,4 +153,5 @@ READER = Reader(
     example="logs/metrics.jsonl",
     sniff=sniff,
     read=read,
+    fallback=True,
 )

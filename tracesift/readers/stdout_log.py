@@ -157,4 +157,5 @@ READER = Reader(
     example="logs/train.out",
     sniff=sniff,
     read=read,
+    fallback=True,
 )
