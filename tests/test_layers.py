@@ -15,7 +15,8 @@ ALLOWED = {
     "tracesift.readers": {"tracesift.store.schema", "tracesift.registry"},
     "tracesift.detectors": {"tracesift.findings", "tracesift.registry"},
     "tracesift.reports": {"tracesift.findings"},
-    "tracesift.pipeline": {"tracesift.findings", "tracesift.readers", "tracesift.store", "tracesift.detectors"},
+    "tracesift.pipeline": {"tracesift.findings", "tracesift.readers", "tracesift.store", "tracesift.detectors",
+                           "tracesift.config"},  # reader options from a tracesift.toml beside an input
     "tracesift.config": {"tracesift.findings", "tracesift.store.roles"},
 }
 

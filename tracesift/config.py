@@ -12,8 +12,13 @@ Looked up in the current folder, then in the first input folder::
     fail_on = "warning"
     detectors = ["non_finite", "divergence"]
 
+    [readers.generic_jsonl]      # reader options, by reader name (also spelled [generic_jsonl])
+    "step.agent" = "speaker"
+
 Command-line options win over the file: ``--map`` over ``[roles]``, ``--set`` over
-``[detectors.NAME]``, ``--fail-on`` and ``--detector`` over ``[scan]``.
+``[detectors.NAME]``, ``--fail-on`` and ``--detector`` over ``[scan]``. Reader options
+may also sit in a ``tracesift.toml`` beside the files they are for: for the files of
+that folder they replace the command's.
 """
 
 from __future__ import annotations
@@ -46,8 +51,10 @@ class Config:
     @classmethod
     def load(cls, paths: list[Path]) -> Config:
         path = find_config(paths)
-        if path is None:
-            return cls()
+        return cls() if path is None else cls.load_file(path)
+
+    @classmethod
+    def load_file(cls, path: Path) -> Config:
         try:
             return cls(path, tomllib.loads(path.read_text(encoding="utf-8")))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -80,6 +87,11 @@ class Config:
         """The detectors to run: those chosen on the command line, else ``[scan] detectors``, else all (None)."""
         return chosen or self.document.get("scan", {}).get("detectors")
 
+    def reader_options(self) -> dict[str, dict]:
+        """``[readers.NAME]`` tables by reader name; ``[generic_jsonl]`` at the top level counts too."""
+        tables = {"generic_jsonl": self.document.get("generic_jsonl"), **self.document.get("readers", {})}
+        return {name: table for name, table in tables.items() if isinstance(table, dict)}
+
     def fail_on(self, chosen: str | None = None) -> Severity | None:
         """The severity that fails a scan: the option, else ``[scan] fail_on``, else critical; None for never."""
         value = chosen or self.document.get("scan", {}).get("fail_on", Severity.critical.value)
@@ -89,3 +101,9 @@ class Config:
             return Severity(value)
         except ValueError:
             raise UsageError(f"fail_on must be info, warning, critical or never, got {value!r}") from None
+
+
+def reader_options_in(folder: Path) -> dict[str, dict] | None:
+    """The reader options of the ``tracesift.toml`` in ``folder``; None when it has none."""
+    path = folder / CONFIG_NAME
+    return Config.load_file(path).reader_options() if path.is_file() else None

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from tests.conftest import SAMPLES
+from tracesift.config import reader_options_in
 from tracesift.readers import all_readers, choose
 from tracesift.readers.base import Input
 from tracesift.readers.discover import discover, identify
@@ -54,18 +55,23 @@ def test_read_of_junk_fails_with_a_reason(name, junk):
         assert rows.schema.names == schema.TABLES[table].names
 
 
+def sample_input(source) -> Input:
+    """A sample as ingest hands it to a reader, with the options of a tracesift.toml beside it."""
+    return Input(source.path, source.rel, options=reader_options_in(source.path.parent) or {})
+
+
 def sample_sources():
     sources = list(discover(SAMPLES, SAMPLES))
     for source in sources:
         if source.pending:
-            source.reader, source.problem = identify(Input(source.path))
+            source.reader, source.problem = identify(sample_input(source))
     return [s for s in sources if s.reader or s.problem]
 
 
 @pytest.mark.parametrize("source", sample_sources(), ids=lambda s: s.rel)
 def test_every_sample_reads_into_canonical_tables(source):
     assert source.problem is None
-    batch = READERS[source.reader].read(Input(source.path, source.rel))
+    batch = READERS[source.reader].read(sample_input(source))
     assert batch.rows("metrics") + batch.rows("steps") > 0
     for table, rows in batch.arrow().items():
         assert rows.schema.names == schema.TABLES[table].names

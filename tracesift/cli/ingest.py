@@ -34,9 +34,10 @@ def ingest_command(
     from tracesift.config import Config
     from tracesift.pipeline.ingest import ingest
 
-    roles = Config.load(paths).roles(mappings)
+    config = Config.load(paths)
     with progress_bar(quiet) as on_progress:
-        report = ingest(paths, store=store, jobs=jobs, roles=roles, rebuild=rebuild, on_progress=on_progress)
+        report = ingest(paths, store=store, jobs=jobs, roles=config.roles(mappings),
+                        reader_options=config.reader_options(), rebuild=rebuild, on_progress=on_progress)
     show_ingest_problems(report)
     if not quiet:
         print(report.summary())

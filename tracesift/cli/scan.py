@@ -68,6 +68,7 @@ def scan_command(
             store=store,
             jobs=jobs,
             roles=config.roles(mappings),
+            reader_options=config.reader_options(),
             detectors=config.detectors(detectors),
             metrics=metrics,
             first_step=from_step,

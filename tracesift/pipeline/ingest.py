@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
 
+from tracesift.config import reader_options_in
 from tracesift.errors import UsageError
 from tracesift.findings import IngestReport, Outcome
 from tracesift.pipeline.executors import Executor, given_or_local
@@ -54,11 +55,16 @@ def ingest(
     store: StoreLike | None = None,
     jobs: int | None = None,
     roles: RoleMap | None = None,
+    reader_options: Mapping[str, Mapping] | None = None,
     rebuild: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
 ) -> IngestReport:
-    """Bring the store up to date with ``paths``; see the module docstring."""
+    """Bring the store up to date with ``paths``; see the module docstring.
+
+    ``reader_options`` are settings by reader name; a ``tracesift.toml`` beside an input
+    replaces them for the inputs of its folder.
+    """
     paths = [Path(p) for p in paths]
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
@@ -75,7 +81,7 @@ def ingest(
     with _rare_collections(), given_or_local(executor, jobs) as executor:
         sources = _discover_all(paths, store, manifest if not force else Manifest())
         todo = _plan(sources, [p.resolve() for p in paths], manifest, writer, report)
-        _read_all(todo, writer, report, roles, executor, on_progress)
+        _read_all(_tasks(todo, writer, roles, reader_options or {}), writer, report, executor, on_progress)
     writer.commit()
     return report
 
@@ -180,12 +186,24 @@ def _vanished(manifest: Manifest, seen: set[str], roots: list[Path]) -> list[str
     ]
 
 
-def _read_all(todo, writer: StoreWriter, report: IngestReport, roles: RoleMap, executor: Executor,
-              on_progress) -> None:
-    tasks = [(s, fp, _known_hash(writer, s), roles, writer.store) for s, fp in todo]
+def _options_beside(sources: list[Source], given: Mapping[str, Mapping]) -> dict[Path, Mapping[str, Mapping]]:
+    """Reader options per input folder: its own ``tracesift.toml``'s, else ``given``."""
+    folders = {source.path.parent for source in sources}
+    found = {folder: reader_options_in(folder) for folder in folders}
+    return {folder: given if options is None else options for folder, options in found.items()}
+
+
+def _tasks(todo: list[tuple[Source, Fingerprint]], writer: StoreWriter, roles: RoleMap,
+           reader_options: Mapping[str, Mapping]) -> list[tuple]:
+    """One read task per input: what ``read_source`` needs, and nothing of this process."""
+    options = _options_beside([source for source, _ in todo], reader_options)
+    return [(s, fp, _known_hash(writer, s), roles, options[s.path.parent], writer.store) for s, fp in todo]
+
+
+def _read_all(tasks: list[tuple], writer: StoreWriter, report: IngestReport, executor: Executor, on_progress) -> None:
     size = max(1, min(CHUNK, len(tasks) // (4 * executor.jobs)))  # several chunks per worker, to share the work out
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-    worth_it = sum(fp.size for _, fp in todo) >= PARALLEL_FROM_BYTES or len(todo) >= PARALLEL_FROM_FILES
+    worth_it = sum(task[1].size for task in tasks) >= PARALLEL_FROM_BYTES or len(tasks) >= PARALLEL_FROM_FILES
     done = 0
     for results in executor.map(read_sources, chunks, parallel=worth_it):
         for result in results:
@@ -230,7 +248,7 @@ def read_sources(tasks: list) -> list:
     merged = {name: schema.concat(tables) for name, tables in parts.items()}
     batch, written = None, None
     if sum(t.num_rows for t in merged.values()) >= OWN_BATCH_ROWS:
-        batch, written = write_own_batch(tasks[0][4], merged)
+        batch, written = write_own_batch(tasks[0][-1], merged)
     for i in small:
         key, source, entry, _, problems = results[i]
         if batch:
@@ -247,19 +265,19 @@ def _known_hash(writer: StoreWriter, source: Source) -> str | None:
     return known.fingerprint.content_hash if known and not known.error else None
 
 
-def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Store]):
+def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Mapping, Store]):
     """Recognise (when pending) and read one input, in a worker process. Never raises: failures become rows.
 
     A file's bytes are read from disk once for sniffing, hashing and reading, up to ``SHARE_BYTES``.
     A large result is written to the store here, as a batch of its own, and only its table names
     travel back; a small one travels back to be batched with others.
     """
-    source, fingerprint, known_hash, roles, store = task
+    source, fingerprint, known_hash, roles, options, store = task
     key = str(source.path)
     entry = SourceEntry(source.rel, source.reader or "", "", fingerprint)
     try:
         data = _small_file(source, SNIFF_BYTES if source.pending else SHARE_BYTES)
-        given = Input(source.path, source.rel, content=data)
+        given = Input(source.path, source.rel, content=data, options=options)
         if source.pending:
             source.reader, source.problem = identify(given)
             source.pending, entry.reader = False, source.reader or ""

@@ -11,7 +11,7 @@ renders the result.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,7 @@ def scan(
     store: Path | None = None,
     jobs: int | None = None,
     roles: RoleMap | None = None,
+    reader_options: Mapping[str, Mapping] | None = None,
     detectors: list[str] | None = None,
     metrics: list[str] | None = None,
     first_step: int | None = None,
@@ -91,7 +92,8 @@ def scan(
     _refuse_unknown(params or {}, chosen)
     steps = (ALL_STEPS[0] if first_step is None else first_step, ALL_STEPS[1] if last_step is None else last_step)
     with given_or_local(executor, jobs) as executor:
-        report = ingest(paths, store=store, roles=roles, on_progress=on_progress, executor=executor)
+        report = ingest(paths, store=store, roles=roles, reader_options=reader_options, on_progress=on_progress,
+                        executor=executor)
         counts, tasks = _plan(report.store, chosen, parsed, steps)
         parallel = sum(n for by_id in counts.values() for n in by_id.values()) >= PARALLEL_FROM_ROWS
         judged = list(executor.map(judge, tasks, parallel=parallel))

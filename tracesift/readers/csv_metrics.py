@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import csv
 
-from tracesift.readers.base import Batch, Input, Problem, Reader, metrics_from_frame, run_id_of
+from tracesift.readers.base import STEP_KEYS, Batch, Input, Problem, Reader, metrics_from_frame, run_id_of
 
-STEP_COLUMNS = ["step", "global_step", "_step", "trainer/global_step", "iteration", "iter", "Step", "epoch", "Epoch"]
+STEP_COLUMNS = [*STEP_KEYS, "Step", "epoch", "Epoch"]  # Keras logs an epoch per row
 TIME_COLUMNS = ["wall_time", "Wall time", "_timestamp", "timestamp", "time"]
 
 

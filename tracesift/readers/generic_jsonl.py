@@ -1,16 +1,17 @@
 """Any JSON-lines agent log, read through a field mapping the user writes in ``tracesift.toml``.
 
-Readers take no options, so the mapping lives in a ``[generic_jsonl]`` table of a
-``tracesift.toml`` beside the file (first) or in the current folder::
+The mapping is this reader's options: a ``[readers.generic_jsonl]`` (or
+``[generic_jsonl]``) table of a ``tracesift.toml`` beside the file, or else of the
+command's ``tracesift.toml`` (see :mod:`tracesift.config`)::
 
-    [generic_jsonl]
+    [readers.generic_jsonl]
     trajectory_id = "session"        # lines are grouped by this field
     task = "goal"                    # trajectory-level: task, outcome
     step.agent = "speaker"           # any steps column: agent, role, kind, tool,
     step.content = "text"            # arguments, content, is_error, exit_code, tokens_in,
     step.tool = "call.name"          # tokens_out, cost, latency_s, timestamp, span_id,
                                      # parent_span_id; dotted names reach into objects
-    [generic_jsonl.kinds]            # optional: raw kind value -> tracesift kind
+    [readers.generic_jsonl.kinds]    # optional: raw kind value -> tracesift kind
     say = "message"
 
 The file is claimed only when such a mapping exists and every field it names is
@@ -23,33 +24,22 @@ kept as ``message`` and reported once.
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
 from typing import Any
 
 from tracesift.readers import agent_common as ac
 from tracesift.readers.base import Batch, Input, Problem, Reader
 from tracesift.store import schema
 
-CONFIG_NAME = "tracesift.toml"
-TABLE = "generic_jsonl"
+NAME = "generic_jsonl"
 STEP_COLUMNS = set(schema.STEPS.names) - {"trajectory_id", "step", "source_file"}
 TRAJECTORY_KEYS = {"trajectory_id", "task", "outcome"}
 INTS, FLOATS = {"exit_code", "tokens_in", "tokens_out"}, {"cost", "latency_s"}
 
 
-def load_mapping(path: Path) -> dict[str, Any] | None:
-    """The ``[generic_jsonl]`` mapping for ``path``, flattened to ``{"step.agent": "speaker", ...}``."""
-    for folder in (path.parent, Path.cwd()):
-        config = folder / CONFIG_NAME
-        if not config.is_file():
-            continue
-        try:
-            table = tomllib.loads(config.read_text(encoding="utf-8")).get(TABLE)
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-            return None
-        return _flatten(table) if isinstance(table, dict) else None
-    return None
+def mapping_of(source: Input) -> dict[str, Any]:
+    """The mapping in ``source``'s options, flattened to ``{"step.agent": "speaker", ...}``."""
+    table = source.options.get(NAME)
+    return _flatten(table) if isinstance(table, dict) else {}
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, Any]:
@@ -74,8 +64,8 @@ def fields_of(mapping: dict[str, Any]) -> dict[str, str]:
 
 
 def sniff(source: Input) -> float:
-    mapping = load_mapping(source.path)
-    if not mapping or not fields_of(mapping):
+    mapping = mapping_of(source)
+    if not fields_of(mapping):
         return 0.0
     head = source.text_prefix()
     if head is None or not head.lstrip().startswith("{"):
@@ -102,9 +92,9 @@ def lookup(record: dict, field: str) -> Any:
 
 def read(source: Input) -> Batch:
     path, run_id = source.path, source.rel
-    mapping = load_mapping(source.path)
-    if not mapping or not fields_of(mapping):
-        raise ValueError(f"no [{TABLE}] mapping in a {CONFIG_NAME} beside the file or in the current folder")
+    mapping = mapping_of(source)
+    if not fields_of(mapping):
+        raise ValueError(f"no [readers.{NAME}] mapping in a tracesift.toml beside the file or for the command")
     fields, kinds = fields_of(mapping), mapping.get("kinds") or {}
     problems: list[Problem] = []
     lines = ac.jsonl_objects(ac.read_text(source, problems), problems)
@@ -160,7 +150,7 @@ def _step(record: dict, fields: dict[str, str], kinds: dict, number: int, warned
 
 
 READER = Reader(
-    name="generic_jsonl",
+    name=NAME,
     description="Any JSONL agent log, through a [generic_jsonl] field mapping in tracesift.toml",
     example="logs/agent-sessions.jsonl (+ tracesift.toml beside it)",
     sniff=sniff,

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from tracesift.readers.base import (
+    STEP_KEYS,
     Batch,
     Input,
     Problem,
@@ -27,7 +28,6 @@ from tracesift.readers.base import (
     run_id_of,
 )
 
-STEP_KEYS = ("step", "global_step", "_step", "iteration", "iter", "trainer/global_step")
 TIME_KEYS = ("wall_time", "_timestamp", "timestamp", "time")
 # Keys that mark a line as an agent message, not metrics: those belong to other readers.
 MESSAGE_KEYS = {"role", "content", "messages", "tool_calls", "trajectory", "history", "resourceSpans"}

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from tracesift.readers.base import Batch, Input, MetricColumns, Problem, Reader, as_number, run_id_of
+from tracesift.readers.base import STEP_KEYS, Batch, Input, MetricColumns, Problem, Reader, as_number, run_id_of
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 RAY_PREFIX = re.compile(r"^\s*\([\w.:-]+ pid=\d+(?:, ip=[\d.]+)?\)\s*")
@@ -44,7 +44,7 @@ NANOGPT_EVAL = re.compile(r"^\s*step (\d+): train loss (" + NUMBER + r"), val lo
 PY_DICT = re.compile(r"\{\s*'[\w/.\-]+'\s*:")
 PY_DICT_PAIR = re.compile(r"'([\w/.\- ]+)'\s*:\s*" + WRAPPED + r"\s*(?=[,}])")
 KEY_VALUE_PAIR = re.compile(r"([A-Za-z_][\w/.\-]*)\s*[=:]\s*(" + NUMBER + r")(?![\w.])")
-STEP_KEYS = ("step", "global_step", "iteration", "iter", "it")
+LINE_STEP_KEYS = (*STEP_KEYS, "it")  # console lines also count tqdm-style iterations
 
 # JSON documents and JSON lines open like this; console dict lines use single quotes.
 JSON_DOCUMENT = re.compile(r'\s*(\{\s*"|\[\s*[\{\["\]])')
@@ -97,7 +97,7 @@ def _python_dict(line: str, counter: _Counter) -> tuple[int, dict[str, float]] |
 
 def _key_values(line: str, counter: _Counter) -> tuple[int, dict[str, float]] | None:
     values = _numbers(KEY_VALUE_PAIR.findall(line))
-    step_key = next((k for k in values if k.lower() in STEP_KEYS), None)
+    step_key = next((k for k in values if k.lower() in LINE_STEP_KEYS), None)
     if len(values) < 2 or (step_key is None and len(values) < 3):
         return None
     if step_key is not None:
