@@ -20,25 +20,30 @@ class FailOn(str, Enum):
     never = "never"
 
 
+FailOnOption = Annotated[
+    FailOn | None, typer.Option("--fail-on", help="Exit 1 when a finding is this severe or worse. [default: critical]")
+]
+DetectorsOption = Annotated[list[str] | None, typer.Option("--detector", "-d", help="Run only this detector (repeatable).")]
+MetricsOption = Annotated[
+    list[str] | None, typer.Option("--metric", "-m", help="Keep only findings on this metric role (repeatable).")
+]
+FromStepOption = Annotated[int | None, typer.Option("--from-step", help="Ignore steps before this one.")]
+ToStepOption = Annotated[int | None, typer.Option("--to-step", help="Ignore steps after this one.")]
+SettingsOption = Annotated[
+    list[str] | None, typer.Option("--set", help="A detector threshold, DETECTOR.NAME=VALUE, e.g. --set loss_spike.z=8.")
+]
+
+
 @reports_errors
 @prints_rows
 def scan_command(
     paths: PathsArgument,
-    fail_on: Annotated[
-        FailOn | None, typer.Option("--fail-on", help="Exit 1 when a finding is this severe or worse. [default: critical]")
-    ] = None,
-    detectors: Annotated[
-        list[str] | None, typer.Option("--detector", "-d", help="Run only this detector (repeatable).")
-    ] = None,
-    metrics: Annotated[
-        list[str] | None, typer.Option("--metric", "-m", help="Keep only findings on this metric role (repeatable).")
-    ] = None,
-    from_step: Annotated[int | None, typer.Option("--from-step", help="Ignore steps before this one.")] = None,
-    to_step: Annotated[int | None, typer.Option("--to-step", help="Ignore steps after this one.")] = None,
-    settings: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="A detector threshold, DETECTOR.NAME=VALUE, e.g. --set loss_spike.z=8."),
-    ] = None,
+    fail_on: FailOnOption = None,
+    detectors: DetectorsOption = None,
+    metrics: MetricsOption = None,
+    from_step: FromStepOption = None,
+    to_step: ToStepOption = None,
+    settings: SettingsOption = None,
     store: StoreOption = None,
     jobs: JobsOption = None,
     mappings: MapOption = None,
