@@ -108,9 +108,12 @@ def progress_bar(quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
 
 
 def _say(label: str, style: str, message: str) -> None:
+    """One line on stderr; a file name that is not UTF-8 shows its odd bytes as ``\\xNN``."""
     from rich.markup import escape
 
-    stderr().print(f"[{style}]{label}:[/{style}] {escape(message)}", soft_wrap=True)
+    from tracesift.store.paths import escape as escape_name
+
+    stderr().print(f"[{style}]{label}:[/{style}] {escape(escape_name(message))}", soft_wrap=True)
 
 
 def warn(message: str) -> None:

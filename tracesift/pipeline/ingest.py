@@ -34,6 +34,7 @@ from tracesift.store.manifest import (
     content_hash,
     stat_fingerprint,
 )
+from tracesift.store.paths import escape, is_utf8
 from tracesift.store.roles import RoleMap
 from tracesift.store.writer import StoreWriter, sweep, write_own_batch
 
@@ -107,6 +108,8 @@ def _open_manifest(store: Store, roles: RoleMap, rebuild: bool) -> tuple[Manifes
 
     A store of another schema version or layout is wiped when asked to ``rebuild``.
     """
+    if not is_utf8(store.root):
+        raise UsageError(f"the store's path {escape(store.root)} is not valid UTF-8; choose another with --store")
     try:
         store.make()
     except OSError as exc:

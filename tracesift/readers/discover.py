@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tracesift.readers import choose
 from tracesift.readers.base import Input
+from tracesift.store.paths import escape
 
 SKIPPED_FOLDERS = {".tracesift", ".git", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints"}
 
@@ -150,7 +151,8 @@ def _os_reason(exc: OSError) -> str:
 
 
 def _rel(path: Path, base: Path) -> str:
+    """The name an input is known by in tables and messages (escaped when it is not UTF-8)."""
     try:
-        return path.relative_to(base).as_posix()
+        return escape(path.relative_to(base).as_posix())
     except ValueError:
-        return path.as_posix()
+        return escape(path.as_posix())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from tracesift.store.paths import escape
 from tracesift.store.tables import COLUMNS, SOURCE_COLUMN
 
 _ARROW_TYPES = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_()}
@@ -28,7 +29,8 @@ def empty(table: str) -> pa.Table:
 def from_rows(table: str, rows: list[dict]) -> pa.Table:
     """Build a canonical table from row dicts; missing keys become nulls."""
     target = TABLES[table]
-    return pa.Table.from_pydict({name: [row.get(name) for row in rows] for name in target.names}, schema=target)
+    arrays = [_array([row.get(f.name) for row in rows], f.type) for f in target]
+    return pa.Table.from_arrays(arrays, schema=target)
 
 
 def from_columns(table: str, **columns: list | pa.Array) -> pa.Table:
@@ -55,13 +57,22 @@ def column(values: list | pa.Array, type_: pa.DataType) -> pa.Array:
         values = values.combine_chunks()
     if isinstance(values, pa.Array):
         return values if values.type == type_ else values.cast(type_)
-    return pa.array(values, type_)
+    return _array(values, type_)
+
+
+def _array(values: list, type_: pa.DataType) -> pa.Array:
+    """``values`` as Arrow; text that is not valid UTF-8 (a file name's undecodable bytes) is escaped."""
+    try:
+        return pa.array(values, type_)
+    except UnicodeEncodeError:
+        return pa.array([escape(v) if isinstance(v, str) else v for v in values], type_)
 
 
 def repeated(value: str | None, n: int) -> pa.Array:
     """A string column holding ``value`` ``n`` times, built in Arrow rather than in Python."""
     if value is None:
         return pa.nulls(n, pa.string())
+    value = escape(value)
     if n < 1024:
         return pa.array([value] * n, pa.string())
     import numpy as np
@@ -120,8 +131,8 @@ def _rows_to_arrow(parts: list[RowTable]) -> pa.Table:
     if len(columns) != len(target) - 1:
         raise ValueError(f"{parts[0].table} rows need {len(target) - 1} values, not {len(columns)}")
     sources = [part.source_file for part in parts for _ in range(part.num_rows)]
-    arrays = [pa.array(values, field.type) for values, field in zip(columns, target)]
-    return pa.Table.from_arrays([*arrays, pa.array(sources, pa.string())], schema=target)
+    arrays = [_array(values, field.type) for values, field in zip(columns, target)]
+    return pa.Table.from_arrays([*arrays, _array(sources, pa.string())], schema=target)
 
 
 def with_source(table: pa.Table | RowTable, name: str, source_file: str) -> pa.Table | RowTable:

@@ -1,0 +1,40 @@
+"""File names that are not valid UTF-8, kept usable and shown readably.
+
+On Linux a name is bytes; Python shows the bytes that are not UTF-8 as lone
+surrogates (``os.fsdecode``), which no UTF-8 encoder (Parquet, JSON for other
+tools, a terminal) accepts. :func:`escape` writes such a name as UTF-8 text with
+each of those bytes as ``\\xNN`` (and a backslash as ``\\\\``); :func:`unescape`
+gives the name back, byte for byte. A valid UTF-8 name is its own escaped form.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+_ESCAPE = re.compile(rb"\\(\\|x[0-9a-f]{2})")
+
+
+def is_utf8(text: str) -> bool:
+    """Whether ``text`` encodes as UTF-8 (no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def escape(text: str) -> str:
+    """``text`` as valid UTF-8: unchanged when it is, else with its undecodable bytes as ``\\xNN``."""
+    if is_utf8(text):
+        return text
+    raw = os.fsencode(text).replace(b"\\", b"\\\\")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def unescape(text: str) -> str:
+    """The name :func:`escape` made ``text`` from (as ``os.fsdecode`` gives it)."""
+    if is_utf8(text) and "\\x" not in text:
+        return text
+    raw = _ESCAPE.sub(lambda m: b"\\" if m[1] == b"\\" else bytes([int(m[1][1:], 16)]), text.encode("utf-8"))
+    return os.fsdecode(raw)
