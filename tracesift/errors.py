@@ -31,3 +31,7 @@ class QueryError(TracesiftError):
     """SQL that DuckDB refused."""
 
     exit_code = 2
+
+
+class NotRegularFile(OSError):
+    """An input that is not a regular file (a FIFO, socket or device): never read, it could block for ever."""

@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from tracesift.config import reader_options_in
-from tracesift.errors import UsageError
+from tracesift.errors import NotRegularFile, UsageError
 from tracesift.findings import IngestReport, Outcome
 from tracesift.pipeline.executors import Executor, given_or_local
 from tracesift.readers import by_name
@@ -154,7 +154,7 @@ def _plan(
         key = str(source.path)
         seen.add(key)
         if source.unknown and not source.pending:
-            report.outcomes.append(Outcome(source.rel, None, "skipped"))
+            report.outcomes.append(Outcome(source.rel, None, "skipped", problems=[source.skipped] if source.skipped else []))
             continue
         try:
             fingerprint = _fingerprint(source)
@@ -219,8 +219,8 @@ def _read_all(tasks: list[tuple], writer: StoreWriter, report: IngestReport, exe
 
 
 def _stage(writer: StoreWriter, report: IngestReport, key, source, entry, tables, problems) -> None:
-    if entry is None:  # recognised by no reader, and not named like a log: not an input
-        report.outcomes.append(Outcome(source.rel, None, "skipped"))
+    if entry is None:  # recognised by no reader and not named like a log, or not a regular file: not an input
+        report.outcomes.append(Outcome(source.rel, None, "skipped", problems=problems))
         return
     if tables is None:  # touched, same bytes: only the manifest learns the new time
         writer.touch(key, entry.fingerprint)
@@ -294,6 +294,8 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Mapping, S
         if fingerprint.content_hash == known_hash:
             return key, source, entry, None, []
         batch = by_name(source.reader).read(given)
+    except NotRegularFile as exc:  # replaced by a FIFO or device since it was found
+        return key, source, None, None, [str(exc)]
     except Exception as exc:  # a reader's failure is data about the file, never fatal
         return _failed(key, source, entry, _describe(exc))
     tables = _finish(batch, source, roles)

@@ -7,6 +7,8 @@ tables with the helpers of :mod:`tracesift.store.schema`.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from tracesift.errors import NotRegularFile
 from tracesift.store import schema
 
 SNIFF_BYTES = 64 * 1024
@@ -241,9 +244,26 @@ def run_id_of(rel: str) -> str:
 
 
 def read_file(path: Path, size: int = -1) -> bytes:
-    """``size`` bytes from the start of the file (-1: all of it)."""
-    with open(path, "rb") as handle:
+    """``size`` bytes from the start of the file (-1: all of it).
+
+    Opened without blocking and checked once open, so that a FIFO or device (even one
+    put in the file's place after it was found) raises :class:`NotRegularFile` instead of hanging.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with open(descriptor, "rb") as handle:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(f"not a regular file ({file_kind(mode)})")
         return handle.read(size)
+
+
+FILE_KINDS = {stat.S_ISFIFO: "FIFO", stat.S_ISSOCK: "socket", stat.S_ISCHR: "character device",
+              stat.S_ISBLK: "block device", stat.S_ISDIR: "folder"}
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, in words ("FIFO", "socket", ...)."""
+    return next((kind for test, kind in FILE_KINDS.items() if test(mode)), "special file")
 
 
 def _text(data: bytes) -> str | None:

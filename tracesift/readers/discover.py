@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracesift.readers import choose
-from tracesift.readers.base import Input
+from tracesift.readers.base import Input, file_kind
 from tracesift.store.paths import escape
 
 SKIPPED_FOLDERS = {".tracesift", ".git", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints"}
@@ -40,6 +40,8 @@ class Source:
     size: int | None = None
     mtime_ns: int | None = None
     """A file's size and modification time when it was found."""
+    skipped: str | None = None
+    """Why an input that is not one was passed over, when a user should hear of it (a FIFO, a device)."""
 
     @property
     def unknown(self) -> bool:
@@ -104,8 +106,11 @@ def _file_source(path: Path, base: Path, known: Known) -> Source:
     except OSError as exc:
         source.problem = _os_reason(exc)
         return source
-    if not stat.S_ISREG(info.st_mode) or path.suffix.lower() in NOT_LOGS:
-        return source  # sockets, fifos, devices, docs and code: never inputs
+    if not stat.S_ISREG(info.st_mode):  # sockets, FIFOs, devices: never opened, they could block for ever
+        source.skipped = f"not a regular file ({file_kind(info.st_mode)})"
+        return source
+    if path.suffix.lower() in NOT_LOGS:
+        return source  # docs and code: never inputs
     source.size, source.mtime_ns = info.st_size, info.st_mtime_ns
     source.reader = known(path, info)
     source.pending = source.reader is None

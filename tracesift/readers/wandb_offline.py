@@ -32,7 +32,7 @@ import struct
 import zlib
 from collections.abc import Iterator
 
-from tracesift.readers.base import Batch, Input, MetricColumns, Problem, Reader, as_number
+from tracesift.readers.base import Batch, Input, MetricColumns, Problem, Reader, as_number, read_file
 from tracesift.readers.protobuf_wire import LENGTH, VARINT, WireError, as_signed, iter_fields
 from tracesift.store import schema
 
@@ -57,7 +57,7 @@ def read(source: Input) -> Batch:
     logs = sorted(folder.glob("run-*.wandb"))
     if not logs:
         raise ValueError(f"no run-*.wandb file in {folder}")
-    data = logs[0].read_bytes()
+    data = read_file(logs[0])
     _check_header(data, logs[0].name)
     problems = [Problem(f"ignored extra log {extra.name}") for extra in logs[1:]]
     metrics, run = MetricColumns(), _Run()
