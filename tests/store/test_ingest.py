@@ -177,20 +177,18 @@ def test_large_inputs_are_written_by_their_worker(tmp_path, monkeypatch):
 
 def test_permission_denied_is_an_error_row_even_as_root(tmp_path, monkeypatch):
     """Root reads every file, so the refusal is staged: opening one file fails as it would for a user."""
-    import builtins
-
-    import tracesift.readers.base as base
-
     write_jsonl(tmp_path / "ok" / "metrics.jsonl", range(2))
     locked = tmp_path / "locked.jsonl"
     write_jsonl(locked, range(2))
 
+    real_open = os.open
+
     def guarded_open(file, *args, **kwargs):
         if Path(file) == locked:
             raise PermissionError(13, "Permission denied", str(file))
-        return builtins.open(file, *args, **kwargs)
+        return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(base, "open", guarded_open, raising=False)
+    monkeypatch.setattr(os, "open", guarded_open)
     report = ingest([tmp_path], jobs=1)
     assert report.count("read") == 1
     errors = query(tmp_path, "select path, error from ingest_errors").dicts()
