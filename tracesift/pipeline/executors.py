@@ -48,12 +48,12 @@ class LocalExecutor:
 
             pa.array([0])  # pyarrow's first conversion imports pandas when it is installed: once here, not per worker
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_start_method(),
-                                             initializer=gc.set_threshold, initargs=gc.get_threshold())
+                                             initializer=start_worker, initargs=gc.get_threshold())
         return self._pool
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=True)  # after a failure, the chunks not started never run
             self._pool = None
 
 
@@ -75,6 +75,35 @@ def given_or_local(executor: Executor | None, jobs: int | None) -> Iterator[Exec
         return
     with local(jobs) as made:
         yield made
+
+
+PR_SET_PDEATHSIG = 1
+_parent: int | None = None
+"""In a worker, the process that started it; None in any other process."""
+
+
+def start_worker(*gc_thresholds: int) -> None:
+    """A pool worker's first act: die with the process that started it, and collect garbage as it does.
+
+    On Linux the kernel kills the worker when its parent dies (``PR_SET_PDEATHSIG``), be the
+    parent killed with SIGKILL or SIGTERM; elsewhere :func:`stop_if_orphaned` is the guard.
+    """
+    global _parent
+    _parent = os.getppid()
+    gc.set_threshold(*gc_thresholds)
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    stop_if_orphaned()  # the parent may have died before the signal was asked for
+
+
+def stop_if_orphaned() -> None:
+    """In a worker whose parent is gone, exit at once: nothing it does now would be committed."""
+    if _parent is not None and os.getppid() != _parent:
+        os._exit(1)
 
 
 def _start_method():

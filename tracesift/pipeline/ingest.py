@@ -20,7 +20,7 @@ import pyarrow as pa
 from tracesift.config import reader_options_in
 from tracesift.errors import NotRegularFile, UsageError
 from tracesift.findings import IngestReport, Outcome
-from tracesift.pipeline.executors import Executor, given_or_local
+from tracesift.pipeline.executors import Executor, given_or_local, stop_if_orphaned
 from tracesift.readers import by_name
 from tracesift.readers.base import SNIFF_BYTES, Batch, Input, read_file
 from tracesift.readers.discover import Source, discover, identify
@@ -251,6 +251,7 @@ def read_sources(tasks: list) -> list:
     merged = {name: schema.concat(tables) for name, tables in parts.items()}
     batch, written = None, None
     if sum(t.num_rows for t in merged.values()) >= OWN_BATCH_ROWS:
+        stop_if_orphaned()  # never write into the store for an ingest that is gone
         batch, written = write_own_batch(tasks[0][-1], merged)
     for i in small:
         key, source, entry, _, problems = results[i]
@@ -302,6 +303,7 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Mapping, S
     entry.rows = {name: t.num_rows for name, t in tables.items()}
     problems = [p.error for p in batch.problems]
     if sum(entry.rows.values()) >= OWN_BATCH_ROWS:
+        stop_if_orphaned()
         entry.batch, written = write_own_batch(store, {name: schema.concat([t]) for name, t in tables.items()})
         return key, source, entry, written, problems
     return key, source, entry, tables, problems
