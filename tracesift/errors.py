@@ -35,3 +35,10 @@ class QueryError(TracesiftError):
 
 class NotRegularFile(OSError):
     """An input that is not a regular file (a FIFO, socket or device): never read, it could block for ever."""
+
+
+class StoreWriteFailed(TracesiftError):
+    """The store could not be written (a full disk, a read-only store) or a worker died: the ingest stopped
+    before committing, and the store keeps its last complete version."""
+
+    exit_code = 4

@@ -27,7 +27,10 @@ def ingest_command(
     Files are recognised by content. Unchanged files are not read again; changed
     or appended files replace what they gave before. Unreadable files are listed
     with the reason (and kept in the ingest_errors table); every other file is
-    still read. Exit code 3 when nothing at all was readable.
+    still read. FIFOs, sockets and devices are never opened. Exit codes: 0 done,
+    2 usage error, 3 nothing at all was readable, 4 the store could not be written
+    (a full disk, a read-only store, a worker killed; the store keeps its last
+    complete version).
 
     Example: tracesift ingest runs/ --store runs.tracesift --jobs 4
     """

@@ -59,7 +59,8 @@ def scan_command(
     one document (see docs/json.md), `--jsonl` one finding per line.
 
     Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage error,
-    3 nothing readable.
+    3 nothing readable, 4 the store could not be written (a full disk, a read-only
+    store, a worker killed; the store keeps its last complete version).
 
     Example: collapse-scan runs/ --json | jq '.findings[] | select(.severity=="critical")'
     """

@@ -21,6 +21,7 @@ from tracesift.config import reader_options_in
 from tracesift.errors import NotRegularFile, UsageError
 from tracesift.findings import IngestReport, Outcome
 from tracesift.pipeline.executors import Executor, given_or_local, stop_if_orphaned
+from tracesift.pipeline.failures import stops_cleanly
 from tracesift.readers import by_name
 from tracesift.readers.base import SNIFF_BYTES, Batch, Input, read_file
 from tracesift.readers.discover import Source, discover, identify
@@ -50,6 +51,7 @@ PARALLEL_FROM_FILES = 200
 """Below this much input (or this many files to recognise and read), one process beats starting workers."""
 
 
+@stops_cleanly
 def ingest(
     paths: Iterable[Path],
     *,

@@ -22,6 +22,7 @@ from tracesift.detectors.stages import POST_STAGES
 from tracesift.errors import UsageError
 from tracesift.findings import Finding, ScanResult, Severity, SubjectType
 from tracesift.pipeline.executors import Executor, given_or_local
+from tracesift.pipeline.failures import stops_cleanly
 from tracesift.pipeline.ingest import ingest
 from tracesift.store import schema
 from tracesift.store.roles import RoleMap
@@ -66,6 +67,7 @@ class Judged:
     notes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
+@stops_cleanly
 def scan(
     paths: Iterable[Path],
     *,

@@ -1,0 +1,110 @@
+"""A full disk, a read-only store or a dead worker: one line naming the cause and the path, exit code 4,
+and the store as it was before."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+from multiprocessing import get_context
+from pathlib import Path
+
+import pytest
+
+from tracesift.cli import app
+from tracesift.errors import StoreWriteFailed
+from tracesift.pipeline import executors
+from tracesift.pipeline import ingest as ingest_module
+from tracesift.pipeline.ingest import ingest
+from tracesift.store.layout import Store
+from tracesift.store.manifest import versions
+from tracesift.store.query import query
+
+
+def write_jsonl(path: Path, steps: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f'{{"step": {s}, "loss": {1 / (s + 1)}}}\n' for s in range(steps)))
+
+
+def store_state(folder: Path) -> tuple[list[int], int]:
+    """The manifest versions present, and the rows a query sees."""
+    return versions(Store.open(folder / ".tracesift")), query(folder, "select count(*) n from metrics").dicts()[0]["n"]
+
+
+@pytest.fixture
+def ingested(tmp_path: Path) -> Path:
+    """A folder ingested once, with one more file since."""
+    write_jsonl(tmp_path / "first.jsonl", 10)
+    ingest([tmp_path], jobs=1)
+    write_jsonl(tmp_path / "second.jsonl", 5)
+    return tmp_path
+
+
+def failing_write(error: int):
+    def write_table(table, where, **kwargs):
+        raise OSError(error, os.strerror(error), where)
+
+    return write_table
+
+
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EROFS, errno.EACCES], ids=["full-disk", "read-only", "denied"])
+def test_store_write_failure_is_one_line_and_leaves_the_store_as_it_was(ingested, monkeypatch, runner, error):
+    before = store_state(ingested)
+    monkeypatch.setattr("pyarrow.parquet.write_table", failing_write(error))
+    result = runner.invoke(app, ["ingest", str(ingested), "--jobs", "1"])
+    assert result.exit_code == StoreWriteFailed.exit_code == 4
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot write ")
+    assert os.strerror(error).lower() in lines[0] and str(ingested / ".tracesift" / "metrics") in lines[0]
+    assert "Traceback" not in result.output
+    monkeypatch.undo()
+    assert store_state(ingested) == before
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="chmod does not stop root from writing")
+def test_read_only_store_folder(ingested):
+    before = store_state(ingested)
+    for folder in (ingested / ".tracesift").rglob("*"):
+        if folder.is_dir():
+            folder.chmod(0o555)
+    try:
+        with pytest.raises(StoreWriteFailed, match="permission denied"):
+            ingest([ingested], jobs=1)
+    finally:
+        for folder in (ingested / ".tracesift").rglob("*"):
+            if folder.is_dir():
+                folder.chmod(0o755)
+    assert store_state(ingested) == before
+
+
+def disk_full_in_worker(tasks: list) -> list:
+    """A read task whose batch meets a full disk, as pyarrow reports it (the path only in the message)."""
+    raise OSError(errno.ENOSPC, f"Failed to open local file '{tasks[0][-1].path('metrics/x.parquet')}'. "
+                                "Detail: [errno 28] No space left on device")
+
+
+def killed_worker(tasks: list) -> list:
+    """A read task whose worker is killed (by the out-of-memory killer, say)."""
+    os.kill(os.getpid(), signal.SIGKILL)
+    return []
+
+
+@pytest.fixture
+def in_workers(monkeypatch):
+    """Read tasks run in two forked workers (which see this test's patches), for as few as two files."""
+    monkeypatch.setattr(executors, "_start_method", lambda: get_context("fork"))
+    monkeypatch.setattr(ingest_module, "PARALLEL_FROM_FILES", 1)
+
+
+@pytest.mark.parametrize(("task", "message"), [
+    (disk_full_in_worker, r"cannot write .*metrics/x\.parquet: no space left on device"),
+    (killed_worker, r"a worker process died while reading into .*\.tracesift \(killed, or out of memory\)"),
+], ids=["full-disk", "killed"])
+def test_failure_in_a_worker_is_one_message_and_the_store_is_unchanged(ingested, monkeypatch, in_workers,
+                                                                       task, message):
+    write_jsonl(ingested / "third.jsonl", 5)
+    before = store_state(ingested)
+    monkeypatch.setattr(ingest_module, "read_sources", task)
+    with pytest.raises(StoreWriteFailed, match=message):
+        ingest([ingested], jobs=2)
+    assert store_state(ingested) == before
