@@ -41,3 +41,9 @@ def runner() -> CliRunner:
 
 def event_file(folder: Path) -> Path:
     return next(folder.glob("events.out.tfevents*"))
+
+
+def write_loss_jsonl(path: Path, steps: int) -> None:
+    """A JSON-lines metrics log of ``steps`` steps of loss (its folders made as needed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f'{{"step": {s}, "loss": {1 / (s + 1)}}}\n' for s in range(steps)))

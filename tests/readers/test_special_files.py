@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import write_loss_jsonl
 from tracesift.errors import NotRegularFile
 from tracesift.pipeline import ingest as ingest_module
 from tracesift.pipeline.ingest import ingest
@@ -17,10 +18,6 @@ from tracesift.readers.base import read_file
 BOUND_S = 20
 """Far longer than any of these takes; only a hang reaches it."""
 
-
-def write_jsonl(path: Path, steps: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f'{{"step": {s}, "loss": {1 / (s + 1)}}}\n' for s in range(steps)))
 
 
 def without_hanging(function, fifos: list[Path]):
@@ -58,7 +55,7 @@ def test_fifo_named_like_a_wandb_log_is_skipped_with_its_reason(tmp_path):
     run = tmp_path / "wandb" / "offline-run-1"
     run.mkdir(parents=True)
     os.mkfifo(run / "run-1.wandb")
-    write_jsonl(tmp_path / "good.jsonl", 5)
+    write_loss_jsonl(tmp_path / "good.jsonl", 5)
     report = without_hanging(lambda: ingest([tmp_path], jobs=1), [run / "run-1.wandb"])
     assert report.count("read") == 1 and report.rows("metrics") == 5
     skipped = [o for o in report.outcomes if o.status == "skipped"]
@@ -68,8 +65,8 @@ def test_fifo_named_like_a_wandb_log_is_skipped_with_its_reason(tmp_path):
 
 def test_file_replaced_by_a_fifo_before_reading_is_skipped(tmp_path, monkeypatch):
     victim = tmp_path / "swapped.jsonl"
-    write_jsonl(victim, 5)
-    write_jsonl(tmp_path / "good.jsonl", 5)
+    write_loss_jsonl(victim, 5)
+    write_loss_jsonl(tmp_path / "good.jsonl", 5)
     found = ingest_module._discover_all
 
     def discover_then_swap(*args):

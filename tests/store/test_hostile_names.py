@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import write_loss_jsonl
 from tracesift.cli import app
 from tracesift.errors import UsageError
 from tracesift.pipeline.ingest import ingest
@@ -15,10 +16,6 @@ from tracesift.store.query import query
 
 LATIN1_NAME = b"caf\xe9"  # "café" as Latin-1: not UTF-8
 
-
-def write_jsonl(path: Path, steps: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f'{{"step": {s}, "loss": {1 / (s + 1)}}}\n' for s in range(steps)))
 
 
 def odd(folder: Path, *names: bytes) -> Path:
@@ -36,9 +33,9 @@ def test_escape_round_trips_the_bytes(raw):
 
 
 def test_files_and_folders_with_odd_names_are_read(tmp_path):
-    write_jsonl(odd(tmp_path, LATIN1_NAME, b"metrics.jsonl"), 20)
-    write_jsonl(odd(tmp_path, b"run-\xff.jsonl"), 10)
-    write_jsonl(tmp_path / "ok.jsonl", 5)
+    write_loss_jsonl(odd(tmp_path, LATIN1_NAME, b"metrics.jsonl"), 20)
+    write_loss_jsonl(odd(tmp_path, b"run-\xff.jsonl"), 10)
+    write_loss_jsonl(tmp_path / "ok.jsonl", 5)
     report = ingest([tmp_path], jobs=1)
     assert report.count("read") == 3 and report.count("error") == 0
     rows = query(tmp_path, "select source_file, count(*) n from metrics group by 1").dicts()
@@ -51,7 +48,7 @@ def test_files_and_folders_with_odd_names_are_read(tmp_path):
 
 
 def test_odd_names_are_known_again_by_the_next_ingest(tmp_path):
-    write_jsonl(odd(tmp_path, LATIN1_NAME + b".jsonl"), 5)
+    write_loss_jsonl(odd(tmp_path, LATIN1_NAME + b".jsonl"), 5)
     ingest([tmp_path], jobs=1)
     again = ingest([tmp_path], jobs=1)
     assert again.count("unchanged") == 1 and again.count("read") == 0
@@ -61,7 +58,7 @@ def test_odd_names_are_known_again_by_the_next_ingest(tmp_path):
 
 
 def test_bad_file_with_an_odd_name_is_one_escaped_warning(tmp_path, runner):
-    write_jsonl(tmp_path / "ok.jsonl", 5)
+    write_loss_jsonl(tmp_path / "ok.jsonl", 5)
     odd(tmp_path, LATIN1_NAME + b".json").write_bytes(b"\x00\x01junk")
     result = runner.invoke(app, ["ingest", str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -72,7 +69,7 @@ def test_bad_file_with_an_odd_name_is_one_escaped_warning(tmp_path, runner):
 
 def test_store_in_a_folder_whose_name_is_not_utf8_is_a_usage_error(tmp_path):
     folder = odd(tmp_path, LATIN1_NAME)
-    write_jsonl(folder / "ok.jsonl", 5)
+    write_loss_jsonl(folder / "ok.jsonl", 5)
     with pytest.raises(UsageError, match=r"caf\\xe9.*--store"):
         ingest([folder], jobs=1)
     assert ingest([folder], store=tmp_path / "store", jobs=1).count("read") == 1

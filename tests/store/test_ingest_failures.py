@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import write_loss_jsonl
 from tracesift.cli import app
 from tracesift.errors import StoreWriteFailed
 from tracesift.pipeline import executors
@@ -21,11 +22,6 @@ from tracesift.store.manifest import versions
 from tracesift.store.query import query
 
 
-def write_jsonl(path: Path, steps: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f'{{"step": {s}, "loss": {1 / (s + 1)}}}\n' for s in range(steps)))
-
-
 def store_state(folder: Path) -> tuple[list[int], int]:
     """The manifest versions present, and the rows a query sees."""
     return versions(Store.open(folder / ".tracesift")), query(folder, "select count(*) n from metrics").dicts()[0]["n"]
@@ -34,9 +30,9 @@ def store_state(folder: Path) -> tuple[list[int], int]:
 @pytest.fixture
 def ingested(tmp_path: Path) -> Path:
     """A folder ingested once, with one more file since."""
-    write_jsonl(tmp_path / "first.jsonl", 10)
+    write_loss_jsonl(tmp_path / "first.jsonl", 10)
     ingest([tmp_path], jobs=1)
-    write_jsonl(tmp_path / "second.jsonl", 5)
+    write_loss_jsonl(tmp_path / "second.jsonl", 5)
     return tmp_path
 
 
@@ -102,7 +98,7 @@ def in_workers(monkeypatch):
 ], ids=["full-disk", "killed"])
 def test_failure_in_a_worker_is_one_message_and_the_store_is_unchanged(ingested, monkeypatch, in_workers,
                                                                        task, message):
-    write_jsonl(ingested / "third.jsonl", 5)
+    write_loss_jsonl(ingested / "third.jsonl", 5)
     before = store_state(ingested)
     monkeypatch.setattr(ingest_module, "read_sources", task)
     with pytest.raises(StoreWriteFailed, match=message):
