@@ -252,6 +252,8 @@ def read_sources(tasks: list) -> list:
         if held_rows >= ROW_GROUP_ROWS or (last and (stream or held_rows >= OWN_BATCH_ROWS)):
             stream = stream or BatchStream(task[-1])
             stream.write(_merged(results, held))
+            for i in held:  # written: let go of the rows
+                results[i] = (*results[i][:3], {}, results[i][4])
             streamed, held = streamed + held, []
     written = stream.close() if stream else {}
     for i in streamed:
