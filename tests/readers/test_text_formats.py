@@ -147,7 +147,7 @@ CONSOLE_LINES = {
         {"validation/lm loss": 0.8559334, "validation/lm loss PPL": 2.35357},
     ),
     "nanogpt": ("iter 120: loss 2.3456, time 12.34ms, mfu 1.23%", 120, {"loss": 2.3456, "time_ms": 12.34}),
-    "nanogpt-eval": ("step 250: train loss 2.1000, val loss 2.2000", 250, {"train_loss": 2.1, "val_loss": 2.2}),
+    "nanogpt-eval": ("step 250: train loss 2.1000, val loss 2.2000", 250, {"train_loss_at_eval": 2.1, "val_loss": 2.2}),
     "key=value": ("2024-05-01 INFO step=10 loss=0.5 lr=1e-4", 10, {"loss": 0.5, "lr": 1e-4}),
     # HF Trainer / TRL: every key, bare, quoted, wrapped by numpy or torch
     "hf-dict": ("{'loss': 0.47, 'grad_norm': 1.29, 'learning_rate': 7e-05, 'epoch': 0.05}", 1,

@@ -7,7 +7,8 @@ prefix removed first):
 - Megatron-LM: ``iteration 120/ 1000 | ... | lm loss: 2.34E+00 | grad norm: 1.2 |`` and
   ``validation loss at iteration 100 | lm loss value: 8.5E-01 | lm loss PPL: 2.3 |``
 - nanoGPT: ``iter 120: loss 2.3456, time 12.34ms, mfu 1.23%`` and
-  ``step 250: train loss 2.10, val loss 2.20``
+  ``step 250: train loss 2.10, val loss 2.20`` (estimates over eval batches: read as
+  ``train_loss_at_eval``, not the per-iteration ``loss``, and ``val_loss``)
 - Hugging Face Trainer / TRL: ``{'loss': 0.41, 'grad_norm': 1.2, 'epoch': 0.23}``, every
   numeric key, with values bare, quoted (``'4.057'``, as recent versions print them) or
   wrapped (``np.float64(0.5)``, ``tensor(0.5, device='cuda:0')``), also after a tqdm bar
@@ -86,7 +87,7 @@ def parse_line(line: str, counter: Counter) -> tuple[int, dict[str, float]] | No
         return int(step), _numbers(values.items())
     if match := NANOGPT_EVAL.match(line):
         step, train, val = match.groups()
-        return int(step), _numbers([("train_loss", train), ("val_loss", val)])
+        return int(step), _numbers([("train_loss_at_eval", train), ("val_loss", val)])
     if match := PY_DICT.search(line):
         return _python_dict(line[match.start() :], counter)
     return _pairs_line(line, counter)
