@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,27 @@ def test_console_log_after_a_long_preamble_is_recognised(tmp_path):
     prose = tmp_path / "notes.txt"
     prose.write_text(preamble * 2)
     assert stdout_log.sniff(Input(prose)) == 0.0
+
+
+def test_two_runs_appended_to_one_log_are_two_runs_and_a_resume_is_one(tmp_path):
+    first = "".join(f"step={s} loss={2 - s / 100:.3f} lr=0.1\n" for s in range(1, 51))
+    second = "".join(f"step={s} loss={9 - s / 100:.3f} lr=0.1\n" for s in range(1, 31))
+    appended = tmp_path / "appended.log"
+    appended.write_text(first + "=== new run ===\n" + second)
+    metrics = stdout_log.read(Input(appended, "appended.log")).arrow()["metrics"].to_pylist()
+    runs = Counter(row["run_id"] for row in metrics if row["metric"] == "loss")
+    assert runs == {"appended": 50, "appended#2": 30}
+    resumed = tmp_path / "resumed.log"  # killed at 60, resumed from the checkpoint at 40
+    resumed.write_text(first + "".join(f"step={s} loss=1.0 lr=0.1\n" for s in range(40, 101)))
+    metrics = stdout_log.read(Input(resumed, "resumed.log")).arrow()["metrics"].to_pylist()
+    assert {row["run_id"] for row in metrics} == {"resumed"}
+
+
+def test_hf_dict_lines_of_two_appended_runs_restart_at_step_one(tmp_path):
+    lines = [f"{{'loss': {1 + i / 10}, 'epoch': {e:.2f}}}" for run in range(2) for i, e in enumerate((0.1, 0.2, 0.3))]
+    log = tmp_path / "trainer.out"
+    log.write_text("\n".join(lines) + "\n")
+    metrics = stdout_log.read(Input(log, "trainer.out")).arrow()["metrics"].to_pylist()
+    loss = {(row["run_id"], row["step"]): row["value"] for row in metrics if row["metric"] == "loss"}
+    assert loss == {("trainer", 1): 1.0, ("trainer", 2): 1.1, ("trainer", 3): 1.2,
+                    ("trainer#2", 1): 1.0, ("trainer#2", 2): 1.1, ("trainer#2", 3): 1.2}

@@ -64,27 +64,61 @@ LINE_STEP_KEYS = (*STEP_KEYS, "it", "global step")
 
 
 class Counter:
-    """Steps for lines that carry none: the order of such lines."""
+    """What one file's lines have told so far: counters for lines that carry no step, and
+    which run of the file they belong to.
+
+    Two runs appended to one log are told apart by the step counter going back to the
+    first step of the run (or, for dict lines without steps, the epoch going back to its
+    first value): ``segment`` counts such restarts. A step going back only part of the way
+    is a run resumed from a checkpoint, still the same run.
+    """
 
     def __init__(self) -> None:
         self.train = 0
         self.key_value = 0
+        self.segment = 0
+        self._first: int | None = None
+        self._last: int | None = None
+        self._first_epoch: float | None = None
+        self._last_epoch: float | None = None
+
+    def explicit(self, step: int) -> int:
+        """A step the line itself printed: starts a new segment when the counter restarted."""
+        if self._first is not None and self._last > self._first and step <= self._first:
+            self._restart()
+        if self._first is None:
+            self._first = step
+        self._last = step
+        return step
+
+    def epoch(self, epoch: float) -> None:
+        """An epoch of a dict line: going back to the first epoch after progress starts a new segment."""
+        if self._first_epoch is not None and self._last_epoch > self._first_epoch and epoch <= self._first_epoch:
+            self._restart()
+        if self._first_epoch is None:
+            self._first_epoch = epoch
+        self._last_epoch = epoch
+
+    def _restart(self) -> None:
+        self.segment += 1
+        self.train = self.key_value = 0
+        self._first = self._last = self._first_epoch = self._last_epoch = None
 
 
 def parse_line(line: str, counter: Counter) -> tuple[int, dict[str, float]] | None:
     """(step, metrics) from one console line, or None when it holds no metrics."""
     line = RAY_PREFIX.sub("", ANSI.sub("", line))
     if match := VERL.search(line):
-        return int(match.group(1)), _numbers(VERL_PAIR.findall(line[match.end() - 3 :]))
+        return counter.explicit(int(match.group(1))), _numbers(VERL_PAIR.findall(line[match.end() - 3 :]))
     if match := MEGATRON.match(line):
-        return int(match.group(1)), _numbers(MEGATRON_PAIR.findall(line[match.end() - 1 :] + "|"))
+        return counter.explicit(int(match.group(1))), _numbers(MEGATRON_PAIR.findall(line[match.end() - 1 :] + "|"))
     if match := MEGATRON_VALID.match(line):
         pairs = MEGATRON_PAIR.findall(line[match.end() - 1 :] + "|")
         return int(match.group(1)), _numbers((f"validation/{k.removesuffix(' value')}", v) for k, v in pairs)
     if match := NANOGPT_ITER.match(line):
         step, loss, time_ms, mfu = match.groups()
         values = {"loss": loss, "time_ms": time_ms} | ({"mfu_percent": mfu} if mfu else {})
-        return int(step), _numbers(values.items())
+        return counter.explicit(int(step)), _numbers(values.items())
     if match := NANOGPT_EVAL.match(line):
         step, train, val = match.groups()
         return int(step), _numbers([("train_loss_at_eval", train), ("val_loss", val)])
@@ -101,20 +135,24 @@ def _python_dict(text: str, counter: Counter) -> tuple[int, dict[str, float]] | 
         counter.train += 1
     if "train_runtime" in values:
         return None  # the closing summary is no point of the curve
+    if "epoch" in values and not any(k.startswith("eval_") for k in values):
+        before = counter.segment
+        counter.epoch(values["epoch"])
+        counter.train += counter.segment != before  # the restart reset the count: this line is step 1
     return counter.train, values
 
 
 def _pairs_line(line: str, counter: Counter) -> tuple[int, dict[str, float]] | None:
     values = _numbers(_pairs(line))
     step_key = next((k for k in values if k.lower() in LINE_STEP_KEYS), None)
-    step = int(values.pop(step_key)) if step_key is not None else None
+    step = counter.explicit(int(values.pop(step_key))) if step_key is not None else None
     counted = LEADING_COUNTER.search(line) if step is None else None
     if counted:
         values = {key: value for key, value in values.items() if key.lower() != counted.group(1).lower()}
     if counted and counted.group(1).lower() == "epoch":
         epoch = float(counted.group(2))
     elif counted:
-        step = int(counted.group(2))
+        step = counter.explicit(int(counted.group(2)))
     if len(values) < (1 if step is not None or counted else 3):
         return None
     if counted and step is None:

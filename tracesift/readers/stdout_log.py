@@ -59,6 +59,7 @@ def _later_windows(source: Input) -> list[str]:
 
 
 def read(source: Input) -> Batch:
+    """Every metric line of the file; a second run appended to it is run ``<run>#2``, and so on."""
     path, run_id = source.path, source.rel
     run = run_id_of(run_id)
     columns = MetricColumns()
@@ -72,7 +73,7 @@ def read(source: Input) -> Batch:
             for part in text.split("\r"):
                 parsed = parse_line(part, counter)
                 if parsed:
-                    columns.add_dict(run, parsed[0], parsed[1])
+                    columns.add_dict(f"{run}#{counter.segment + 1}" if counter.segment else run, *parsed)
     if not len(columns):
         raise ValueError("no metric lines found")
     return Batch({"metrics": columns.table()}, problems)
