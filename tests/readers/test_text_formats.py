@@ -181,7 +181,11 @@ def test_console_line_shapes(name):
 def test_console_ignores_prose():
     counter = console_lines.Counter()
     for line in ("Starting training on 8 GPUs", "Saving model checkpoint to out/checkpoint-500", "epoch 3 done",
-                 "We trained 12 runs with lr 3e-4 and batch 32 on 8 GPUs.", "| model | parameters |"):
+                 "We trained 12 runs with lr 3e-4 and batch 32 on 8 GPUs.", "| model | parameters |",
+                 "actor_rollout_ref.actor.optim.lr: 1e-6",  # a config dump
+                 "{'bos_token_id': 1, 'eos_token_id': 2, 'vocab_size': 32000, 'hidden_size': 768}",
+                 "[2024-05-01 10:00:00,123 W 1234 5678] file_system_monitor.cc:111: /tmp/ray is over 95% full, "
+                 "available space: 12345; capacity: 99999. Object creation will fail if spilling is required."):
         assert console_lines.parse_line(line, counter) is None
 
 

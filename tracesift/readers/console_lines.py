@@ -61,6 +61,11 @@ SPACED_PAIR = re.compile(r"(?:^|[,|;]|\s-|:)\s*(" + WORD + r"(?: " + WORD + r"){
 PIPE_FIELD = re.compile(r"^\s*(" + WORD + r"(?: " + WORD + r"){0,3})\s*[=:]?\s+(" + NUMBER + r")\s*$")
 LEADING_COUNTER = re.compile(r"\b(step|iteration|iter|epoch)\s*[:=]?\s*(\d+)" + END, re.IGNORECASE)
 LINE_STEP_KEYS = (*STEP_KEYS, "it", "global step")
+# A printed dict is a training record when a key names something training measures.
+TRAINING_KEY = re.compile(r"loss|reward|score|entropy|kl|grad|learning_rate|epoch|acc|ppl|perplexity|eval_|train_|"
+                          r"objective|policy|critic|actor|rollout|completion|clip", re.IGNORECASE)
+SOURCE_LOCATION = re.compile(r"\.(?:cc|cpp|cxx|c|h|hpp|py|rs|go|java)$")
+"""``file_system_monitor.cc:111`` is where a warning was raised, not a metric."""
 
 
 class Counter:
@@ -129,8 +134,8 @@ def parse_line(line: str, counter: Counter) -> tuple[int, dict[str, float]] | No
 
 def _python_dict(text: str, counter: Counter) -> tuple[int, dict[str, float]] | None:
     values = _numbers(PY_DICT_PAIR.findall(text))
-    if not values:
-        return None
+    if not any(TRAINING_KEY.search(key) for key in values):
+        return None  # a config dict (a tokenizer's ids, a model's sizes), not a point of a curve
     if not any(k.startswith("eval_") for k in values) and "train_runtime" not in values:
         counter.train += 1
     if "train_runtime" in values:
@@ -174,7 +179,8 @@ def _pairs(line: str) -> list[tuple[str, str]]:
     rest = line
     for match in reversed(spaced):  # blank them out, so their last word is not taken again alone
         rest = rest[: match.start(1)] + " " * (match.end() - match.start(1)) + rest[match.end() :]
-    return [m.groups() for m in spaced] + KEY_VALUE_PAIR.findall(rest)
+    pairs = [m.groups() for m in spaced] + KEY_VALUE_PAIR.findall(rest)
+    return [(key, value) for key, value in pairs if not SOURCE_LOCATION.search(key)]
 
 
 def _numbers(pairs) -> dict[str, float]:
