@@ -113,3 +113,16 @@ def test_truncated_says_whether_rows_were_left_out(logs, limit, truncated):
     answer = query(logs, "select * from range(3)", limit=limit)
     assert answer.truncated is truncated
     assert len(answer.rows) == (3 if not truncated else limit)
+
+
+def test_sql_run_by_a_table_function_is_still_only_a_query(logs, tmp_path):
+    before = snapshot(tmp_path)
+    with pytest.raises(QueryError):
+        query(logs, f"select * from query('copy (select 1) to ''{logs}/.tracesift/q.csv''')")
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("sql", ["from metrics limit 1", "describe metrics", "show tables", "values (1)",
+                                 "summarize select step from metrics", "with a as (select 1 n) select n from a"])
+def test_every_kind_of_query_still_runs(logs, sql):
+    assert query(logs, sql).rows
