@@ -121,8 +121,9 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str, *, timeout: float | None
     except duckdb.Error as exc:
         raise QueryError(_first_line(exc)) from exc
     finally:
-        if timer:
+        if timer:  # and never let it interrupt a connection that is closing
             timer.cancel()
+            timer.join()
 
 
 def _statements(con: duckdb.DuckDBPyConnection, sql: str) -> list[duckdb.Statement]:
