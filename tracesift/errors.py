@@ -31,3 +31,15 @@ class QueryError(TracesiftError):
     """SQL that DuckDB refused."""
 
     exit_code = 2
+
+
+class ReadOnlyQuery(QueryError):
+    """SQL that would write (COPY, EXPORT, ATTACH, CREATE, INSTALL, SET, ...): queries only read."""
+
+    exit_code = 2
+
+
+class QueryTimeout(QueryError):
+    """A query that ran past its time limit and was stopped (124, as timeout(1) exits)."""
+
+    exit_code = 124
