@@ -1,0 +1,57 @@
+"""The first lines of a text file for sniffers, bounded even when a line is longer than the prefix.
+
+A wide CSV header (100 k columns) or a JSON line with a million keys does not end within
+``SNIFF_BYTES``. :func:`head_lines` then reads on, up to ``LINE_SCAN_BYTES``, to find where the
+first lines end, and hands each line back cut to a width, saying whether it was cut: a sniffer
+recognises the format from the start of each line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracesift.readers.base import SNIFF_BYTES, Input
+
+LINE_SCAN_BYTES = 16 << 20
+"""How far a sniffer may read to find the ends of the first lines (only when they are that long)."""
+
+
+@dataclass(frozen=True)
+class HeadLine:
+    """The start of one line of a file; ``cut`` when the line goes on past ``text``."""
+
+    text: str
+    cut: bool
+
+
+def head_lines(source: Input, count: int, width: int = SNIFF_BYTES) -> list[HeadLine] | None:
+    """The first ``count`` lines of ``source`` (fewer when the file or the scan ends), each cut to ``width`` bytes.
+
+    None when the prefix is not text. Reads past the usual prefix only when it ends inside one of
+    those lines, and never past ``LINE_SCAN_BYTES``.
+    """
+    if source.text_prefix() is None:
+        return None
+    size = SNIFF_BYTES
+    data = source.prefix(size)
+    if len(data) == size and data.count(b"\n") < count:
+        size = LINE_SCAN_BYTES
+        data = source.prefix(size)
+    lines = _split(data, count, width, whole=len(data) < size)
+    return None if any("\x00" in line.text for line in lines) else lines
+
+
+def _split(data: bytes, count: int, width: int, whole: bool) -> list[HeadLine]:
+    """Up to ``count`` lines of ``data``; ``whole`` when ``data`` is the entire file (its last line is not cut)."""
+    lines: list[HeadLine] = []
+    start = 0
+    while len(lines) < count and start < len(data):
+        end = data.find(b"\n", start)
+        stop = len(data) if end < 0 else end
+        cut = stop - start > width or (end < 0 and not whole)
+        text = data[start : min(stop, start + width)].decode("utf-8", errors="replace").rstrip("\r")
+        lines.append(HeadLine(text, cut))
+        if end < 0:
+            break
+        start = end + 1
+    return lines
