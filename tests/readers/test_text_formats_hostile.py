@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 
 from tracesift.readers import csv_metrics, jsonl_metrics
-from tracesift.readers.base import Input
+from tracesift.readers import head_lines as head_lines_module
+from tracesift.readers.base import SNIFF_BYTES, Input
+from tracesift.readers.discover import identify
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -42,7 +44,8 @@ import resource, sys
 from pathlib import Path
 import polars, pyarrow  # imported before the baseline: only the read itself is measured
 from tracesift.readers import jsonl_metrics
-from tracesift.readers.base import Input
+from tracesift.readers.base import SNIFF_BYTES, Input
+from tracesift.readers.discover import identify
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 batch = jsonl_metrics.read(Input(Path(sys.argv[1])))
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -129,3 +132,45 @@ def test_jsonl_line_nested_too_deep_costs_that_line_only(tmp_path):
     batch = jsonl_metrics.read(Input(path))
     assert rows(batch, "loss") == {0: 2.0, 2: 1.0}
     assert [(p.line_or_offset, "deep" in p.error) for p in batch.problems] == [(2, True)]
+
+
+# -- a first line longer than the sniffed prefix (point 11) -----------------------------------------
+
+def test_jsonl_first_line_past_the_prefix_is_recognised(tmp_path):
+    wide = {"step": 0, **{f"probe_{i:05d}/mean": i / 3 for i in range(10_000)}}
+    path = write_jsonl(tmp_path / "metrics.jsonl", [wide, {"step": 1, "loss": 0.5}])
+    assert len(json.dumps(wide)) > SNIFF_BYTES
+    assert identify(Input(path)) == ("jsonl", None)
+    batch = jsonl_metrics.read(Input(path))
+    assert rows(batch, "probe_09999/mean") == {0: 9999 / 3} and rows(batch, "loss") == {1: 0.5}
+
+
+def test_jsonl_first_line_past_the_line_scan_is_recognised_from_its_start(tmp_path, monkeypatch):
+    monkeypatch.setattr(head_lines_module, "LINE_SCAN_BYTES", 1 << 20)  # the scan stops inside the first line
+    values = {f"layer_{i:07d}/grad_norm": 0.25 for i in range(50_000)}
+    path = write_jsonl(tmp_path / "metrics.jsonl", [{"step": 3, **values}, {"step": 4, "loss": 1.0}])
+    assert path.stat().st_size > head_lines_module.LINE_SCAN_BYTES
+    assert identify(Input(path)) == ("jsonl", None)
+    batch = jsonl_metrics.read(Input(path))
+    assert batch.rows("metrics") == 50_001 and rows(batch, "layer_0049999/grad_norm") == {3: 0.25}
+
+
+def test_csv_with_100k_columns_is_recognised(tmp_path):
+    header = ["step", *(f"activation_{i:06d}" for i in range(100_000))]
+    path = write_csv(tmp_path / "wide.csv", header, [[step, *[step + i / 8 for i in range(100_000)]] for step in range(3)])
+    assert identify(Input(path)) == ("csv", None)
+
+
+def test_csv_with_a_header_past_the_prefix_is_read(tmp_path):
+    header = ["step", *(f"model/layers/{i:04d}/attention/output/mean" for i in range(2_000))]
+    assert len(",".join(header)) > SNIFF_BYTES
+    path = write_csv(tmp_path / "wide.csv", header, [[step, *[step + i / 8 for i in range(2_000)]] for step in range(3)])
+    batch = csv_metrics.read(Input(path))
+    assert rows(batch, header[-1]) == {step: step + 1_999 / 8 for step in range(3)}
+    assert csv_metrics.sniff(Input(path)) >= 0.8
+
+
+def test_prose_with_a_long_first_line_is_still_not_a_table(tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_text("word, " * 20_000 + "\nAnd then, more words follow.\n")
+    assert csv_metrics.sniff(Input(path)) < 0.5 and jsonl_metrics.sniff(Input(path)) < 0.5

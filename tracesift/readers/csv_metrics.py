@@ -27,23 +27,24 @@ from tracesift.readers.base import (
     run_id_of,
     skipped_steps,
 )
+from tracesift.readers.head_lines import HeadLine, head_lines
 
 STEP_COLUMNS = [*STEP_KEYS, "Step", "epoch", "Epoch"]  # Keras logs an epoch per row
 TIME_COLUMNS = ["wall_time", "Wall time", "_timestamp", "timestamp", "time"]
 
 
+SNIFF_WIDTH = 16 * 1024
+"""How much of each of the first lines the sniffer looks at: a wider line is judged by its first cells."""
+
+
 def sniff(source: Input) -> float:
-    head = source.text_prefix(16 * 1024)
-    if head is None:
+    lines = head_lines(source, 6, SNIFF_WIDTH)
+    lines = [line for line in lines or [] if line.text.strip()]
+    if len(lines) < 2 or lines[0].text.lstrip().startswith(("{", "[")):
         return 0.0
-    lines = [line for line in head.splitlines()[:6] if line.strip()]
-    if len(lines) < 2 or lines[0].lstrip().startswith(("{", "[")):
+    rows = _head_rows(lines)
+    if rows is None:
         return 0.0
-    try:
-        dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=",\t;")
-    except csv.Error:
-        return 0.0
-    rows = list(csv.reader(lines, dialect))
     header, first = rows[0], rows[1]
     if len(header) < 2 or len(first) != len(header):
         return 0.0
@@ -51,6 +52,20 @@ def sniff(source: Input) -> float:
     if numeric == 0 or any(_is_number(cell) for cell in header):
         return 0.0
     return 0.8 if _step_column(header) else 0.6
+
+
+def _head_rows(lines: list[HeadLine]) -> list[list[str]] | None:
+    """The cells of the first lines; of lines cut by the sniffing width, the cells they share in full."""
+    if not any(line.cut for line in lines):
+        try:
+            dialect = csv.Sniffer().sniff("\n".join(line.text for line in lines), delimiters=",\t;")
+        except csv.Error:
+            return None
+        return list(csv.reader([line.text for line in lines], dialect))
+    delimiter = max(",\t;", key=lines[0].text.count)
+    rows = [next(csv.reader([line.text], delimiter=delimiter))[: -1 if line.cut else None] for line in lines]
+    shared = min(len(row) for row in rows)
+    return [row[:shared] for row in rows]
 
 
 def read(source: Input) -> Batch:
