@@ -59,9 +59,9 @@ def _head_rows(lines: list[HeadLine]) -> list[list[str]] | None:
     if not any(line.cut for line in lines):
         try:
             dialect = csv.Sniffer().sniff("\n".join(line.text for line in lines), delimiters=",\t;")
+            return list(csv.reader([line.text for line in lines], dialect))
         except csv.Error:
             return None
-        return list(csv.reader([line.text for line in lines], dialect))
     delimiter = max(",\t;", key=lines[0].text.count)
     rows = [next(csv.reader([line.text], delimiter=delimiter))[: -1 if line.cut else None] for line in lines]
     shared = min(len(row) for row in rows)

@@ -8,12 +8,15 @@ recognises the format from the start of each line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tracesift.readers.base import SNIFF_BYTES, Input
 
 LINE_SCAN_BYTES = 16 << 20
 """How far a sniffer may read to find the ends of the first lines (only when they are that long)."""
+
+_NEWLINE = re.compile(rb"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ def head_lines(source: Input, count: int, width: int = SNIFF_BYTES) -> list[Head
         return None
     size = SNIFF_BYTES
     data = source.prefix(size)
-    if len(data) == size and data.count(b"\n") < count:
+    if len(data) == size and len(_NEWLINE.findall(data)) < count:
         size = LINE_SCAN_BYTES
         data = source.prefix(size)
     lines = _split(data, count, width, whole=len(data) < size)
@@ -42,16 +45,18 @@ def head_lines(source: Input, count: int, width: int = SNIFF_BYTES) -> list[Head
 
 
 def _split(data: bytes, count: int, width: int, whole: bool) -> list[HeadLine]:
-    """Up to ``count`` lines of ``data``; ``whole`` when ``data`` is the entire file (its last line is not cut)."""
+    """Up to ``count`` lines of ``data``, ended as Python's ``bytes.splitlines`` ends them.
+
+    ``whole`` when ``data`` is the entire file: its last line is then complete, not cut.
+    """
     lines: list[HeadLine] = []
     start = 0
     while len(lines) < count and start < len(data):
-        end = data.find(b"\n", start)
-        stop = len(data) if end < 0 else end
-        cut = stop - start > width or (end < 0 and not whole)
-        text = data[start : min(stop, start + width)].decode("utf-8", errors="replace").rstrip("\r")
-        lines.append(HeadLine(text, cut))
-        if end < 0:
+        end = _NEWLINE.search(data, start)
+        stop = len(data) if end is None else end.start()
+        cut = stop - start > width or (end is None and not whole)
+        lines.append(HeadLine(data[start : min(stop, start + width)].decode("utf-8", errors="replace"), cut))
+        if end is None:
             break
-        start = end + 1
+        start = end.end()
     return lines
