@@ -45,10 +45,9 @@ SNIFF_LINES = 20
 
 
 def sniff(source: Input) -> float:
-    lines = head_lines(source, SNIFF_LINES)
-    if not lines or not lines[0].text.lstrip().startswith("{"):
+    kept = [line for line in head_lines(source, SNIFF_LINES) or [] if line.text.strip()]
+    if not kept or not kept[0].text.lstrip().startswith("{"):
         return 0.0
-    kept = [line for line in lines if line.text.strip()]
     complete = [line for line in kept if not line.cut]
     parsed = [_sniffed_object(line) for line in (complete or kept[:1])]
     if not parsed or any(p is None for p in parsed):
