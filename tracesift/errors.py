@@ -33,6 +33,18 @@ class QueryError(TracesiftError):
     exit_code = 2
 
 
+class ReadOnlyQuery(QueryError):
+    """SQL that would write (COPY, EXPORT, ATTACH, CREATE, INSTALL, SET, ...): queries only read."""
+
+    exit_code = 2
+
+
+class QueryTimeout(QueryError):
+    """A query that ran past its time limit and was stopped (124, as timeout(1) exits)."""
+
+    exit_code = 124
+
+
 class NotRegularFile(OSError):
     """An input that is not a regular file (a FIFO, socket or device): never read, it could block for ever."""
 

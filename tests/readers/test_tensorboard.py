@@ -129,3 +129,57 @@ def test_sample_runs_read_cleanly(folder):
         batch = read(path)
         assert batch.problems == []
         assert batch.tables["metrics"].num_rows > 0
+
+
+def _scalar_event(step: int, value: float) -> bytes:
+    from tensorboardX.proto import event_pb2, summary_pb2
+
+    summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="train/loss", simple_value=value)])
+    return event_pb2.Event(wall_time=1.7e9 + step, step=step, summary=summary).SerializeToString()
+
+
+def _three_byte_double_tensor() -> bytes:
+    from tensorboardX.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2
+
+    metadata = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"))
+    tensor = tensor_pb2.TensorProto(dtype=2, tensor_shape=tensor_shape_pb2.TensorShapeProto(), tensor_content=b"abc")
+    value = summary_pb2.Summary.Value(tag="eval/acc", metadata=metadata, tensor=tensor)
+    return event_pb2.Event(wall_time=1.7e9, step=7, summary=summary_pb2.Summary(value=[value])).SerializeToString()
+
+
+MALFORMED_CONTENT = {
+    "a 3-byte double tensor": _three_byte_double_tensor,
+    "a field claiming 2**62 bytes": lambda: b"\x09" + struct.pack("<d", 1.7e9) + b"\x2a\x80\x80\x80\x80\x80\x80\x80\x80\x40",
+    "an 11-byte varint": lambda: b"\x10" + b"\xff" * 10 + b"\x01",
+}
+
+
+def write_records(path: Path, records: list[bytes]) -> list[int]:
+    """Frame ``records`` with tensorboardX's own record writer; the offset of each record."""
+    from tensorboardX.record_writer import RecordWriter
+
+    writer, offsets = RecordWriter(str(path)), [0]
+    for record in records:
+        writer.write(record)
+        offsets.append(offsets[-1] + 16 + len(record))
+    writer.close()
+    return offsets[:-1]
+
+
+@pytest.mark.parametrize("content", MALFORMED_CONTENT.values(), ids=MALFORMED_CONTENT.keys())
+def test_record_with_valid_crc_but_malformed_content_costs_that_record(tmp_path, content):
+    path = tmp_path / "events.out.tfevents.1.host"
+    good = [_scalar_event(step, step / 10) for step in range(6)]
+    offsets = write_records(path, good[:3] + [content()] + good[3:])
+    batch = read(path)
+    assert series(batch, "train/loss") == pytest.approx({step: step / 10 for step in range(6)})
+    assert [p.line_or_offset for p in batch.problems] == [offsets[3]]
+    assert "not a valid Event" in batch.problems[0].error
+
+
+def test_short_last_record_costs_nothing(tmp_path):
+    path = tmp_path / "events.out.tfevents.1.host"
+    write_records(path, [_scalar_event(step, step / 10) for step in range(3)] + [b"\x10\x05"])  # step 5, no summary
+    batch = read(path)
+    assert series(batch, "train/loss") == pytest.approx({step: step / 10 for step in range(3)})
+    assert batch.problems == []

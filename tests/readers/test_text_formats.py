@@ -9,12 +9,13 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SAMPLES
-from tracesift.readers import csv_metrics, hf_trainer, jsonl_metrics, stdout_log
+from tracesift.readers import console_lines, csv_metrics, hf_trainer, jsonl_metrics, stdout_log
 from tracesift.readers.base import Input
 
 TRAINING = SAMPLES / "training"
@@ -147,23 +148,45 @@ CONSOLE_LINES = {
         {"validation/lm loss": 0.8559334, "validation/lm loss PPL": 2.35357},
     ),
     "nanogpt": ("iter 120: loss 2.3456, time 12.34ms, mfu 1.23%", 120, {"loss": 2.3456, "time_ms": 12.34}),
-    "nanogpt-eval": ("step 250: train loss 2.1000, val loss 2.2000", 250, {"train_loss": 2.1, "val_loss": 2.2}),
+    "nanogpt-eval": ("step 250: train loss 2.1000, val loss 2.2000", 250, {"train_loss_at_eval": 2.1, "val_loss": 2.2}),
     "key=value": ("2024-05-01 INFO step=10 loss=0.5 lr=1e-4", 10, {"loss": 0.5, "lr": 1e-4}),
+    # HF Trainer / TRL: every key, bare, quoted, wrapped by numpy or torch
+    "hf-dict": ("{'loss': 0.47, 'grad_norm': 1.29, 'learning_rate': 7e-05, 'epoch': 0.05}", 1,
+                {"loss": 0.47, "grad_norm": 1.29, "learning_rate": 7e-05, "epoch": 0.05}),
+    "hf-dict-quoted": (" 1%|          | 2/256 [00:00<00:03]  {'loss': '4.032', 'grad_norm': '1.158', 'epoch': '0.01562'}",
+                       1, {"loss": 4.032, "grad_norm": 1.158, "epoch": 0.01562}),
+    "trl-dict-wrapped": ("{'loss': np.float64(0.12), 'kl': tensor(0.031, device='cuda:0'), 'entropy': float(1.5), "
+                         "'completions/clipped_ratio': 0.25, 'rewards': [0.1, 0.2], 'epoch': 0.1}",
+                         1, {"loss": 0.12, "kl": 0.031, "entropy": 1.5, "completions/clipped_ratio": 0.25}),
+    "pipes": ("step 47710 | loss 13.84 | lr 1.79e-04 | grad 0.768", 47710,
+              {"loss": 13.84, "lr": 1.79e-04, "grad": 0.768}),
+    "pipes-spaced-keys": ("Epoch 0 | Train Loss: 11.23 | Token Acc: 0.07", 0,
+                          {"Train Loss": 11.23, "Token Acc": 0.07, "epoch": 0}),
+    "spaced-keys": ("INFO:Epoch 1: Train Loss=0.0717, Val Loss=0.0766", 0,
+                    {"Train Loss": 0.0717, "Val Loss": 0.0766, "epoch": 1}),
+    "epoch-batch": ("Epoch 1 - Batch loss: 12.13", 0, {"Batch loss": 12.13, "epoch": 1}),
+    "caffe": ("I0501 10:00:00.123 solver.cpp:218] Iteration 100 (2.5 iter/s, 40s/100 iters), loss = 0.2244",
+              100, {"loss": 0.2244}),
 }
 
 
 @pytest.mark.parametrize("name", CONSOLE_LINES)
 def test_console_line_shapes(name):
     line, step, expected = CONSOLE_LINES[name]
-    got_step, values = stdout_log.parse_line(line, stdout_log._Counter())
+    got_step, values = console_lines.parse_line(line, console_lines.Counter())
     assert got_step == step
     assert {k: values[k] for k in expected} == pytest.approx(expected)
 
 
 def test_console_ignores_prose():
-    counter = stdout_log._Counter()
-    for line in ("Starting training on 8 GPUs", "Saving model checkpoint to out/checkpoint-500", "epoch 3 done"):
-        assert stdout_log.parse_line(line, counter) is None
+    counter = console_lines.Counter()
+    for line in ("Starting training on 8 GPUs", "Saving model checkpoint to out/checkpoint-500", "epoch 3 done",
+                 "We trained 12 runs with lr 3e-4 and batch 32 on 8 GPUs.", "| model | parameters |",
+                 "actor_rollout_ref.actor.optim.lr: 1e-6",  # a config dump
+                 "{'bos_token_id': 1, 'eos_token_id': 2, 'vocab_size': 32000, 'hidden_size': 768}",
+                 "[2024-05-01 10:00:00,123 W 1234 5678] file_system_monitor.cc:111: /tmp/ray is over 95% full, "
+                 "available space: 12345; capacity: 99999. Object creation will fail if spilling is required."):
+        assert console_lines.parse_line(line, counter) is None
 
 
 def test_hf_console_log_matches_trainer_state():
@@ -190,3 +213,67 @@ def test_console_sniff_leaves_prose_and_code_alone():
     for path in (SAMPLES / "training" / "README.md", SAMPLES.parent / "scripts" / "samples" / "train.py"):
         assert stdout_log.sniff(Input(path)) == 0.0
     assert stdout_log.sniff(Input(TRAINING / "stdout" / "keyvalue_lm_spikes_adamw.log")) > 0.5
+
+
+def test_hf_console_dict_lines_keep_every_key_as_a_literal_parser_reads_them():
+    """Fidelity: each printed dict, read by ast.literal_eval (which evaluates nothing), gives the same values."""
+    import ast
+
+    path = TRAINING / "stdout" / "hf_trainer_console.log"
+    expected: dict[str, int] = {}
+    for line in path.read_text().splitlines():
+        for part in line.split("\r"):
+            start = part.find("{'")
+            if start >= 0 and "train_runtime" not in part:
+                for key, value in ast.literal_eval(part[start:]).items():
+                    expected[key] = expected.get(key, 0) + (stdout_log_value(value) is not None)
+    table = stdout_log.read(Input(path, "stdout/hf.log")).arrow()["metrics"]
+    counts: dict[str, int] = {}
+    for name in table["metric"].to_pylist():
+        counts[name] = counts.get(name, 0) + 1
+    assert counts == {key: n for key, n in expected.items() if n}
+    assert {"loss", "grad_norm", "learning_rate", "epoch"} <= set(counts)
+
+
+def stdout_log_value(value):
+    from tracesift.readers.base import as_number
+
+    return as_number(value)
+
+
+def test_console_log_after_a_long_preamble_is_recognised(tmp_path):
+    """Config dumps and printed source before the first metric line: recognised by the windows past the head."""
+    preamble = "".join(f"config.section_{i}.option = 'value {i}'  # printed at start-up\n" for i in range(4000))
+    metrics = "".join(f"step={s} loss={1 / (s + 1):.6g} lr=0.001\n" for s in range(3000))
+    log = tmp_path / "train.out"
+    log.write_text(preamble + metrics)
+    assert len(preamble) > 3 * stdout_log.WINDOW
+    assert stdout_log.sniff(Input(log)) > 0.5
+    assert rows(stdout_log.read(Input(log, "train.out")), "loss")[2999] == pytest.approx(1 / 3000, rel=1e-5)
+    prose = tmp_path / "notes.txt"
+    prose.write_text(preamble * 2)
+    assert stdout_log.sniff(Input(prose)) == 0.0
+
+
+def test_two_runs_appended_to_one_log_are_two_runs_and_a_resume_is_one(tmp_path):
+    first = "".join(f"step={s} loss={2 - s / 100:.3f} lr=0.1\n" for s in range(1, 51))
+    second = "".join(f"step={s} loss={9 - s / 100:.3f} lr=0.1\n" for s in range(1, 31))
+    appended = tmp_path / "appended.log"
+    appended.write_text(first + "=== new run ===\n" + second)
+    metrics = stdout_log.read(Input(appended, "appended.log")).arrow()["metrics"].to_pylist()
+    runs = Counter(row["run_id"] for row in metrics if row["metric"] == "loss")
+    assert runs == {"appended": 50, "appended#2": 30}
+    resumed = tmp_path / "resumed.log"  # killed at 60, resumed from the checkpoint at 40
+    resumed.write_text(first + "".join(f"step={s} loss=1.0 lr=0.1\n" for s in range(40, 101)))
+    metrics = stdout_log.read(Input(resumed, "resumed.log")).arrow()["metrics"].to_pylist()
+    assert {row["run_id"] for row in metrics} == {"resumed"}
+
+
+def test_hf_dict_lines_of_two_appended_runs_restart_at_step_one(tmp_path):
+    lines = [f"{{'loss': {1 + i / 10}, 'epoch': {e:.2f}}}" for run in range(2) for i, e in enumerate((0.1, 0.2, 0.3))]
+    log = tmp_path / "trainer.out"
+    log.write_text("\n".join(lines) + "\n")
+    metrics = stdout_log.read(Input(log, "trainer.out")).arrow()["metrics"].to_pylist()
+    loss = {(row["run_id"], row["step"]): row["value"] for row in metrics if row["metric"] == "loss"}
+    assert loss == {("trainer", 1): 1.0, ("trainer", 2): 1.1, ("trainer", 3): 1.2,
+                    ("trainer#2", 1): 1.0, ("trainer#2", 2): 1.1, ("trainer#2", 3): 1.2}

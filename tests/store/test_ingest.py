@@ -264,3 +264,23 @@ def test_chunks_written_as_their_own_batch_replace_one_changed_file_exactly(tmp_
                            "group by all order by source_file").dicts()
     assert rows == [{"source_file": f"t{i}.json", "n": 5 if i == 3 else 31, "errors": 2 if i == 3 else 0}
                     for i in range(8)]
+
+
+def test_a_chunk_streams_into_one_batch_in_row_groups(tmp_path, monkeypatch):
+    """A worker's batch is written a row group at a time as its inputs are read, none held back."""
+    import pyarrow.parquet as pq
+
+    import tracesift.pipeline.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "OWN_BATCH_ROWS", 50)
+    monkeypatch.setattr(ingest_module, "ROW_GROUP_ROWS", 60)
+    for i in range(16):
+        write_chat(tmp_path / f"t{i:02d}.json", turns=15)  # 31 steps each; chunks of 4 files, 124 rows
+    report = ingest([tmp_path], jobs=1)
+    assert report.rows("steps") == 16 * 31
+    manifest = Manifest.load(tmp_path / ".tracesift")
+    batches = {entry.batch for entry in manifest.sources.values()}
+    assert len(batches) == 4 and all(manifest.batches[b]["steps"] == 4 * 31 for b in batches)
+    for batch in batches:
+        assert pq.ParquetFile(tmp_path / ".tracesift" / "steps" / f"{batch}.parquet").num_row_groups == 2
+    assert scalar(tmp_path, "select count(distinct source_file) n from steps")["n"] == 16

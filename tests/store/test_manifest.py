@@ -106,6 +106,7 @@ def packing(monkeypatch):
     import tracesift.pipeline.ingest as ingest_module
 
     monkeypatch.setattr(ingest_module, "OWN_BATCH_ROWS", 5)
+    monkeypatch.setattr(ingest_module, "CHUNK", 1)
     monkeypatch.setattr(writer, "COMPACT_ABOVE", 3)
     monkeypatch.setattr(writer, "PACK_ROWS", 100)
 

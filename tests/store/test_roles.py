@@ -33,6 +33,18 @@ LOGGED_AS = {
     "loss/total": "loss",
     "validation/lm loss": "eval/loss",  # Megatron-LM validation lines
     "train/entropy_loss": "train/entropy_loss",  # minus the entropy: never mistaken for it
+    "rollout/ep_rew_mean": "reward",  # Stable-Baselines3
+    "ep_rew_mean": "reward",  # OpenAI baselines
+    "episode_reward": "reward",
+    "rollout/return": "reward",
+    "cumulative_avg_reward": "reward",
+    "completions/clipped_ratio": "clip_frac",  # TRL GRPO
+    "completions/mean_length": "response_length",  # TRL GRPO
+    "critic/rewards/mean": "critic/rewards/mean",  # verl: the score less the KL penalty, not the reward
+    "train_loss_step": "loss",  # Lightning logs both; the per-step one is the loss
+    "train_loss_epoch": "train_loss_epoch",
+    "test_loss": "test/loss",  # another split than validation
+    "test/accuracy": "test/accuracy",
 }
 
 

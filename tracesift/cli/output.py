@@ -59,7 +59,7 @@ def _table(rows: list[dict], columns: list[str], title: str | None) -> None:
 
     table = Table(title=title, show_lines=False)
     for name in columns:
-        table.add_column(Text(name), overflow="fold")
+        table.add_column(Text(printable(name)), overflow="fold")
     for row in rows:
         table.add_row(*(_cell(row[name]) for name in columns))
     wide_console().print(table)
@@ -74,14 +74,32 @@ def wide_console() -> Console:
 
 
 def _cell(value: object) -> Text:
-    """Log content is untrusted: shown as plain text, never read as markup."""
+    """Log content is untrusted: shown as plain text, never read as markup or as terminal control."""
     from rich.text import Text
 
     if value is None:
         return Text("")
     if isinstance(value, float):
         return Text(f"{value:.6g}")
-    return Text(str(value))
+    return Text(printable(str(value)))
+
+
+# Bidirectional overrides and isolates reorder what a terminal shows; the other characters are C0, DEL and C1
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (ESC and the rest, but newline and tab) shown as Python escapes."""
+    if text.isprintable() and not _BIDI.intersection(text):
+        return text
+    return "".join(_escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if char in "\n\t" or not (code < 0x20 or 0x7F <= code <= 0x9F or char in _BIDI):
+        return char
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def _plain(row: dict) -> dict:

@@ -37,13 +37,15 @@ from tracesift.store.manifest import (
 )
 from tracesift.store.paths import escape, is_utf8
 from tracesift.store.roles import RoleMap
-from tracesift.store.writer import StoreWriter, sweep, write_own_batch
+from tracesift.store.writer import BatchStream, StoreWriter, sweep
 
 COMMIT_EVERY_ROWS = 5_000_000
 CHUNK = 2048
 """At most this many inputs read per task: fewer round trips between processes, and batches of a useful size."""
 OWN_BATCH_ROWS = 20_000
-"""An input this large is written by the worker that read it, as a batch of its own."""
+"""A chunk of inputs this large is written by the worker that read it, as a batch of its own."""
+ROW_GROUP_ROWS = 250_000
+"""A worker writes its batch in row groups of about this many rows."""
 SHARE_BYTES = 256 << 20
 """A file up to this size is read once, for its hash and its reader both."""
 PARALLEL_FROM_BYTES = 8 << 20
@@ -237,33 +239,46 @@ def _stage(writer: StoreWriter, report: IngestReport, key, source, entry, tables
 
 
 def read_sources(tasks: list) -> list:
-    """Read a chunk of inputs (in a worker); their small tables leave as one table each.
+    """Read a chunk of inputs (in a worker); their tables leave as a batch or as one small table each.
 
-    When those add up to ``OWN_BATCH_ROWS`` rows the worker writes them as a batch of
-    its own, so that encoding Parquet runs in parallel too; otherwise they ride on
-    the chunk's first result (the others carry none), since many small Arrow tables
-    cost more to send between processes than their rows.
+    Once the chunk's rows reach ``OWN_BATCH_ROWS`` the worker streams them into one batch
+    of its own, a row group per ``ROW_GROUP_ROWS`` rows, so that encoding Parquet runs in
+    parallel and large stores need no packing; memory holds one row group and one input.
+    A chunk with fewer rows rides on its first result (the others carry none), since many
+    small Arrow tables cost more to send between processes than their rows.
     """
-    results = [read_source(task) for task in tasks]
-    small = [i for i, (_, _, entry, tables, _) in enumerate(results) if tables is not None and not entry.batch]
-    parts: dict[str, list[pa.Table | schema.RowTable]] = {}
-    for i in small:
-        for name, table in results[i][3].items():
-            parts.setdefault(name, []).append(table)
-    merged = {name: schema.concat(tables) for name, tables in parts.items()}
-    batch, written = None, None
-    if sum(t.num_rows for t in merged.values()) >= OWN_BATCH_ROWS:
-        stop_if_orphaned()  # never write into the store for an ingest that is gone
-        batch, written = write_own_batch(tasks[0][-1], merged)
-    for i in small:
-        key, source, entry, _, problems = results[i]
-        if batch:
-            entry.batch, tables = batch, written
-        else:
-            tables = merged if i == small[0] else {}
-        results[i] = (key, source, entry, tables, problems)
+    results, held, streamed, stream = [], [], [], None
+    for task in tasks:
+        results.append(read_source(task))
+        if results[-1][3] is not None:
+            held.append(len(results) - 1)
+        held_rows = sum(t.num_rows for i in held for t in results[i][3].values())
+        last = task is tasks[-1]
+        if held_rows >= ROW_GROUP_ROWS or (last and (stream or held_rows >= OWN_BATCH_ROWS)):
+            stop_if_orphaned()  # never write into the store for an ingest that is gone
+            stream = stream or BatchStream(task[-1])
+            stream.write(_merged(results, held))
+            for i in held:  # written: let go of the rows
+                results[i] = (*results[i][:3], {}, results[i][4])
+            streamed, held = streamed + held, []
+    written = stream.close() if stream else {}
+    for i in streamed:
+        results[i][2].batch = stream.batch
+        results[i] = (*results[i][:3], written, results[i][4])
+    if held:
+        merged = _merged(results, held)
+        for i in held:
+            results[i] = (*results[i][:3], merged if i == held[0] else {}, results[i][4])
     return results
 
+
+def _merged(results: list, held: list[int]) -> dict[str, pa.Table]:
+    """The tables of the results at ``held``, one Arrow table per canonical table."""
+    parts: dict[str, list[pa.Table | schema.RowTable]] = {}
+    for i in held:
+        for name, table in results[i][3].items():
+            parts.setdefault(name, []).append(table)
+    return {name: schema.concat(tables) for name, tables in parts.items()}
 
 
 def _known_hash(writer: StoreWriter, source: Source) -> str | None:
@@ -275,10 +290,8 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Mapping, S
     """Recognise (when pending) and read one input, in a worker process. Never raises: failures become rows.
 
     A file's bytes are read from disk once for sniffing, hashing and reading, up to ``SHARE_BYTES``.
-    A large result is written to the store here, as a batch of its own, and only its table names
-    travel back; a small one travels back to be batched with others.
     """
-    source, fingerprint, known_hash, roles, options, store = task
+    source, fingerprint, known_hash, roles, options, _store = task
     key = str(source.path)
     entry = SourceEntry(source.rel, source.reader or "", "", fingerprint)
     try:
@@ -303,12 +316,7 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Mapping, S
         return _failed(key, source, entry, _describe(exc))
     tables = _finish(batch, source, roles)
     entry.rows = {name: t.num_rows for name, t in tables.items()}
-    problems = [p.error for p in batch.problems]
-    if sum(entry.rows.values()) >= OWN_BATCH_ROWS:
-        stop_if_orphaned()
-        entry.batch, written = write_own_batch(store, {name: schema.concat([t]) for name, t in tables.items()})
-        return key, source, entry, written, problems
-    return key, source, entry, tables, problems
+    return key, source, entry, tables, [p.error for p in batch.problems]
 
 
 def _small_file(source: Source, limit: int) -> bytes | None:

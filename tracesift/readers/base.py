@@ -215,6 +215,37 @@ def as_number(value: object) -> float | None:
     return None
 
 
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def as_step(value: object) -> int | None:
+    """The training step a logged value names, or None when it names none (the one rule of the text readers).
+
+    Integers are steps, and so are numbers that are whole (``3.0``, ``1e3``) and text holding either
+    (CSV cells are text), within int64. Booleans, null, other text, fractions (``2.5``), NaN and
+    infinities, and numbers outside int64 are not steps: readers skip that line or row and report
+    how many they skipped with :func:`skipped_steps`.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = int(text)
+        except ValueError:
+            value = as_number(text)
+    if isinstance(value, float):
+        value = int(value) if value.is_integer() else None
+    return value if isinstance(value, int) and INT64_MIN <= value <= INT64_MAX else None
+
+
+def skipped_steps(count: int, unit: str, key: str, first_line: int) -> Problem:
+    """The one warning for a file's ``count`` lines or rows whose step is not a step (see :func:`as_step`)."""
+    plural = "" if count == 1 else "s"
+    return Problem(f"{count} {unit}{plural} whose {key!r} is not a whole number in int64 range: skipped "
+                   f"(first at line {first_line})", first_line)
+
+
 def flatten(values: dict, prefix: str = "", sep: str = "/") -> dict:
     """Flatten nested dicts: ``{"train": {"loss": 1}}`` becomes ``{"train/loss": 1}``."""
     flat: dict = {}

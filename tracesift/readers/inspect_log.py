@@ -20,7 +20,10 @@ get their result step. A sample ``limit`` or ``error`` ends the trajectory with 
 ``error`` step. ``outcome`` comes from the first score (``C``/1/true → success,
 ``I``/0/false → failure) or an error; ``labels`` keep scores, target, limit, error
 and model usage. A member that cannot be read is a problem; the other samples are
-still returned.
+still returned. Members are decompressed as streams under a cap, whatever their
+headers claim: one that inflates past ``MAX_MEMBER_BYTES`` (256 MB), or past what
+is left of ``MAX_FILE_BYTES`` (1 GB) for the whole archive, is skipped and named.
+Both are reader options: ``[readers.inspect_log] max_member_mb = 64``, ``max_file_mb``.
 """
 
 from __future__ import annotations
@@ -29,13 +32,21 @@ import json
 import struct
 import zipfile
 import zlib
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from tracesift.readers import agent_common as ac
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
+NAME = "inspect_log"
 ZIP_MAGIC = b"PK\x03\x04"
+MB = 1 << 20
+MAX_MEMBER_BYTES = 256 * MB
+"""The most one archive member may inflate to; a larger one is skipped (option ``max_member_mb``)."""
+MAX_FILE_BYTES = 1024 * MB
+"""The most all members of one archive may inflate to together (option ``max_file_mb``)."""
+CHUNK_BYTES = MB
 ZSTD = 93
 SUCCESS = {"C", "correct", "1", "1.0", "true", "True"}
 FAILURE = {"I", "incorrect", "0", "0.0", "false", "False", "P"}
@@ -57,7 +68,7 @@ def read(source: Input) -> Batch:
     path, run_id = source.path, source.rel
     problems: list[Problem] = []
     if source.prefix(4) == ZIP_MAGIC:
-        header, samples = _from_archive(path, problems)
+        header, samples = _from_archive(source, problems)
     else:
         header, samples = _from_json(source, problems)
     if not samples and problems:
@@ -81,7 +92,42 @@ def _from_json(source: Input, problems: list[Problem]) -> tuple[dict, list[dict]
     return log, samples
 
 
-def _from_archive(path: Path, problems: list[Problem]) -> tuple[dict, list[dict]]:
+@dataclass
+class Inflation:
+    """How far the members of one archive may inflate: each, and all together; and how far they have."""
+
+    per_member: int = MAX_MEMBER_BYTES
+    per_file: int = MAX_FILE_BYTES
+    used: int = 0
+
+    @classmethod
+    def of(cls, source: Input) -> Inflation:
+        """The caps of ``source``'s reader options (``max_member_mb``, ``max_file_mb``), else the defaults."""
+        options = source.options.get(NAME)
+        options = options if isinstance(options, Mapping) else {}
+        return cls(_bytes(options.get("max_member_mb"), MAX_MEMBER_BYTES),
+                   _bytes(options.get("max_file_mb"), MAX_FILE_BYTES))
+
+    def limit(self) -> int:
+        return max(0, min(self.per_member, self.per_file - self.used))
+
+    def too_large(self) -> str:
+        if self.per_file - self.used < self.per_member:
+            return f"the archive inflates to more than {_mb(self.per_file)} MB in all: skipped"
+        return f"too large when inflated (> {_mb(self.per_member)} MB): skipped"
+
+
+def _bytes(megabytes: object, default: int) -> int:
+    valid = isinstance(megabytes, (int, float)) and not isinstance(megabytes, bool) and megabytes > 0
+    return int(megabytes * MB) if valid else default
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:g}"
+
+
+def _from_archive(source: Input, problems: list[Problem]) -> tuple[dict, list[dict]]:
+    path, inflation = source.path, Inflation.of(source)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -91,30 +137,47 @@ def _from_archive(path: Path, problems: list[Problem]) -> tuple[dict, list[dict]
         header: dict = {}
         for name in ("header.json", "_journal/start.json"):
             if name in names:
-                header = _member(archive, raw, name, problems) or {}
+                header = _member(archive, raw, name, problems, inflation) or {}
                 if header:
                     break
         samples = []
         for name in names:
             if name.startswith("samples/") and name.endswith(".json"):
-                sample = _member(archive, raw, name, problems)
+                sample = _member(archive, raw, name, problems, inflation)
                 if isinstance(sample, dict):
                     samples.append(sample)
     return header, samples
 
 
-def _member(archive: zipfile.ZipFile, raw, name: str, problems: list[Problem]) -> Any:
+def _member(archive: zipfile.ZipFile, raw, name: str, problems: list[Problem], inflation: Inflation) -> Any:
     """A member's JSON, or None with a problem naming the member and what is wrong."""
     info = archive.getinfo(name)
     try:
-        data = _zstd_member(raw, info) if info.compress_type == ZSTD else archive.read(name)
+        data = inflate(archive, raw, info, inflation.limit())
+        if data is None:
+            problems.append(Problem(f"archive member {name}: {inflation.too_large()}", info.header_offset))
+            return None
+        inflation.used += len(data)
         return json.loads(data.decode("utf-8"))
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError) as exc:
         problems.append(Problem(f"archive member {name}: {_reason(exc)}: skipped", info.header_offset))
         return None
 
 
-def _zstd_member(raw, info: zipfile.ZipInfo) -> bytes:
+def inflate(archive: zipfile.ZipFile, raw, info: zipfile.ZipInfo, limit: int) -> bytes | None:
+    """A member's bytes, decompressed as a stream; None once they pass ``limit`` (whatever the header says)."""
+    if info.file_size > limit:
+        return None
+    if info.compress_type != ZSTD:
+        with archive.open(info) as stream:
+            return _read_capped(stream, limit)
+    data = _read_capped(_zstd_stream(raw, info), limit)
+    if data is not None and zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile("CRC check failed")
+    return data
+
+
+def _zstd_stream(raw, info: zipfile.ZipInfo):
     import pyarrow as pa
 
     raw.seek(info.header_offset)
@@ -123,14 +186,23 @@ def _zstd_member(raw, info: zipfile.ZipInfo) -> bytes:
         raise zipfile.BadZipFile("bad local file header")
     name_length, extra_length = struct.unpack("<HH", local[26:30])
     raw.seek(info.header_offset + 30 + name_length + extra_length)
-    data = raw.read(info.compress_size)
+    return pa.CompressedInputStream(pa.BufferReader(raw.read(info.compress_size)), "zstd")
+
+
+def _read_capped(stream, limit: int) -> bytes | None:
+    """All of ``stream``, read a chunk at a time; None as soon as it passes ``limit`` bytes."""
+    import pyarrow as pa
+
+    chunks, size = [], 0
     try:
-        out = pa.Codec("zstd").decompress(data, decompressed_size=info.file_size).to_pybytes()
+        while chunk := stream.read(CHUNK_BYTES):
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
     except (pa.ArrowException, OSError) as exc:
-        raise zipfile.BadZipFile(f"zstd data does not decompress ({exc})") from None
-    if zlib.crc32(out) != info.CRC:
-        raise zipfile.BadZipFile("CRC check failed")
-    return out
+        raise zipfile.BadZipFile(f"data does not decompress ({exc})") from None
+    return b"".join(chunks)
 
 
 def _reason(exc: Exception) -> str:
@@ -244,7 +316,7 @@ def _labels(sample: dict) -> dict:
 
 
 READER = Reader(
-    name="inspect_log",
+    name=NAME,
     description="Inspect AI eval logs (.eval zip archives, zstd or deflate; .json logs): one trajectory per sample",
     example="logs/2025-01-01T00-00-00_task_abc.eval",
     sniff=sniff,

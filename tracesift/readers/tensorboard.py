@@ -9,7 +9,9 @@ and graphs are skipped.
 
 A truncated last record (a run still writing, or killed) keeps every complete
 record before it and is reported as a problem; a record whose data fails its
-CRC is skipped and reported; a length whose CRC fails ends the file there, as
+CRC, or whose data pass it but are no well-formed ``Event`` (a field running past
+its end, an over-long varint, a tensor of the wrong size), is skipped and reported
+with its offset; a length whose CRC fails ends the file there, as
 TensorBoard itself does, because nothing after it can be trusted.
 """
 
@@ -50,7 +52,7 @@ def read(source: Input) -> Batch:
     starts, lengths = _verified(buffer, starts, lengths, problems)
     if len(starts) == 0 and problems:
         raise ValueError(problems[0].error)
-    found = scalars.decode(data, buffer, starts, lengths)
+    found = scalars.decode(data, buffer, starts, lengths, problems)
     run = run_id_of(run_id)
     metrics = _metrics_table(run, found)
     wall_times = metrics["wall_time"].to_numpy()

@@ -11,17 +11,27 @@ Field numbers are those of tensorboard's ``event.proto``, ``summary.proto`` and
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 
+from tracesift.readers.base import Problem
 from tracesift.readers.protobuf_wire import (
     FIXED32,
+    FIXED64,
     LENGTH,
+    VARINT,
     as_double,
     as_float,
     as_signed,
     iter_fields,
     read_varint,
 )
+
+MALFORMED = (ValueError, struct.error, OverflowError)
+"""What decoding raises on bytes that are not the message they claim to be (WireError is a ValueError)."""
+MIN_FIXED_LAYOUT = 21
+"""The shortest record the fast path's layout fits: wall time, an empty summary header, a 1-byte tag, a value."""
 
 # Event
 WALL_TIME, STEP, SUMMARY = 1, 2, 5
@@ -71,8 +81,13 @@ class Scalars:
         return step[order], tag_id[order], value[order], wall_time[order]
 
 
-def decode(data: bytes, buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> Scalars:
-    """The scalars of the records whose data start at ``starts``."""
+def decode(data: bytes, buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+           problems: list[Problem]) -> Scalars:
+    """The scalars of the records whose data start at ``starts``.
+
+    A record whose content is not a well-formed ``Event`` (it passed its CRC, so it was written
+    so) is skipped and named in ``problems`` with the offset of its record header.
+    """
     found = Scalars()
     leftover = []
     for length in np.unique(lengths).tolist():
@@ -82,7 +97,12 @@ def decode(data: bytes, buffer: np.ndarray, starts: np.ndarray, lengths: np.ndar
     records, steps, tag_ids, values, wall_times = [], [], [], [], []
     for index in rest.tolist():
         start = int(starts[index])
-        for step, tag, value, wall_time in decode_event(data[start : start + int(lengths[index])]):
+        try:
+            event = decode_event(data[start : start + int(lengths[index])])
+        except MALFORMED as exc:
+            problems.append(Problem(f"record content is not a valid Event ({exc}): record skipped", start - 12))
+            continue
+        for step, tag, value, wall_time in event:
             records.append(index)
             steps.append(step)
             tag_ids.append(found.tag_id(tag))
@@ -99,6 +119,8 @@ def fast_path(buffer: np.ndarray, starts: np.ndarray, group: np.ndarray, length:
     <tag> 15 <f32 value>``: once the length and the width of the step varint are
     known, every offset is fixed. Returns the indices of records it left alone.
     """
+    if length < MIN_FIXED_LAYOUT:
+        return group
     at = starts[group]
     fits = buffer[at] == 0x09
     has_step = buffer[at + 9] == 0x10
@@ -178,17 +200,17 @@ def _tag_ids(tags: np.ndarray, found: Scalars) -> np.ndarray:
 def decode_event(event: bytes) -> list[tuple[int, str, float, float | None]]:
     """(step, tag, value, wall_time) for each scalar in one serialized ``Event``."""
     wall_time, step, summaries = None, 0, []
-    for number, _, value in iter_fields(event):
-        if number == WALL_TIME:
+    for number, wire, value in iter_fields(event):
+        if number == WALL_TIME and wire == FIXED64:
             wall_time = as_double(value)
-        elif number == STEP:
+        elif number == STEP and wire == VARINT:
             step = as_signed(value)
-        elif number == SUMMARY:
+        elif number == SUMMARY and wire == LENGTH:
             summaries.append(value)
     found = []
     for summary in summaries:
-        for number, _, value in iter_fields(summary):
-            if number == VALUE:
+        for number, wire, value in iter_fields(summary):
+            if number == VALUE and wire == LENGTH:
                 tag_value = _scalar(value)
                 if tag_value is not None:
                     found.append((step, tag_value[0], tag_value[1], wall_time))
@@ -199,13 +221,13 @@ def _scalar(value: bytes) -> tuple[str, float] | None:
     """(tag, number) of a ``Summary.Value`` holding a scalar, else None."""
     tag, simple, tensor, is_scalar_plugin = "", None, None, False
     for number, wire, field in iter_fields(value):
-        if number == TAG:
+        if number == TAG and wire == LENGTH:
             tag = field.decode("utf-8", errors="replace")
         elif number == SIMPLE_VALUE and wire == FIXED32:
             simple = as_float(field)
-        elif number == TENSOR:
+        elif number == TENSOR and wire == LENGTH:
             tensor = field
-        elif number == METADATA:
+        elif number == METADATA and wire == LENGTH:
             is_scalar_plugin = _is_scalar_metadata(field)
     if simple is not None:
         return tag, simple
@@ -233,15 +255,15 @@ _CONTENT_DTYPES = {DT_FLOAT: "<f4", DT_DOUBLE: "<f8", DT_INT32: "<i4", DT_INT64:
 def _tensor_scalar(tensor: bytes) -> float | None:
     """The single number a scalar ``TensorProto`` holds, from whichever field holds it."""
     dtype, fields = DT_FLOAT, {}
-    for number, _, field in iter_fields(tensor):
+    for number, wire, field in iter_fields(tensor):
         if number == DTYPE:
             dtype = field
-        elif number == SHAPE:
+        elif number == SHAPE and wire == LENGTH:
             if any(inner == SHAPE_DIM for inner, _, _ in iter_fields(field)):
                 return None  # not a rank-0 tensor
         else:
             fields[number] = field
-    if CONTENT in fields and dtype in _CONTENT_DTYPES:
+    if isinstance(fields.get(CONTENT), bytes) and dtype in _CONTENT_DTYPES:
         values = np.frombuffer(fields[CONTENT], dtype=_CONTENT_DTYPES[dtype])
         return float(values[0]) if len(values) == 1 else None
     if FLOAT_VAL in fields:

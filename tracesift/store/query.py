@@ -7,7 +7,7 @@ from pathlib import Path
 from tracesift.errors import StoreError
 from tracesift.store.layout import STORE_NAME, Store, StoreLike
 from tracesift.store.manifest import looks_like_store
-from tracesift.store.views import Answer, connect, run_query
+from tracesift.store.views import Answer, read_only_connection, run_query
 
 
 def locate_store(target: StoreLike) -> Store:
@@ -22,10 +22,13 @@ def locate_store(target: StoreLike) -> Store:
     raise StoreError(f"{target}: no tracesift store here; run `tracesift ingest {target}` first")
 
 
-def query(target: StoreLike, sql: str) -> Answer:
-    """Run read-only SQL over the store at (or for) ``target``."""
-    con = connect(locate_store(target), read_only=True)
-    try:
-        return run_query(con, sql)
-    finally:
-        con.close()
+def query(target: StoreLike, sql: str, *, timeout: float | None = None, limit: int | None = None) -> Answer:
+    """Run read-only SQL over the store at (or for) ``target``.
+
+    Only SELECT statements run (anything that would write raises ``ReadOnlyQuery``);
+    a query still running after ``timeout`` seconds is stopped (``QueryTimeout``);
+    at most ``limit`` rows are fetched, and ``Answer.truncated`` says whether there
+    were more. None (or 0) means no time limit and every row.
+    """
+    with read_only_connection(locate_store(target)) as con:
+        return run_query(con, sql, timeout=timeout, limit=limit)

@@ -3,8 +3,15 @@
 Tools name the same quantity differently (``train/loss``, ``lm loss``,
 ``actor/entropy``, ``critic/score/mean``). Detectors ask for a role; this table
 maps raw names onto roles. Evaluation metrics keep their own name under an
-``eval/`` prefix (``val_loss`` and ``eval/loss`` both become ``eval/loss``).
+``eval/`` prefix (``val_loss`` and ``eval/loss`` both become ``eval/loss``), test
+metrics under ``test/``: they are other splits, never merged.
 Names no rule matches are kept as they are.
+
+Where a tool logs two series that could take one role, one gets it and the other
+keeps its name: Lightning's ``train_loss_step`` is ``loss`` and ``train_loss_epoch``
+(its per-epoch mean) is not; verl's ``critic/score/mean`` (the reward function's score)
+is ``reward`` and ``critic/rewards/mean`` (the score less the KL penalty) is not;
+Stable-Baselines3's ``entropy_loss`` is minus the entropy and is never ``entropy``.
 
 Users extend the table with ``[roles]`` in ``tracesift.toml`` or ``--map
 raw=role``; their entries are exact names and win over every built-in rule.
@@ -36,23 +43,26 @@ ROLES = {
 
 # (pattern over the lower-cased name without its eval prefix, role); first match wins.
 RULES: list[tuple[str, str]] = [
-    (r"(train[/_ ])?(lm[ _])?loss(_step|_epoch)?|(train/)?(total_)?loss|loss/total", "loss"),
+    (r"(train[/_ ])?(lm[ _])?loss(_step)?|(train/)?(total_)?loss|loss/total", "loss"),
     (r"(train[/_ ])?(actor/|policy/)?grad[_ ]?norm(/.*)?|gradient[_ ]norm", "grad_norm"),
     (r"(train[/_ ])?(learning[_ ]rate|lr)(-.*|/.*)?|(actor/)?lr", "lr"),
     (r"(actor/|policy/|train/|objective/)?(policy[_ ])?entropy(/mean)?", "entropy"),
     (
-        r"(critic/)?(score|rewards?)(/mean)?|(train/)?rewards?(/mean)?|env/reward_mean|objective/scores",
+        r"(critic/)?score(/mean)?|(train/)?rewards?(/mean)?|env/reward_mean|objective/scores"
+        r"|(rollout/)?ep_rew_mean|episode_(reward|return)(_mean)?|rollout/return|cumulative_avg_reward",
         "reward",
     ),
     (r"(loss|vae|elbo)/(kl|kld)|kld|kl_divergence|vae_kl", "vae_kl"),
     (r"(actor/|policy/|train/|objective/)?(ppo_|approx_)?kl(_loss|_div|_to_init|_to_ref)?(/mean)?", "kl"),
     (r"(response_length|completions?/mean_length|tokens/responses_len_mean)(/mean|_mean)?", "response_length"),
-    (r"(actor/)?(pg_)?clip_?frac(tion)?|response_length/clip_ratio|clip_ratio(/.*)?", "clip_frac"),
+    (r"(actor/)?(pg_)?clip_?frac(tion)?|response_length/clip_ratio|clip_ratio(/.*)?|completions/clipped_ratio",
+     "clip_frac"),
     (r"((loss|vae|elbo)/)?recon(struction)?(_loss)?", "recon_loss"),
     (r"epoch", "epoch"),
 ]
 
-EVAL_PREFIX = re.compile(r"^(eval|val|valid|validation|test)[/_]", re.IGNORECASE)
+EVAL_PREFIX = re.compile(r"^(eval|val|valid|validation)[/_]", re.IGNORECASE)
+TEST_PREFIX = re.compile(r"^test[/_]", re.IGNORECASE)
 
 _COMPILED = [(re.compile(f"(?:{pattern})$"), role) for pattern, role in RULES]
 
@@ -67,10 +77,10 @@ class RoleMap:
         """The canonical name for ``raw``: a role, ``eval/<role or name>``, or ``raw`` itself."""
         if raw in self.user:
             return self.user[raw]
-        prefix = EVAL_PREFIX.match(raw)
-        if prefix:
-            rest = raw[prefix.end() :]
-            return "eval/" + _builtin_role(rest.lower(), default=rest)
+        for pattern, split in ((EVAL_PREFIX, "eval/"), (TEST_PREFIX, "test/")):
+            if prefix := pattern.match(raw):
+                rest = raw[prefix.end() :]
+                return split + _builtin_role(rest.lower(), default=rest)
         return _builtin_role(raw.lower(), default=raw)
 
     def fingerprint(self) -> str:

@@ -164,13 +164,41 @@ def new_batch_id() -> str:
 _counter = itertools.count(1)
 
 
-def write_own_batch(store: StoreLike, tables: dict[str, pa.Table]) -> tuple[str, dict[str, int]]:
-    """Write one input's tables as a batch of its own (from a worker); return its id and rows per table.
+class BatchStream:
+    """A batch written as its rows arrive (by a worker): one Parquet file per table, a row group per write.
 
-    Nothing shows until the parent commits a manifest naming the batch.
+    Nothing shows until the parent commits a manifest naming the batch, so a killed
+    worker leaves only files that :func:`sweep` removes.
     """
-    batch = new_batch_id()
-    return batch, write_batch(Store.open(store), batch, {name: [rows] for name, rows in tables.items()})
+
+    def __init__(self, store: StoreLike) -> None:
+        self.store = Store.open(store)
+        self.batch = new_batch_id()
+        self.rows: dict[str, int] = {}
+        self._files: dict = {}
+
+    def write(self, tables: dict[str, pa.Table]) -> None:
+        for table, rows in tables.items():
+            if rows.num_rows:
+                target = schema.TABLES[table]
+                self._file(table).write_table(rows if rows.schema == target else rows.cast(target))
+                self.rows[table] = self.rows.get(table, 0) + rows.num_rows
+
+    def close(self) -> dict[str, int]:
+        """Finish the files; returns rows per table."""
+        for file in self._files.values():
+            file.close()
+        return self.rows
+
+    def _file(self, table: str):
+        if table not in self._files:
+            import pyarrow.parquet as pq
+
+            self.store.make(table)
+            path = self.store.path(batch_file(table, self.batch))
+            self._files[table] = pq.ParquetWriter(path, schema.TABLES[table], filesystem=self.store.fs,
+                                                  compression="zstd")
+        return self._files[table]
 
 
 def write_batch(store: Store, batch: str, tables: dict[str, list[pa.Table]]) -> dict[str, int]:
