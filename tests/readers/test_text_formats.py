@@ -277,3 +277,19 @@ def test_hf_dict_lines_of_two_appended_runs_restart_at_step_one(tmp_path):
     loss = {(row["run_id"], row["step"]): row["value"] for row in metrics if row["metric"] == "loss"}
     assert loss == {("trainer", 1): 1.0, ("trainer", 2): 1.1, ("trainer", 3): 1.2,
                     ("trainer#2", 1): 1.0, ("trainer#2", 2): 1.1, ("trainer#2", 3): 1.2}
+
+
+@pytest.mark.parametrize("counter", ["total/steps", "steps_done", "total_timesteps", "timesteps", "current_steps"])
+def test_csv_steps_from_the_logs_own_counter_and_padded_headers(tmp_path, counter):
+    log = tmp_path / "progress.csv"
+    log.write_text(f"{'ep_rew_mean':>14},{counter:>16}\n" + "".join(f"{r:>14},{s:>16}\n" for r, s in
+                                                                    ((1.5, 2048), (2.5, 4096), (3.5, 6144))))
+    assert rows(csv_metrics.read(Input(log, "progress.csv")), "ep_rew_mean") == {2048: 1.5, 4096: 2.5, 6144: 3.5}
+
+
+def test_jsonl_llama_factory_trainer_log_current_steps(tmp_path):
+    log = tmp_path / "trainer_log.jsonl"
+    log.write_text("".join(json.dumps({"current_steps": s, "total_steps": 30, "loss": 1 / s, "lr": 1e-4,
+                                       "epoch": s / 30, "percentage": s / 30 * 100}) + "\n" for s in (10, 20, 30)))
+    loss = rows(jsonl_metrics.read(Input(log, "trainer_log.jsonl")), "loss")
+    assert loss == pytest.approx({10: 0.1, 20: 0.05, 30: 1 / 30})

@@ -24,10 +24,12 @@ SNIFF_BYTES = 64 * 1024
 """How much of a file ``sniff`` may read: a bounded prefix, never the whole file."""
 
 
-STEP_KEYS = ("step", "global_step", "_step", "trainer/global_step", "iteration", "iter")
+STEP_KEYS = ("step", "global_step", "_step", "trainer/global_step", "iteration", "iter", "current_steps",
+             "total/steps", "steps_done", "total_timesteps", "total timesteps", "timesteps")
 """The names a training step is logged under, in order of preference. Every metrics reader that
 finds the step among a row's keys or columns looks for these (a reader adds only what its own
-format alone writes, such as ``epoch`` columns in CSV or tqdm's ``it``)."""
+format alone writes, such as ``epoch`` columns in CSV or tqdm's ``it``). ``current_steps`` is
+LLaMA-Factory's ``trainer_log.jsonl``; the timestep counters are RL libraries'."""
 
 
 @dataclass

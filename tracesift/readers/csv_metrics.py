@@ -77,6 +77,9 @@ def read(source: Input) -> Batch:
         frame = pl.read_csv(path, infer_schema=False, separator=separator, truncate_ragged_lines=True)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
         raise ValueError(f"not a readable CSV table: {str(exc).splitlines()[0]}") from None
+    stripped = [name.strip() for name in frame.columns]  # padded headers ("      epoch") name their column
+    if len(set(stripped)) == len(stripped):
+        frame.columns = stripped
     step_name = _step_column(frame.columns)
     time_name = next((c for c in TIME_COLUMNS if c in frame.columns), None)
     problems: list[Problem] = []
