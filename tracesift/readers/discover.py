@@ -39,6 +39,8 @@ class Source:
     size: int | None = None
     mtime_ns: int | None = None
     """A file's size and modification time when it was found."""
+    key: str = ""
+    """What the store's manifest keys it by (set by the ingest, which knows where the store is)."""
 
     @property
     def unknown(self) -> bool:
