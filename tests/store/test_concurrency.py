@@ -134,3 +134,48 @@ def test_on_a_store_elsewhere_only_old_unlisted_files_are_swept(tmp_path):
     ingest([tmp_path / "logs"], store=store)
     assert young.exists() and not old.exists()
     assert rows_per_file(tmp_path / "store") == {"logs/run.jsonl": 6}
+
+
+def test_a_second_local_writer_waits_for_the_first_and_plans_on_what_it_committed(tmp_path, monkeypatch, capsys):
+    import tracesift.pipeline.ingest as ingest_module
+    import tracesift.store.lock as lock
+
+    store = tmp_path / "store"
+    write_jsonl(tmp_path / "first" / "run.jsonl", range(5))
+    write_jsonl(tmp_path / "second" / "run.jsonl", range(7))
+    first_reading, go_on = threading.Event(), threading.Event()
+    real_read = ingest_module.read_source
+
+    def first_pauses_while_reading(task):
+        if task[0].path.parent.name == "first":
+            first_reading.set()
+            go_on.wait(LIMIT_S)
+        return real_read(task)
+
+    monkeypatch.setattr(ingest_module, "read_source", first_pauses_while_reading)
+    monkeypatch.setattr(lock, "WAIT_NOTICE_S", 0.0)
+    failures = []
+
+    def writer(folder: str) -> threading.Thread:
+        def run() -> None:
+            try:
+                ingest([tmp_path / folder], store=store, jobs=1)
+            except Exception as exc:  # noqa: BLE001 - a failed writer is what this test looks for
+                failures.append(repr(exc))
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    first = writer("first")
+    assert first_reading.wait(LIMIT_S)  # the first writer holds the lock now
+    second = writer("second")
+    deadline, said = time.monotonic() + LIMIT_S, ""
+    while "waiting" not in said and time.monotonic() < deadline:
+        said += capsys.readouterr().err
+        time.sleep(0.01)
+    assert "waiting" in said and second.is_alive()  # it cannot go on while the first holds the lock
+    go_on.set()
+    first.join(LIMIT_S)
+    second.join(LIMIT_S)
+    assert not failures
+    assert rows_per_file(store) == {"first/run.jsonl": 5, "second/run.jsonl": 7}
