@@ -45,13 +45,15 @@ def commit_on_newest(store: Store, manifest: Manifest, change: Change, own: Coll
     while files ``change`` wrote for a lost attempt are deleted. Files the commit names are
     synced first. Returns the manifest committed; then removes the files no kept version lists.
     """
-    for attempt in range(1, COMMIT_ATTEMPTS + 1):
+    attempt = 1
+    while True:
         before = _named(manifest)
         change(manifest)
         made = _named(manifest) - before
         store.sync(made)
         try:
             manifest.commit(store)
+            break
         except CommitConflict:
             if attempt == COMMIT_ATTEMPTS:
                 raise
@@ -59,10 +61,9 @@ def commit_on_newest(store: Store, manifest: Manifest, change: Change, own: Coll
                 store.delete(rel)
             manifest = _reloaded(store, manifest)
             time.sleep(random.uniform(0, min(1.0, 0.01 * 2**attempt)))
-            continue
-        prune(store)
-        return manifest
-    raise AssertionError("unreachable")
+            attempt += 1
+    prune(store)
+    return manifest
 
 
 def _reloaded(store: Store, lost: Manifest) -> Manifest:
