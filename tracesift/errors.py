@@ -21,6 +21,10 @@ class StoreError(TracesiftError):
     exit_code = 2
 
 
+class CommitConflict(StoreError):
+    """Another writer committed a newer manifest version first (and kept doing so past every retry)."""
+
+
 class NothingReadable(TracesiftError):
     """No input file could be read at all."""
 

@@ -67,7 +67,7 @@ def test_file_replaced_by_a_fifo_before_reading_is_skipped(tmp_path, monkeypatch
     victim = tmp_path / "swapped.jsonl"
     write_loss_jsonl(victim, 5)
     write_loss_jsonl(tmp_path / "good.jsonl", 5)
-    found = ingest_module._discover_all
+    found = ingest_module.discover_all
 
     def discover_then_swap(*args):
         sources = found(*args)
@@ -75,7 +75,7 @@ def test_file_replaced_by_a_fifo_before_reading_is_skipped(tmp_path, monkeypatch
         os.mkfifo(victim)
         return sources
 
-    monkeypatch.setattr(ingest_module, "_discover_all", discover_then_swap)
+    monkeypatch.setattr(ingest_module, "discover_all", discover_then_swap)
     report = without_hanging(lambda: ingest([tmp_path], jobs=1), [victim])
     assert report.rows("metrics") == 5
     assert ("swapped.jsonl", "not a regular file (FIFO)") in report.problems()

@@ -22,6 +22,19 @@ def scalar(folder: Path, sql: str):
     return query(folder, sql).dicts()[0]
 
 
+def stored_files(store: Path) -> set[str]:
+    return {p.relative_to(store).as_posix() for p in store.rglob("*.parquet")}
+
+
+def files_of_kept_versions(store: Path) -> set[str]:
+    """Every Parquet file some manifest version in the store lists, read as plain JSON."""
+    listed = set()
+    for version in (store / "manifest").glob("*.json"):
+        for files in json.loads(version.read_text())["files"].values():
+            listed.update(files)
+    return listed
+
+
 def write_jsonl(path: Path, steps: range) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as handle:
@@ -166,13 +179,13 @@ def test_large_inputs_are_written_by_their_worker(tmp_path, monkeypatch):
     write_jsonl(tmp_path / "small" / "metrics.jsonl", range(1))
     ingest([tmp_path], jobs=1)
     manifest = Manifest.load(tmp_path / ".tracesift")
-    assert manifest.sources[str(tmp_path / "big" / "metrics.jsonl")].batch != \
-        manifest.sources[str(tmp_path / "small" / "metrics.jsonl")].batch
+    assert manifest.sources["big/metrics.jsonl"].batch != manifest.sources["small/metrics.jsonl"].batch
     write_jsonl(tmp_path / "big" / "metrics.jsonl", range(20, 25))
     ingest([tmp_path], jobs=1)
     rows = query(tmp_path, "select run_id, count(*) n from metrics group by 1 order by 1").dicts()
     assert rows == [{"run_id": "big", "n": 25}, {"run_id": "small", "n": 1}]
-    assert len(list((tmp_path / ".tracesift" / "metrics").iterdir())) == 2  # the replaced batch's file is gone
+    store = tmp_path / ".tracesift"
+    assert stored_files(store) == files_of_kept_versions(store)  # the replaced batch's file goes with its versions
 
 
 def test_permission_denied_is_an_error_row_even_as_root(tmp_path, monkeypatch):

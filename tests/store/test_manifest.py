@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.store.test_ingest import scalar, write_jsonl
+from tests.store.test_ingest import files_of_kept_versions, scalar, write_jsonl
 from tracesift.errors import StoreError
 from tracesift.pipeline.ingest import ingest
 from tracesift.store import writer
@@ -66,7 +66,7 @@ def test_a_torn_newest_version_is_ignored_and_the_one_before_holds(tmp_path, mon
     assert report.count("read") == 1
     assert scalar(tmp_path, "select count(*) n, max(step) last from metrics") == {"n": 8, "last": 7}
     assert newest_document(store)["version"] == 2  # the torn file is gone; version 2 is whole now
-    assert parquet_files(store) == {f for files in newest_document(store)["files"].values() for f in files}
+    assert parquet_files(store) == files_of_kept_versions(store)  # and files no kept version lists are gone
 
 
 def test_published_file_list_is_what_the_views_read(tmp_path):
@@ -134,7 +134,7 @@ def test_a_packed_input_that_changes_or_vanishes_replaces_exactly_its_rows(tmp_p
     assert report.count("read") == 1 and report.count("removed") == 1
     assert per_run(tmp_path) == {f"r{i}": 23 if i == 3 else 20 for i in range(10) if i != 7}
     store = tmp_path / ".tracesift"
-    assert parquet_files(store) == {f for files in newest_document(store)["files"].values() for f in files}
+    assert parquet_files(store) == files_of_kept_versions(store)  # and files no kept version lists are gone
 
 
 def test_nan_values_are_counted(tmp_path):

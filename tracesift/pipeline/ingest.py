@@ -4,13 +4,18 @@ An input is unchanged when its size and modification time match the manifest,
 and then nothing is read. When they differ, its content hash decides: the same
 bytes only refresh the manifest, other bytes are read again and replace every
 row the input gave before. Inputs that vanished from a folder being ingested
-lose their rows.
+lose their rows (and, when the store lives inside a folder being ingested, so do
+inputs outside every folder given: the store mirrors its folder). How inputs are
+keyed and named: :mod:`tracesift.pipeline.sources`.
+
+An ingest holds the store's writer lock from reading the manifest to its last
+commit, so a second ingest (or a scan's findings) waits, then plans against what
+the first committed.
 """
 
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,11 +27,14 @@ from tracesift.errors import NotRegularFile, UsageError
 from tracesift.findings import IngestReport, Outcome
 from tracesift.pipeline.executors import Executor, given_or_local, stop_if_orphaned
 from tracesift.pipeline.failures import stops_cleanly
+from tracesift.pipeline.sources import discover_all, is_under, rekey_absolute, store_folder, vanished
 from tracesift.readers import by_name
 from tracesift.readers.base import SNIFF_BYTES, Batch, Input, read_file
-from tracesift.readers.discover import Source, discover, identify
+from tracesift.readers.discover import Source, identify
 from tracesift.store import schema
+from tracesift.store.commit import sweep
 from tracesift.store.layout import Store, StoreLike, default_store
+from tracesift.store.lock import store_lock
 from tracesift.store.manifest import (
     Fingerprint,
     Manifest,
@@ -37,7 +45,7 @@ from tracesift.store.manifest import (
 )
 from tracesift.store.paths import escape, is_utf8
 from tracesift.store.roles import RoleMap
-from tracesift.store.writer import BatchStream, StoreWriter, sweep
+from tracesift.store.writer import BatchStream, StoreWriter
 
 COMMIT_EVERY_ROWS = 5_000_000
 CHUNK = 2048
@@ -76,20 +84,22 @@ def ingest(
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     store = Store.open(store or default_store(paths))
     roles = roles or RoleMap()
-    manifest, force = _open_manifest(store, roles, rebuild)
-    sweep(store, manifest)
-    report = IngestReport(store)
-    writer = StoreWriter(store, manifest)
-    if force:  # another role map, or asked to: every row is read again
-        for key in list(manifest.sources):
-            writer.drop(key)
-    with _rare_collections(), given_or_local(executor, jobs) as executor:
-        sources = _discover_all(paths, store, manifest if not force else Manifest())
-        todo = _plan(sources, [p.resolve() for p in paths], manifest, writer, report)
-        _read_all(_tasks(todo, writer, roles, reader_options or {}), writer, report, executor, on_progress)
-    writer.commit()
+    _make(store)
+    with store_lock(store):  # from the manifest read to the last commit: one writer at a time
+        manifest, force = _open_manifest(store, roles, rebuild)
+        sweep(store, manifest)
+        report = IngestReport(store)
+        writer = StoreWriter(store, manifest)
+        if force:  # another role map, or asked to: every row is read again
+            for key in list(manifest.sources):
+                writer.drop(key)
+        with _rare_collections(), given_or_local(executor, jobs) as executor:
+            roots = [p.resolve() for p in paths]
+            sources = discover_all(roots, store_folder(store), manifest if not force else Manifest())
+            todo = _plan(sources, roots, manifest, writer, report)
+            _read_all(_tasks(todo, writer, roles, reader_options or {}), writer, report, executor, on_progress)
+        writer.commit()
     return report
-
 
 
 @contextmanager
@@ -107,17 +117,20 @@ def _rare_collections() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _open_manifest(store: Store, roles: RoleMap, rebuild: bool) -> tuple[Manifest, bool]:
-    """The store's manifest, and whether every input must be read again.
-
-    A store of another schema version or layout is wiped when asked to ``rebuild``.
-    """
+def _make(store: Store) -> None:
     if not is_utf8(store.root):
         raise UsageError(f"the store's path {escape(store.root)} is not valid UTF-8; choose another with --store")
     try:
         store.make()
     except OSError as exc:
         raise UsageError(f"cannot create the store {store}: {exc.strerror}; choose another with --store") from exc
+
+
+def _open_manifest(store: Store, roles: RoleMap, rebuild: bool) -> tuple[Manifest, bool]:
+    """The store's manifest (keyed as this tracesift keys inputs), and whether every input must be read again.
+
+    A store of another schema version or layout is wiped when asked to ``rebuild``.
+    """
     try:
         manifest = Manifest.load(store)
     except StaleStoreError:
@@ -127,24 +140,8 @@ def _open_manifest(store: Store, roles: RoleMap, rebuild: bool) -> tuple[Manifes
         manifest = Manifest()
     force = rebuild or manifest.roles != roles.fingerprint()
     manifest.roles = roles.fingerprint()
+    rekey_absolute(manifest, store_folder(store))
     return manifest, force
-
-
-def _discover_all(paths: list[Path], store: Store, manifest: Manifest) -> list[Source]:
-    """Every input under ``paths``; files not ingested in their present state come out ``pending``."""
-    base = store.local_path.parent if store.local_path else None  # names relative to the store's folder
-
-    def known(path: Path, info: os.stat_result) -> str | None:
-        entry = manifest.sources.get(str(path))
-        unchanged = entry and not entry.error and entry.fingerprint.same_stat(Fingerprint(info.st_size, info.st_mtime_ns))
-        return entry.reader if unchanged else None
-
-    found: dict[str, Source] = {}
-    for path in paths:
-        root = path.resolve()
-        for source in discover(root, base if base and _is_under(root, base) else root.parent, known):
-            found.setdefault(str(source.path), source)
-    return list(found.values())
 
 
 def _plan(
@@ -155,7 +152,7 @@ def _plan(
     todo = []
     seen = set()
     for source in sources:
-        key = str(source.path)
+        key = source.key
         seen.add(key)
         if source.unknown and not source.pending:
             report.outcomes.append(Outcome(source.rel, None, "skipped", problems=[source.skipped] if source.skipped else []))
@@ -172,7 +169,9 @@ def _plan(
                                            problems=[known.error] if known.error else []))
             continue
         todo.append((source, fingerprint))
-    for key in _vanished(manifest, seen, roots):
+    base = store_folder(writer.store)
+    whole = writer.store.local_path is not None and any(is_under(writer.store.local_path, r) for r in roots)
+    for key in vanished(manifest, seen, roots, base, whole):
         writer.drop(key)
         report.outcomes.append(Outcome(manifest.sources[key].rel, manifest.sources[key].reader, "removed"))
     return todo
@@ -182,15 +181,6 @@ def _fingerprint(source: Source) -> Fingerprint:
     if source.size is not None and source.mtime_ns is not None:
         return Fingerprint(source.size, source.mtime_ns)  # as found, moments ago
     return stat_fingerprint(source.path)
-
-
-def _vanished(manifest: Manifest, seen: set[str], roots: list[Path]) -> list[str]:
-    """Inputs once read from under ``roots`` that are no longer there."""
-    return [
-        key
-        for key in manifest.sources
-        if key not in seen and any(_is_under(Path(key), root) for root in roots) and not Path(key).exists()
-    ]
 
 
 def _options_beside(sources: list[Source], given: Mapping[str, Mapping]) -> dict[Path, Mapping[str, Mapping]]:
@@ -282,7 +272,7 @@ def _merged(results: list, held: list[int]) -> dict[str, pa.Table]:
 
 
 def _known_hash(writer: StoreWriter, source: Source) -> str | None:
-    known = None if str(source.path) in writer.dropping else writer.manifest.sources.get(str(source.path))
+    known = None if source.key in writer.dropping else writer.manifest.sources.get(source.key)
     return known.fingerprint.content_hash if known and not known.error else None
 
 
@@ -292,7 +282,7 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Mapping, S
     A file's bytes are read from disk once for sniffing, hashing and reading, up to ``SHARE_BYTES``.
     """
     source, fingerprint, known_hash, roles, options, _store = task
-    key = str(source.path)
+    key = source.key
     entry = SourceEntry(source.rel, source.reader or "", "", fingerprint)
     try:
         data = _small_file(source, SNIFF_BYTES if source.pending else SHARE_BYTES)
@@ -365,11 +355,3 @@ def _describe(exc: Exception) -> str:
         return exc.strerror or str(exc)
     text = str(exc).strip() or type(exc).__name__
     return text if isinstance(exc, ValueError) else f"{type(exc).__name__}: {text}"
-
-
-def _is_under(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-        return True
-    except ValueError:
-        return False

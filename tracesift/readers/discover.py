@@ -42,6 +42,8 @@ class Source:
     """A file's size and modification time when it was found."""
     skipped: str | None = None
     """Why an input that is not one was passed over, when a user should hear of it (a FIFO, a device)."""
+    key: str = ""
+    """What the store's manifest keys it by (set by the ingest, which knows where the store is)."""
 
     @property
     def unknown(self) -> bool:

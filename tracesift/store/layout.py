@@ -5,7 +5,7 @@ few methods, with paths relative to the root, so that a store on S3
 (``Store.open("s3://bucket/prefix")``) needs no other code. The local disk is
 reached through ``os`` (so that opening a store for a query imports no pyarrow);
 any other filesystem through ``pyarrow.fs``. ``create`` is the commit primitive:
-it never replaces a file.
+it never replaces a file. ``sync`` makes written files durable before a commit names them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
     import pyarrow.fs as pafs
 
 STORE_NAME = ".tracesift"
+LOCK_NAME = "lock"
+"""The writers' lock file in a local store's root (see :mod:`tracesift.store.lock`); no wipe removes it."""
 
 
 def default_store(paths: list[Path]) -> Path:
@@ -40,7 +44,9 @@ class Files(Protocol):
     def list(self, folder: str) -> list[str]: ...
     def delete(self, path: str) -> None: ...
     def make_dirs(self, path: str) -> None: ...
-    def wipe(self, folder: str) -> None: ...
+    def wipe(self, folder: str, keep: Collection[str] = ()) -> None: ...
+    def sync(self, paths: Collection[str]) -> None: ...
+    def modified(self, path: str) -> float: ...
     def arrow(self) -> pafs.FileSystem: ...
 
 
@@ -59,6 +65,7 @@ class LocalFiles:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        _sync_folder(os.path.dirname(path))
 
     def exists(self, path: str) -> bool:
         return os.path.exists(path)
@@ -76,12 +83,28 @@ class LocalFiles:
     def make_dirs(self, path: str) -> None:
         os.makedirs(path, exist_ok=True)
 
-    def wipe(self, folder: str) -> None:
+    def wipe(self, folder: str, keep: Collection[str] = ()) -> None:
         for entry in os.scandir(folder) if os.path.isdir(folder) else ():
+            if entry.name in keep:
+                continue
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path)
             else:
                 os.unlink(entry.path)
+
+    def sync(self, paths: Collection[str]) -> None:
+        """fsync each file, then each folder holding one, so that a crash cannot lose them once named."""
+        for path in paths:
+            descriptor = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+        for folder in sorted({os.path.dirname(path) for path in paths}):
+            _sync_folder(folder)
+
+    def modified(self, path: str) -> float:
+        return os.stat(path).st_mtime
 
     def arrow(self) -> pafs.FileSystem:
         import pyarrow.fs as pafs
@@ -89,11 +112,20 @@ class LocalFiles:
         return pafs.LocalFileSystem()
 
 
+def _sync_folder(folder: str) -> None:
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 class ArrowFiles:
     """Any filesystem pyarrow reaches (S3, GCS, HDFS, ...).
 
-    An object store has no exclusive create: ``create`` is a check and a write, so
-    one writer at a time is assumed (a conditional put would close that gap).
+    An object store has no exclusive create: ``create`` is a check and a write (a
+    conditional put would close the gap between them). A file is durable once its
+    stream is closed, so ``sync`` has nothing to do.
     """
 
     def __init__(self, fs: pafs.FileSystem) -> None:
@@ -129,8 +161,15 @@ class ArrowFiles:
     def make_dirs(self, path: str) -> None:
         self.fs.create_dir(path, recursive=True)
 
-    def wipe(self, folder: str) -> None:
-        self.fs.delete_dir_contents(folder, missing_dir_ok=True)
+    def wipe(self, folder: str, keep: Collection[str] = ()) -> None:
+        self.fs.delete_dir_contents(folder, missing_dir_ok=True)  # no lock file lives here
+
+    def sync(self, paths: Collection[str]) -> None:
+        return None
+
+    def modified(self, path: str) -> float:
+        mtime = self.fs.get_file_info(path).mtime
+        return mtime.timestamp() if mtime is not None else 0.0
 
     def arrow(self) -> pafs.FileSystem:
         return self.fs
@@ -202,8 +241,19 @@ class Store:
         self.files.make_dirs(self.path(rel))
 
     def wipe(self) -> None:
-        """Delete everything in the store, keeping its (empty) root."""
-        self.files.wipe(self.root)
+        """Delete everything in the store, keeping its root and the writers' lock (which a writer holds)."""
+        self.files.wipe(self.root, keep=(LOCK_NAME,))
+
+    def sync(self, rels: Collection[str]) -> None:
+        """Make the files ``rels`` and their folders durable (before a manifest version names them)."""
+        self.files.sync([self.path(rel) for rel in sorted(rels)])
+
+    def age_s(self, rel: str) -> float:
+        """Seconds since ``rel`` was last written (infinite when it is gone)."""
+        try:
+            return time.time() - self.files.modified(self.path(rel))
+        except FileNotFoundError:
+            return float("inf")
 
     def __str__(self) -> str:
         return self.url()

@@ -15,9 +15,11 @@ to the store root; read exactly those and you read what tracesift reads::
     files = json.loads(newest.read_text())["files"]["metrics"]   # newest: the highest-numbered version
     duckdb.read_parquet([f"{store}/{f}" for f in files])         # or polars.scan_parquet, spark.read.parquet
 
-Parquet files that the newest version does not list (left by a killed ingest, or
-replaced) are invisible and removed by the next ingest; only the newest few
-versions are kept.
+Only the newest ``KEEP_VERSIONS`` versions are kept, and a Parquet file stays as
+long as one of them lists it: a query that opened an older version still finds
+every file of it while a writer commits. Files that no kept version lists (left
+by a killed ingest, or replaced long enough ago) are invisible, and removed by
+the next writer (:mod:`tracesift.store.commit`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracesift.errors import StoreError
+from tracesift.errors import CommitConflict, StoreError
 from tracesift.store.layout import Store, StoreLike
 from tracesift.store.tables import SCHEMA_VERSION
 
@@ -105,24 +107,29 @@ class Manifest:
         """Create the next version from this manifest, then delete versions beyond the newest few.
 
         The number goes past any torn version (versions are never rewritten); a
-        complete version newer than this manifest means another writer got there first.
+        complete version newer than this manifest, or one created between the check and
+        the create, means another writer got there first: :class:`CommitConflict`.
         """
         existing = versions(store)
         if any(_complete(store, v) is not None for v in existing if v > self.version):
-            raise StoreError(f"{store}: another ingest committed meanwhile; run one at a time")
+            raise CommitConflict(f"{store}: another writer committed a newer version first")
         version = max(existing, default=0) + 1
         try:
             store.create(_name(version), self._document(version))
         except FileExistsError as exc:
-            raise StoreError(f"{store}: another ingest is committing; run one at a time") from exc
+            raise CommitConflict(f"{store}: another writer committed version {version} first") from exc
         self.version = version
         for old in [*existing, version][:-KEEP_VERSIONS]:
             store.delete(_name(old))
 
-    def discard_newer(self, store: Store) -> None:
-        """Delete versions newer than this one: torn by a kill, since :meth:`load` passed them over."""
+    def discard_newer(self, store: Store, min_age_s: float = 0.0) -> None:
+        """Delete versions newer than this one: torn by a kill, since :meth:`load` passed them over.
+
+        With ``min_age_s``, only those written at least that long ago (a younger one may be
+        another writer's, still being written).
+        """
         for version in versions(store):
-            if version > self.version:
+            if version > self.version and store.age_s(_name(version)) >= min_age_s:
                 store.delete(_name(version))
 
     def files(self, table: str) -> list[str]:
@@ -163,6 +170,16 @@ def current_files(store: StoreLike) -> dict[str, list[str]] | None:
     if not isinstance(files, dict):
         raise StoreError(f"{store.url(_name(newest[0]))}: not a tracesift manifest (no files); {REBUILD}")
     return files
+
+
+def listed_files(store: Store) -> set[str]:
+    """Every Parquet file that some kept complete version lists: what a reader may still open."""
+    listed: set[str] = set()
+    for version in versions(store):
+        files = (_complete(store, version) or {}).get("files")
+        for names in files.values() if isinstance(files, dict) else ():
+            listed.update(names)
+    return listed
 
 
 def _newest(store: Store) -> tuple[int, dict] | None:

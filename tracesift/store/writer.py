@@ -3,10 +3,11 @@
 Each commit writes the new rows as one Parquet file per table under a fresh
 batch id (``metrics/<batch>.parquet``), rewrites the batches that held rows of
 replaced or vanished inputs without those rows, packs many small batches into
-fewer large ones, and then creates the next manifest version. Until then nothing
-a query sees has changed; after it, the files no longer listed are deleted. A
-killed ingest therefore leaves the previous store intact, plus stray files that
-:func:`sweep` removes.
+fewer large ones, syncs the new files, and then creates the next manifest version
+(:mod:`tracesift.store.commit`). Until then nothing a query sees has changed;
+files that no kept version lists any more are deleted after it. A killed ingest
+therefore leaves the previous store intact, plus stray files that the next
+writer's :func:`tracesift.store.commit.sweep` removes.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import itertools
 import os
 import time
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
 
 from tracesift.store import schema
+from tracesift.store.commit import commit_on_newest
 from tracesift.store.layout import Store, StoreLike
+from tracesift.store.lock import store_lock
 from tracesift.store.manifest import Fingerprint, Manifest, SourceEntry, batch_file
 from tracesift.store.tables import SOURCE_COLUMN
 
@@ -34,13 +37,20 @@ PACK_ROWS = 1_000_000
 
 @dataclass
 class StoreWriter:
+    """Stages inputs' rows and removals, then commits them on top of the store's newest manifest.
+
+    Hold the store's writer lock (:func:`tracesift.store.lock.store_lock`) from loading
+    ``manifest`` to the last commit.
+    """
+
     store: Store
     manifest: Manifest
     pending: dict[str, list[pa.Table]] = field(default_factory=dict)
     pending_entries: dict[str, SourceEntry] = field(default_factory=dict)
     dropping: set[str] = field(default_factory=set)
-    touched: bool = False
+    touched: dict[str, Fingerprint] = field(default_factory=dict)
     staged_rows: int = 0
+    """rows staged since the last commit, the ones workers wrote included"""
     adopted: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add(self, key: str, entry: SourceEntry, tables: dict[str, pa.Table]) -> None:
@@ -57,13 +67,14 @@ class StoreWriter:
         """Stage an input whose rows a worker already wrote as batch ``entry.batch`` (``tables``: rows per table)."""
         if key in self.manifest.sources:
             self.dropping.add(key)
+        if entry.batch not in self.adopted:  # several inputs of a chunk share one batch: count its rows once
+            self.staged_rows += sum(tables.values())
         self.adopted[entry.batch] = tables
         self.pending_entries[key] = entry
 
     def touch(self, key: str, fingerprint: Fingerprint) -> None:
         """Record a new file time for an input whose bytes did not change."""
-        self.manifest.sources[key].fingerprint = fingerprint
-        self.touched = True
+        self.touched[key] = fingerprint
 
     def drop(self, key: str) -> None:
         """Stage the removal of an input that no longer exists."""
@@ -73,41 +84,42 @@ class StoreWriter:
         """Make everything staged visible at once."""
         if not (self.pending_entries or self.dropping or self.touched):
             return
-        manifest = self.manifest
-        retired = self._rewrite_without(self.dropping)
         batch = new_batch_id()
         written = write_batch(self.store, batch, self.pending)
-        for key in self.dropping:
-            manifest.sources.pop(key, None)
-        for key, entry in self.pending_entries.items():
-            entry.batch = entry.batch or batch
-            manifest.sources[key] = entry
+        own = {batch_file(table, b) for b, tables in {**self.adopted, batch: written}.items() for table in tables}
+        self.manifest = commit_on_newest(self.store, self.manifest, lambda m: self._apply(m, batch, written), own)
+        self.pending, self.pending_entries, self.dropping, self.touched = {}, {}, set(), {}
+        self.staged_rows, self.adopted = 0, {}
+
+    def _apply(self, manifest: Manifest, batch: str, written: dict[str, int]) -> None:
+        """Apply what is staged to ``manifest`` (the one loaded, or a newer one after a lost race)."""
+        replaced = {key for key in self.dropping | self.pending_entries.keys() if key in manifest.sources}
+        _rewrite_without(self.store, manifest, replaced)
+        for key in replaced:
+            del manifest.sources[key]
+        for key, fingerprint in self.touched.items():
+            if key in manifest.sources:
+                manifest.sources[key].fingerprint = fingerprint
+        for key, entry in self.pending_entries.items():  # a copy: a lost attempt's packing must not move it
+            manifest.sources[key] = replace(entry, batch=entry.batch or batch)
         if written:
             manifest.batches[batch] = written
         manifest.batches.update(self.adopted)
         for group in _packs(manifest):
-            retired += _repack(self.store, manifest, group)
-        manifest.commit(self.store)
-        for rel in retired:
-            self.store.delete(rel)
-        self.pending, self.pending_entries, self.dropping, self.touched = {}, {}, set(), False
-        self.staged_rows, self.adopted = 0, {}
+            _repack(self.store, manifest, group)
 
-    def _rewrite_without(self, keys: set[str]) -> list[str]:
-        """Copy each batch holding rows of ``keys`` without them; return the files replaced."""
-        affected: dict[str, set[str]] = {}
-        for key in keys:
-            if key in self.manifest.sources:
-                entry = self.manifest.sources[key]
-                affected.setdefault(entry.batch, set()).add(entry.rel)
-        retired = []
-        for old, rels in affected.items():
-            if rels >= {e.rel for e in self.manifest.sources.values() if e.batch == old}:
-                tables = self.manifest.batches.pop(old, {})  # nothing in it survives
-                retired += [batch_file(table, old) for table in tables]
-            else:
-                retired += _repack(self.store, self.manifest, [old], without=rels)
-        return retired
+
+def _rewrite_without(store: Store, manifest: Manifest, keys: set[str]) -> None:
+    """Copy each batch holding rows of ``keys`` without them (a batch left with none is dropped)."""
+    affected: dict[str, set[str]] = {}
+    for key in keys:
+        entry = manifest.sources[key]
+        affected.setdefault(entry.batch, set()).add(entry.rel)
+    for old, rels in affected.items():
+        if not any(e.batch == old for key, e in manifest.sources.items() if key not in keys):
+            manifest.batches.pop(old, None)  # nothing in it survives
+        else:
+            _repack(store, manifest, [old], without=rels)
 
 
 def _packs(manifest: Manifest) -> list[list[str]]:
@@ -129,20 +141,18 @@ def _packs(manifest: Manifest) -> list[list[str]]:
     return groups + ([group] if len(group) > 1 else [])
 
 
-def _repack(store: Store, manifest: Manifest, olds: list[str], without: Collection[str] = ()) -> list[str]:
+def _repack(store: Store, manifest: Manifest, olds: list[str], without: Collection[str] = ()) -> None:
     """Rewrite batches ``olds`` as one new batch, leaving out the rows of the inputs named ``without``.
 
-    The entries of those batches move to the new one; returns the files it replaces.
+    The entries of those batches move to the new one; the old files stay while a kept version lists them.
     """
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     parts: dict[str, list[pa.Table]] = {}
-    retired = []
     for old in olds:
         for table in manifest.batches.pop(old, {}):
-            retired.append(batch_file(table, old))
-            rows = pq.read_table(store.path(retired[-1]), filesystem=store.fs)
+            rows = pq.read_table(store.path(batch_file(table, old)), filesystem=store.fs)
             column = SOURCE_COLUMN.get(table)
             if without and column:
                 rows = rows.filter(pc.invert(pc.is_in(rows[column], pa.array(sorted(without), pa.string()))))
@@ -154,7 +164,6 @@ def _repack(store: Store, manifest: Manifest, olds: list[str], without: Collecti
     for entry in manifest.sources.values():
         if entry.batch in olds:
             entry.batch = replacement
-    return retired
 
 
 def new_batch_id() -> str:
@@ -220,34 +229,17 @@ def write_batch(store: Store, batch: str, tables: dict[str, list[pa.Table]]) -> 
     return {table: sum(p.num_rows for p in parts) for table, parts in tables.items()}
 
 
-def sweep(store: StoreLike, manifest: Manifest) -> int:
-    """Delete the manifest versions newer than ``manifest`` (torn) and the Parquet files it does not list.
-
-    Returns how many Parquet files went.
-    """
-    store = Store.open(store)
-    manifest.discard_newer(store)
-    removed = 0
-    for table in schema.TABLES:
-        current = set(manifest.files(table))
-        for name in store.list(table):
-            if f"{table}/{name}" not in current:
-                store.delete(f"{table}/{name}")
-                removed += 1
-    return removed
-
-
 def replace_findings(store: StoreLike, findings: pa.Table) -> None:
-    """Make ``findings`` the store's whole findings table (each scan replaces the last)."""
+    """Make ``findings`` the store's whole findings table (each scan replaces the last), under the writers' lock."""
     store = Store.open(store)
-    manifest = Manifest.load(store)
-    old = [batch for batch, tables in manifest.batches.items() if list(tables) == ["findings"]]
-    for stale in old:
-        manifest.batches.pop(stale)
     batch = new_batch_id()
-    written = write_batch(store, batch, {"findings": [findings]})
-    if written:
-        manifest.batches[batch] = written
-    manifest.commit(store)
-    for stale in old:
-        store.delete(batch_file("findings", stale))
+
+    def change(manifest: Manifest) -> None:
+        for stale in [b for b, tables in manifest.batches.items() if list(tables) == ["findings"]]:
+            manifest.batches.pop(stale)
+        if written:
+            manifest.batches[batch] = written
+
+    with store_lock(store):
+        written = write_batch(store, batch, {"findings": [findings]})
+        commit_on_newest(store, Manifest.load(store), change, own=[batch_file("findings", batch)])
