@@ -40,8 +40,6 @@ class QueryError(TracesiftError):
 class ReadOnlyQuery(QueryError):
     """SQL that would write (COPY, EXPORT, ATTACH, CREATE, INSTALL, SET, ...): queries only read."""
 
-    exit_code = 2
-
 
 class QueryTimeout(QueryError):
     """A query that ran past its time limit and was stopped (124, as timeout(1) exits)."""

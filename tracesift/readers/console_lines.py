@@ -68,6 +68,22 @@ SOURCE_LOCATION = re.compile(r"\.(?:cc|cpp|cxx|c|h|hpp|py|rs|go|java)$")
 """``file_system_monitor.cc:111`` is where a warning was raised, not a metric."""
 
 
+class Progress:
+    """One counter's first and last value: did it go back to where it started?"""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.last: float | None = None
+
+    def restarted_by(self, value: float) -> bool:
+        """Record ``value``; True when it is back at (or before) the first value after progress."""
+        restarted = self.first is not None and self.last > self.first and value <= self.first
+        if restarted or self.first is None:
+            self.first = value
+        self.last = value
+        return restarted
+
+
 class Counter:
     """What one file's lines have told so far: counters for lines that carry no step, and
     which run of the file they belong to.
@@ -82,32 +98,23 @@ class Counter:
         self.train = 0
         self.key_value = 0
         self.segment = 0
-        self._first: int | None = None
-        self._last: int | None = None
-        self._first_epoch: float | None = None
-        self._last_epoch: float | None = None
+        self._steps, self._epochs = Progress(), Progress()
 
     def explicit(self, step: int) -> int:
         """A step the line itself printed: starts a new segment when the counter restarted."""
-        if self._first is not None and self._last > self._first and step <= self._first:
-            self._restart()
-        if self._first is None:
-            self._first = step
-        self._last = step
+        if self._steps.restarted_by(step):
+            self._restart(keep=self._steps)
         return step
 
     def epoch(self, epoch: float) -> None:
         """An epoch of a dict line: going back to the first epoch after progress starts a new segment."""
-        if self._first_epoch is not None and self._last_epoch > self._first_epoch and epoch <= self._first_epoch:
-            self._restart()
-        if self._first_epoch is None:
-            self._first_epoch = epoch
-        self._last_epoch = epoch
+        if self._epochs.restarted_by(epoch):
+            self._restart(keep=self._epochs)
 
-    def _restart(self) -> None:
+    def _restart(self, keep: Progress) -> None:
         self.segment += 1
         self.train = self.key_value = 0
-        self._first = self._last = self._first_epoch = self._last_epoch = None
+        self._steps, self._epochs = (keep, Progress()) if keep is self._steps else (Progress(), keep)
 
 
 def parse_line(line: str, counter: Counter) -> tuple[int, dict[str, float]] | None:
