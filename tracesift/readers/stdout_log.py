@@ -1,6 +1,7 @@
 """Metrics printed to a console: the lines training scripts write to stdout.
 
-The line shapes are in :mod:`tracesift.readers.console_lines`. A console log is
+The line shapes are in :mod:`tracesift.readers.console_lines`, the tables RL libraries
+print (Stable-Baselines3, OpenAI baselines) in :mod:`tracesift.readers.console_tables`. A console log is
 recognised by its metric lines wherever they are: real logs open with config dumps,
 printed source code, banners and warnings, so the sniff looks at windows at the
 head, the middle and the tail of the file, not only at its opening.
@@ -13,6 +14,7 @@ import re
 
 from tracesift.readers.base import Batch, Input, MetricColumns, Problem, Reader, run_id_of
 from tracesift.readers.console_lines import Counter, parse_line
+from tracesift.readers.console_tables import TableParser, table_step
 
 # JSON documents and JSON lines open like this; console dict lines use single quotes.
 JSON_DOCUMENT = re.compile(r'\s*(\{\s*"|\[\s*[\{\["\]])')
@@ -35,10 +37,34 @@ def sniff(source: Input) -> float:
     return 0.7 if any(_mostly_metrics(window) for window in [head, *_later_windows(source)]) else 0.0
 
 
+class ConsoleParser:
+    """One file's lines in order: the rows of printed tables, then every other line shape."""
+
+    def __init__(self) -> None:
+        self.counter = Counter()
+        self._tables = TableParser()
+
+    def feed(self, line: str) -> tuple[int, tuple[int, dict[str, float]] | None]:
+        """How many lines carrying metrics ``line`` completes (a table counts all of its lines
+        at its closing dashes), and the (step, values) it completes."""
+        in_table, values = self._tables.feed(line)
+        if in_table:
+            return (self._tables.lines, (self._step_of(values), values)) if values else (0, None)
+        parsed = parse_line(line, self.counter)
+        return int(parsed is not None), parsed
+
+    def _step_of(self, values: dict[str, float]) -> int:
+        step = table_step(values)
+        if step is not None:
+            return self.counter.explicit(step)
+        self.counter.key_value += 1
+        return self.counter.key_value - 1
+
+
 def _mostly_metrics(text: str) -> bool:
-    counter = Counter()
+    parser = ConsoleParser()
     lines = [line for line in re.split(r"[\r\n]", text) if line.strip()]
-    hits = sum(1 for line in lines if parse_line(line, counter))
+    hits = sum(parser.feed(line)[0] for line in lines)
     return hits >= MIN_LINES and hits >= MIN_SHARE * len(lines)
 
 
@@ -63,7 +89,7 @@ def read(source: Input) -> Batch:
     path, run_id = source.path, source.rel
     run = run_id_of(run_id)
     columns = MetricColumns()
-    counter = Counter()
+    parser = ConsoleParser()
     problems: list[Problem] = []
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
@@ -71,9 +97,10 @@ def read(source: Input) -> Batch:
             if "\ufffd" in text and not problems:
                 problems.append(Problem("not UTF-8 text in places: undecodable bytes replaced", number))
             for part in text.split("\r"):
-                parsed = parse_line(part, counter)
+                _, parsed = parser.feed(part)
                 if parsed:
-                    columns.add_dict(f"{run}#{counter.segment + 1}" if counter.segment else run, *parsed)
+                    segment = parser.counter.segment
+                    columns.add_dict(f"{run}#{segment + 1}" if segment else run, *parsed)
     if not len(columns):
         raise ValueError("no metric lines found")
     return Batch({"metrics": columns.table()}, problems)
