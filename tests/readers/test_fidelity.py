@@ -109,7 +109,13 @@ def count_mlflow_sqlite(database: Path) -> dict[str, Counter]:
     return counts
 
 
+PREAMBLE = "_preamble"
+"""A sample made of a real log with a start-up preamble before it: it must hold what the log alone holds."""
+
+
 def count_console(path: Path) -> Counter:
+    if path.stem.endswith(PREAMBLE):
+        path = path.with_name(path.name.replace(PREAMBLE, "_ray"))
     counts: Counter = Counter()
     for line in re.sub(r"\x1b\[[0-9;]*m", "", path.read_text()).replace("\r", "\n").splitlines():
         counts.update(_console_names(line))

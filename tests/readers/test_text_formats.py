@@ -293,3 +293,26 @@ def test_jsonl_llama_factory_trainer_log_current_steps(tmp_path):
                                        "epoch": s / 30, "percentage": s / 30 * 100}) + "\n" for s in (10, 20, 30)))
     loss = rows(jsonl_metrics.read(Input(log, "trainer_log.jsonl")), "loss")
     assert loss == pytest.approx({10: 0.1, 20: 0.05, 30: 1 / 30})
+
+
+def test_verl_log_after_its_config_dump_reads_exactly_its_steps():
+    """The sample's first 120 KB are what verl prints at start-up (a pprinted config per worker, Ray
+    warnings, a model config dict): none of it is a metric, and the steps after it read as in the plain log."""
+    with_preamble = TRAINING / "stdout" / "verl_rl_entropy_collapse_preamble.log"
+    plain = TRAINING / "stdout" / "verl_rl_entropy_collapse_ray.log"
+    assert not stdout_log._mostly_metrics(with_preamble.read_text()[: stdout_log.WINDOW])
+    assert stdout_log.sniff(Input(with_preamble)) > 0.5
+    read = [stdout_log.read(Input(p, "x")).tables["metrics"].to_pylist() for p in (with_preamble, plain)]
+    assert [(r["step"], r["metric"], repr(r["value"])) for r in read[0]] == \
+        [(r["step"], r["metric"], repr(r["value"])) for r in read[1]]
+
+
+def test_nanogpt_runs_appended_to_one_log_are_the_two_runs():
+    appended = stdout_log.read(Input(TRAINING / "stdout" / "nanogpt_appended_runs.log", "appended")).arrow()["metrics"]
+    runs = {}
+    for row in appended.to_pylist():
+        runs.setdefault(row["run_id"], []).append((row["step"], row["metric"], repr(row["value"])))  # NaN too
+    alone = [[(r["step"], r["metric"], repr(r["value"])) for r in stdout_log.read(
+        Input(TRAINING / "stdout" / f"nanogpt_lm_{name}.log", "x")).arrow()["metrics"].to_pylist()]
+        for name in ("healthy", "diverge")]
+    assert runs == {"appended": alone[0], "appended#2": alone[1]}

@@ -12,8 +12,10 @@ prefix removed first):
 - Hugging Face Trainer / TRL: ``{'loss': 0.41, 'grad_norm': 1.2, 'epoch': 0.23}``, every
   numeric key, with values bare, quoted (``'4.057'``, as recent versions print them) or
   wrapped (``np.float64(0.5)``, ``tensor(0.5, device='cuda:0')``), also after a tqdm bar
-  on the same line. These lines carry no step: the n-th training line is step n, and an
-  evaluation line (``eval_*`` keys) takes the step of the training line before it.
+  on the same line. A dict must be whole on its line and not inside another structure:
+  the lines of a pretty-printed config (verl pprints its config first) are not records.
+  These lines carry no step: the n-th training line is step n, and an evaluation line
+  (``eval_*`` keys) takes the step of the training line before it.
 - fields between ``|``: ``step 47710 | loss 13.84 | lr 1.79e-04`` or
   ``Epoch 0 | Train Loss: 11.23 | Token Acc: 0.07`` (keys may hold spaces).
 - ``key=value`` or ``key: value`` pairs: ``step=10 loss=0.5 lr=1e-4``; keys of several
@@ -133,10 +135,17 @@ def parse_line(line: str, counter: Counter) -> tuple[int, dict[str, float]] | No
         return counter.explicit(int(step)), _numbers(values.items())
     if match := NANOGPT_EVAL.match(line):
         step, train, val = match.groups()
-        return int(step), _numbers([("train_loss_at_eval", train), ("val_loss", val)])
+        return counter.explicit(int(step)), _numbers([("train_loss_at_eval", train), ("val_loss", val)])
     if match := PY_DICT.search(line):
+        if _nested(line, match.start()):
+            return None  # a line of a pretty-printed structure (a config dump), not a record
         return _python_dict(line[match.start() :], counter)
     return _pairs_line(line, counter)
+
+
+def _nested(line: str, start: int) -> bool:
+    """Whether the dict at ``start`` is part of a larger structure, or does not close on its line."""
+    return line[:start].rstrip().endswith((":", ",", "[", "(", "{")) or not line.rstrip().endswith("}")
 
 
 def _python_dict(text: str, counter: Counter) -> tuple[int, dict[str, float]] | None:
