@@ -316,3 +316,24 @@ def test_nanogpt_runs_appended_to_one_log_are_the_two_runs():
         Input(TRAINING / "stdout" / f"nanogpt_lm_{name}.log", "x")).arrow()["metrics"].to_pylist()]
         for name in ("healthy", "diverge")]
     assert runs == {"appended": alone[0], "appended#2": alone[1]}
+
+
+def test_a_printed_config_becomes_the_runs_config():
+    """verl pprints its resolved config at start-up: the first one (the driver's) is the run's config."""
+    log = TRAINING / "stdout" / "verl_rl_entropy_collapse_preamble.log"
+    runs = stdout_log.read(Input(log, "verl")).tables["runs"].to_pylist()
+    config = json.loads(runs[0]["config"])
+    assert config["actor_rollout_ref"]["actor"]["optim"]["lr"] == 1e-06 and config["data"]["seed"] == 0
+    plain = stdout_log.read(Input(TRAINING / "stdout" / "hf_trainer_console.log", "hf")).tables["runs"].to_pylist()
+    assert [row["config"] for row in plain] == [None]  # its dict lines are records, not a config
+
+
+def test_an_argparse_namespace_is_the_config_of_the_run_that_printed_it(tmp_path):
+    log = tmp_path / "train.log"
+    log.write_text("Namespace(lr=0.003, batch_size=32, model='gpt2', betas=(0.9, 0.95), wandb=False)\n"
+                   + "".join(f"step={s} loss={1 / (s + 1):.5f} lr=0.003\n" for s in range(1, 6))
+                   + "Namespace(lr=0.3, batch_size=32, model='gpt2', betas=(0.9, 0.95), wandb=False)\n"
+                   + "".join(f"step={s} loss={9 / (s + 1):.5f} lr=0.3\n" for s in range(1, 6)))
+    runs = {r["run_id"]: json.loads(r["config"]) for r in stdout_log.read(Input(log, "train")).tables["runs"].to_pylist()}
+    assert runs == {"train": {"lr": 0.003, "batch_size": 32, "model": "gpt2", "betas": [0.9, 0.95], "wandb": False},
+                    "train#2": {"lr": 0.3, "batch_size": 32, "model": "gpt2", "betas": [0.9, 0.95], "wandb": False}}

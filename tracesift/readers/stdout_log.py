@@ -9,12 +9,15 @@ head, the middle and the tail of the file, not only at its opening.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
 from tracesift.readers.base import Batch, Input, MetricColumns, Problem, Reader, run_id_of
-from tracesift.readers.console_lines import Counter, parse_line
+from tracesift.readers.console_config import RunConfigs
+from tracesift.readers.console_lines import ANSI, RAY_PREFIX, Counter, parse_line
 from tracesift.readers.console_tables import TableParser, table_step
+from tracesift.store import schema
 
 # JSON documents and JSON lines open like this; console dict lines use single quotes.
 JSON_DOCUMENT = re.compile(r'\s*(\{\s*"|\[\s*[\{\["\]])')
@@ -85,25 +88,44 @@ def _later_windows(source: Input) -> list[str]:
 
 
 def read(source: Input) -> Batch:
-    """Every metric line of the file; a second run appended to it is run ``<run>#2``, and so on."""
-    path, run_id = source.path, source.rel
-    run = run_id_of(run_id)
+    """Every metric line of the file; a second run appended to it is run ``<run>#2``, and so on.
+
+    A configuration the run printed (:mod:`tracesift.readers.console_config`) is its ``runs.config``.
+    """
+    run = run_id_of(source.rel)
     columns = MetricColumns()
     parser = ConsoleParser()
+    configs = RunConfigs()
+    started: set[int] = set()  # segments that printed metrics
     problems: list[Problem] = []
-    with open(path, "rb") as handle:
+    with open(source.path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             text = raw.decode("utf-8", errors="replace")
             if "\ufffd" in text and not problems:
                 problems.append(Problem("not UTF-8 text in places: undecodable bytes replaced", number))
             for part in text.split("\r"):
                 _, parsed = parser.feed(part)
+                segment = parser.counter.segment
+                configs.feed(RAY_PREFIX.sub("", ANSI.sub("", part)), segment, segment in started)
                 if parsed:
-                    segment = parser.counter.segment
-                    columns.add_dict(f"{run}#{segment + 1}" if segment else run, *parsed)
+                    columns.add_dict(_segment_run(run, segment), *parsed)
+                    started.add(segment)
     if not len(columns):
         raise ValueError("no metric lines found")
-    return Batch({"metrics": columns.table()}, problems)
+    return Batch({"metrics": columns.table(), "runs": _runs(source, run, configs, columns)}, problems)
+
+
+def _segment_run(run: str, segment: int) -> str:
+    return f"{run}#{segment + 1}" if segment else run
+
+
+def _runs(source: Input, run: str, configs: RunConfigs, columns: MetricColumns):
+    """One ``runs`` row per run of the file, with the configuration it printed, if any."""
+    found = {_segment_run(run, segment): config for segment, config in configs.by_segment.items()}
+    rows = [{"run_id": run_id, "source_format": "stdout", "path": str(source.path),
+             "config": json.dumps(found[run_id], default=str, sort_keys=True) if found.get(run_id) else None}
+            for run_id in dict.fromkeys(columns.run_id)]
+    return schema.from_rows("runs", rows)
 
 
 READER = Reader(
