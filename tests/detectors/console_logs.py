@@ -1,10 +1,12 @@
-"""Seeded RL runs written as verl console logs, each with its ground truth stated.
+"""Seeded runs written as console logs (verl, Hugging Face Trainer / TRL), each with its ground truth stated.
 
 verl's trainer prints one ``step:N - key:value - ...`` line per step
 (``concat_dict_to_str``), with validation keys (``val/test_score/<source>``) on
 the lines of the steps it evaluated at, after a preamble of config and banners.
-The series are built by hand, so where each failure starts is known exactly;
-the files go through the stdout reader like any user's log.
+The Trainer prints one Python dict per logging step (``{'loss': 0.47, 'grad_norm':
+1.29, 'learning_rate': 7e-05, 'epoch': 0.05}``) and one of ``eval_*`` keys per
+evaluation. The series are built by hand, so where each failure starts is known
+exactly; the files go through the stdout reader like any user's log.
 """
 
 from __future__ import annotations
@@ -30,6 +32,22 @@ def write_verl_log(path: Path, columns: dict) -> Path:
     for i, step in enumerate(columns["step"]):
         pairs = [f"{name}:{columns[name][i]:.4f}" for name in names if np.isfinite(columns[name][i])]
         lines.append(f"(TaskRunner pid=2217) step:{int(step)} - " + " - ".join(pairs) + "\n")
+    path.write_text("".join(lines))
+    return path
+
+
+def write_trainer_console(path: Path, columns: dict, evals: dict | None = None) -> Path:
+    """``columns`` as the Trainer's per-step dict lines; ``evals`` (``step`` plus ``eval_*`` keys) as the
+    evaluation dicts printed after the training line of their step."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    names = [name for name in columns if name != "step"]
+    at = {int(s): i for i, s in enumerate(evals["step"])} if evals else {}
+    lines = ["***** Running training *****\n  Num examples = 4,096\n"]
+    for i, step in enumerate(columns["step"]):
+        lines.append(str({name: round(float(columns[name][i]), 6) for name in names}) + "\n")
+        if int(step) in at:
+            j = at[int(step)]
+            lines.append(str({k: round(float(v[j]), 6) for k, v in evals.items() if k != "step"}) + "\n")
     path.write_text("".join(lines))
     return path
 
@@ -78,3 +96,29 @@ def sharp_entropy_drop(n: int = 500, drop: int = 100, seed: int = 0) -> dict:
     fall = np.clip((t - drop) / 3, 0, 1)
     level = np.where(t < drop + 3, 2.0 - 1.4 * fall, 0.6 * 0.9954 ** (t - drop - 3))
     return {"step": t + 1, "actor/entropy": noisy(level, seed), "critic/score/mean": noisy(0.2 + 0.001 * t, seed + 1)}
+
+
+def isolated_grad_spike(n: int = 300, spike: int = 150, seed: int = 0) -> dict:
+    """A healthy run (loss 2.3 -> 0.3, grad norm ~1) whose gradient norm jumps to 20x for the one
+    step ``spike`` (index) and is back at once; the loss does not react. Ground truth: no loss trouble."""
+    t = np.arange(n)
+    grad = noisy(np.ones(n), seed + 1, 0.1)
+    grad[spike] *= 20
+    return {"step": t + 1, "loss": noisy(2.0 * np.exp(-t / 100) + 0.3, seed), "grad_norm": grad,
+            "learning_rate": np.full(n, 5e-5), "epoch": (t + 1) / n}
+
+
+def grpo_healthy(n: int = 200, seed: int = 0) -> dict:
+    """A healthy TRL GRPO run: reward 0.2 -> 0.7, completions ~150 tokens of a 512 cap (1% clipped).
+    Evaluated every 10 steps: the eval reward rises with the train reward while ``eval_runtime`` falls
+    from 30 s to 20 s (a warm cache) and throughput rises. Ground truth: healthy, no finding."""
+    t = np.arange(n)
+    train = {"step": t + 1, "loss": noisy(np.full(n, 0.02), seed, 0.5), "grad_norm": noisy(np.full(n, 0.4), seed + 1, 0.1),
+             "learning_rate": np.full(n, 1e-6), "completions/mean_length": noisy(np.full(n, 150.0), seed + 2, 0.03),
+             "completions/clipped_ratio": np.full(n, 0.01), "reward": noisy(0.2 + 0.5 * t / n, seed + 3),
+             "entropy": noisy(np.full(n, 0.6), seed + 4, 0.02), "epoch": (t + 1) / n}
+    e = np.arange(10, n + 1, 10)
+    evals = {"step": e, "eval_reward": noisy(0.2 + 0.5 * e / n, seed + 5, 0.02), "eval_runtime": 30 - 10 * e / n,
+             "eval_samples_per_second": 100 / (30 - 10 * e / n), "eval_steps_per_second": 12 / (30 - 10 * e / n),
+             "epoch": e / n}
+    return {"train": train, "evals": evals}
