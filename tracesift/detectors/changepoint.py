@@ -6,13 +6,22 @@ binary segmentation with a BIC-like penalty ``penalty * sigma^2 * log(n)``,
 sigma estimated robustly from first differences. The onset is the earliest
 break after which every segment up to the alarm stays beyond the level before
 it, in the direction of the collapse.
+
+The window reaches back as far as the change did: to the last point before the
+alarm where the series (a 5-point rolling median) was still within ``tolerance``
+of its reference level (its highest before a fall, its lowest before a rise),
+and ``lookback // 4`` points of that level before it; never less than
+``lookback`` points. A sharp drop whose slow tail crosses a threshold hundreds
+of steps later is then still in view. The cost stays linear in the series
+length: one rolling pass finds the reference, and binary segmentation makes at
+most ``max_breaks`` passes over the window.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from tracesift.detectors.signal import MAD_TO_SIGMA, log_if_positive
+from tracesift.detectors.signal import MAD_TO_SIGMA, log_if_positive, trailing_median
 
 
 def best_split(y: np.ndarray, min_size: int = 2) -> tuple[int, float]:
@@ -67,7 +76,8 @@ def onset_index(
     a KL term sinking to zero). Falls back to ``alarm`` when the series around
     it is too short or too flat to place a break.
     """
-    lo = max(0, alarm - lookback)
+    lo = min(alarm - lookback, last_at_reference(values, alarm, direction=direction) - lookback // 4)
+    lo = max(0, lo)
     hi = min(len(values), alarm + max(3, lookback // 8) + 1)
     window = values[lo:hi]
     bad = np.flatnonzero(~np.isfinite(window))
@@ -88,3 +98,19 @@ def onset_index(
         if all(direction * (m - before) > 2 * sigma for m in later):
             return lo + split
     return alarm
+
+
+def last_at_reference(values: np.ndarray, alarm: int, *, direction: int, tolerance: float = 0.1) -> int:
+    """The last index before ``alarm`` where the series was still at its reference level.
+
+    The reference is the highest (before a fall, ``direction`` -1) or lowest (before
+    a rise) 5-point trailing median before the alarm; "at" means within
+    ``tolerance`` of it, relative. ``alarm`` itself when nothing before it is finite.
+    """
+    level = trailing_median(values[:alarm], 5, min_periods=1, including_current=True)
+    finite = np.flatnonzero(np.isfinite(level))
+    if not len(finite):
+        return alarm
+    reference = float(np.max(level[finite]) if direction < 0 else np.min(level[finite]))
+    near = np.abs(level[finite] - reference) <= tolerance * abs(reference)
+    return int(finite[near][-1])

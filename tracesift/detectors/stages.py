@@ -2,18 +2,19 @@
 
 A stage takes the findings of ONE subject and returns them, amended or extended.
 For runs, ``lead_over_loss`` gives each gradient-norm explosion its lead over the
-loss trouble that followed it.
+loss trouble that followed it, and makes an isolated spike (info on its own) a
+warning when the loss reacted to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from tracesift.findings import Finding, SubjectType
+from tracesift.findings import Finding, Severity, SubjectType
 
 PostStage = Callable[[list[Finding]], list[Finding]]
 
-LOSS_TROUBLE = {"divergence", "loss_spike", "non_finite"}
+LOSS_TROUBLE = {"divergence", "loss_excursion", "loss_spike", "non_finite"}
 
 
 def lead_over_loss(findings: list[Finding]) -> list[Finding]:
@@ -24,7 +25,17 @@ def lead_over_loss(findings: list[Finding]) -> list[Finding]:
             later = [s for s in trouble if s >= f.first_step]
             f.lead_steps = min(later) - f.first_step if later else None
             f.evidence["lead_over_loss"] = f.lead_steps
+            if f.evidence.get("isolated") and _loss_reacted(f, trouble):
+                f.severity = Severity.warning
+                f.message += "; the loss reacted"
     return findings
+
+
+def _loss_reacted(spike: Finding, trouble: list[int]) -> bool:
+    """Loss trouble from the spike's onset to ``reaction_steps`` after its first alarm."""
+    lo = spike.onset_step if spike.onset_step is not None else spike.first_step
+    hi = spike.first_step + spike.evidence.get("reaction_steps", 0)
+    return any(lo <= step <= hi for step in trouble)
 
 
 def _loss_trouble_step(f: Finding) -> int | None:

@@ -2,7 +2,10 @@
 
 Needs the ``entropy`` role. Alarms once entropy is at least ``factor`` times
 its early level (median of the first 5% of points) or not finite, for
-``share`` of the rest of the run. Critical when it goes non-finite.
+``share`` of the rest of the run. Critical when it goes non-finite, or when the
+run's ``reward`` is stuck at zero (within ``zero_reward`` of it) for
+``reward_share`` of its points from the alarm on: the policy samples noise and
+nothing it samples scores. A warning otherwise.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import numpy as np
 from tracesift.detectors.base import Detector, Run, Series
 from tracesift.detectors.collapse import fmt, judge_series, sustained_change
 from tracesift.detectors.signal import early_level
-from tracesift.findings import Finding, SubjectType
+from tracesift.findings import Finding, Severity, SubjectType
 
 
 @dataclass(frozen=True)
@@ -23,13 +26,17 @@ class Params:
     """Exploded at this multiple of the early level."""
     share: float = 0.8
     """Share of the rest of the run it must stay there."""
+    zero_reward: float = 0.01
+    """Reward within this of zero counts as none (scores of 0-1 tasks: no sample passes)..."""
+    reward_share: float = 0.9
+    """...and makes the explosion critical when it holds for this share of the reward points from the alarm on."""
 
 
 def judge(run: Run, params: Params) -> list[Finding]:
-    return judge_series(run, "entropy", lambda series: assess(series, params))
+    return judge_series(run, "entropy", lambda series: assess(series, params, reward=run.series("reward")))
 
 
-def assess(series: Series, params: Params) -> Finding | None:
+def assess(series: Series, params: Params, reward: Series | None = None) -> Finding | None:
     factor, share = params.factor, params.share
     x = series.values
     early = early_level(x)
@@ -37,7 +44,7 @@ def assess(series: Series, params: Params) -> Finding | None:
         return None
     with np.errstate(invalid="ignore"):
         alarm = ~np.isfinite(x) | (x >= factor * early)
-    return sustained_change(
+    finding = sustained_change(
         series,
         alarm,
         share=share,
@@ -48,6 +55,24 @@ def assess(series: Series, params: Params) -> Finding | None:
         direction=+1,
         evidence={"early_level": early, "factor": factor},
     )
+    if finding is not None and reward is not None:
+        _judge_reward(finding, reward, params)
+    return finding
+
+
+def _judge_reward(finding: Finding, reward: Series, params: Params) -> None:
+    """Critical when reward sat at zero from the alarm on; the evidence says what reward did either way."""
+    after = reward.values[reward.steps >= finding.first_step]
+    if len(after) < 3:
+        return
+    with np.errstate(invalid="ignore"):
+        at_zero = float(np.mean(np.abs(after) <= params.zero_reward))
+    finding.evidence["reward_metric"] = reward.raw_metric
+    finding.evidence["reward_share_at_zero"] = round(at_zero, 3)
+    if at_zero >= params.reward_share:
+        finding.severity = Severity.critical
+        finding.related = "reward"
+        finding.message += f"; reward stuck at zero ({at_zero:.0%} of steps since)"
 
 
 DETECTOR = Detector(
@@ -56,5 +81,5 @@ DETECTOR = Detector(
     needs=("entropy",),
     params=Params,
     judge=judge,
-    description="policy entropy rises to a multiple of its early level and stays there",
+    description="policy entropy rises to a multiple of its early level and stays there (critical with reward at zero)",
 )

@@ -2,9 +2,12 @@
 
 Needs the ``grad_norm`` role. A step alarms when the norm reaches ``factor``
 times the median of the ``window`` steps before it, or is not finite. The
-first alarm is the finding (critical when the norm goes non-finite, a warning
-otherwise); how many steps it came before the loss's own trouble is filled in
-as ``lead_steps`` once every detector has run (the ``lead_over_loss`` post-stage).
+first alarm is the finding: critical when the norm goes non-finite, a warning
+when it stays high or keeps jumping. A single isolated spike (every alarm within
+``isolated_span`` points of the first) is only info on its own: the
+``lead_over_loss`` post-stage makes it a warning when loss trouble follows within
+``reaction_steps``. That post-stage also fills in ``lead_steps``, how many steps
+the first alarm came before the loss's own trouble.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ class Params:
     """Alarm at this multiple of the recent median."""
     window: int = 50
     """Steps in the recent median."""
+    isolated_span: int = 5
+    """Alarms all within this many points of the first are one isolated spike (info unless the loss reacts)."""
+    reaction_steps: int = 50
+    """The loss reacted to an isolated spike when its trouble starts within this many steps after it."""
 
 
 def judge(run: Run, params: Params) -> list[Finding]:
@@ -43,6 +50,7 @@ def assess(series: Series, params: Params) -> Finding | None:
         return None
     first = int(hits[0])
     nonfinite = bool((~np.isfinite(x[first:])).any())
+    isolated = not nonfinite and int(hits[-1]) - first < params.isolated_span
     ratio = float(x[first] / median[first]) if np.isfinite(x[first]) and median[first] > 0 else None
     message = (
         f"gradient norm jumped to {fmt(x[first])}, {fmt(ratio) if ratio else 'far'}x its recent median "
@@ -53,11 +61,12 @@ def assess(series: Series, params: Params) -> Finding | None:
         first,
         detector="grad_explosion",
         kind="grad_explosion",
-        severity="critical" if nonfinite else "warning",
+        severity="critical" if nonfinite else "info" if isolated else "warning",
         direction=+1,
         message=message,
         score=ratio,
-        evidence={"median_before": float(median[first]), "alarms": int(alarm.sum())},
+        evidence={"median_before": float(median[first]), "alarms": int(alarm.sum()), "isolated": isolated,
+                  "reaction_steps": params.reaction_steps},
     )
     finding.lead_steps = None  # set relative to the loss by the lead_over_loss post-stage
     return finding
