@@ -146,10 +146,29 @@ def error(message: str) -> None:
     _say("error", "red", message)
 
 
-def show_ingest_problems(report: IngestReport) -> None:
-    """One warning on stderr per problem an input had."""
+def show_ingest_problems(report: IngestReport, *, verbose: bool = False, hint: bool = True) -> None:
+    """One warning on stderr per problem an input had, and what was not read.
+
+    A skipped input whose name promised a log is a warning; any other is one
+    ``skipped:`` line when ``verbose``, else counted in a note saying how to see them.
+    """
     for rel, problem in report.problems():
         warn(f"{rel}: {problem}")
+    unnamed = 0
+    for outcome in report.skipped():
+        if outcome.expected:
+            warn(f"skipped: {outcome.rel}: {outcome.reason}")
+        elif verbose:
+            _say("skipped", "dim", f"{outcome.rel}: {outcome.reason}")
+        else:
+            unnamed += 1
+    if unnamed and hint:
+        import shlex
+
+        from tracesift.findings import SKIPPED_SQL
+
+        note(f"{unnamed} more {'input was' if unnamed == 1 else 'inputs were'} not read (no reader recognised them): "
+             f"-v names them, and so does: tracesift query {shlex.quote(str(report.store))} \"{SKIPPED_SQL}\"")
 
 
 def show_notes(notes: dict[tuple[str, str], list[str]]) -> None:
