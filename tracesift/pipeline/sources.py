@@ -64,7 +64,7 @@ def check_forced(reader: str | None, paths: list[Path]) -> None:
     for path in paths:
         if path.is_dir() != folders:
             kind = "folders" if folders else "files"
-            raise UsageError(f"{escape(path)}: the {reader} reader reads {kind}, and this is {_kind(path)}")
+            raise UsageError(f"{escape(str(path))}: the {reader} reader reads {kind}, and this is {_kind(path)}")
 
 
 def _kind(path: Path) -> str:
