@@ -154,21 +154,25 @@ def show_ingest_problems(report: IngestReport, *, verbose: bool = False, hint: b
     """
     for rel, problem in report.problems():
         warn(f"{rel}: {problem}")
-    unnamed = 0
-    for outcome in report.skipped():
+    skipped = report.skipped()
+    for outcome in skipped:
         if outcome.expected:
             warn(f"skipped: {outcome.rel}: {outcome.reason}")
         elif verbose:
             _say("skipped", "dim", f"{outcome.rel}: {outcome.reason}")
-        else:
-            unnamed += 1
+    unnamed = 0 if verbose else sum(1 for o in skipped if not o.expected)
     if unnamed and hint:
-        import shlex
+        _hint_skipped(report, unnamed, named=len(skipped) - unnamed)
 
-        from tracesift.findings import SKIPPED_SQL
 
-        note(f"{unnamed} more {'input was' if unnamed == 1 else 'inputs were'} not read (no reader recognised them): "
-             f"-v names them, and so does: tracesift query {shlex.quote(str(report.store))} \"{SKIPPED_SQL}\"")
+def _hint_skipped(report: IngestReport, unnamed: int, named: int) -> None:
+    import shlex
+
+    from tracesift.findings import SKIPPED_SQL
+
+    inputs = f"{unnamed}{' more' if named else ''} {'input was' if unnamed == 1 else 'inputs were'}"
+    note(f"{inputs} not read (no reader recognised them): -v names them, and so does: "
+         f"tracesift query {shlex.quote(str(report.store))} \"{SKIPPED_SQL}\"")
 
 
 def show_notes(notes: dict[tuple[str, str], list[str]]) -> None:

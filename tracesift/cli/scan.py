@@ -83,19 +83,10 @@ def scan_command(
     config = Config.load(paths)
     with progress_bar() as on_progress:
         result = scan(
-            paths,
-            store=store,
-            jobs=jobs,
-            roles=config.roles(mappings),
-            reader_options=config.reader_options(),
-            detectors=config.detectors(detectors),
-            metrics=metrics,
-            first_step=from_step,
-            last_step=to_step,
-            params=config.detector_params(settings),
-            fail_on=config.fail_on(fail_on.value if fail_on else None),
-            on_progress=on_progress,
-            reader=reader,
+            paths, store=store, jobs=jobs, roles=config.roles(mappings), reader_options=config.reader_options(),
+            detectors=config.detectors(detectors), metrics=metrics, first_step=from_step, last_step=to_step,
+            params=config.detector_params(settings), fail_on=config.fail_on(fail_on.value if fail_on else None),
+            on_progress=on_progress, reader=reader,
         )
     show_ingest_problems(result.ingest, verbose=verbose)
     show_notes(result.notes)
