@@ -112,15 +112,28 @@ def _finite(value: object) -> object:
     return value
 
 
+SKIPPED = "skipped: "
+"""How the ``ingest_errors`` row of an input that was not read begins (its ``reader`` is NULL)."""
+SKIPPED_SQL = f"select path, error from ingest_errors where error like '{SKIPPED.strip()}%'"
+"""The query that lists every input not read, with the reason."""
+
+
 @dataclass
 class Outcome:
-    """What became of one input in an ingest."""
+    """What became of one input in an ingest.
+
+    A ``skipped`` input has the ``reason`` it was not read; ``expected`` when its name
+    promised a log (named like a console log, or named on the command line). An
+    ``ignored`` one was never a candidate (documentation, code, images in a folder).
+    """
 
     rel: str
     reader: str | None
-    status: str  # read | unchanged | error | skipped | removed
+    status: str  # read | unchanged | error | skipped | ignored | removed
     rows: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    reason: str | None = None
+    expected: bool = False
 
 
 @dataclass
@@ -143,6 +156,10 @@ class IngestReport:
         """(input, problem) for every problem met, in input order."""
         return [(o.rel, problem) for o in self.outcomes for problem in o.problems]
 
+    def skipped(self) -> list[Outcome]:
+        """The inputs not read for a reason not already among their problems (those are warnings anyway)."""
+        return [o for o in self.outcomes if o.status == "skipped" and o.reason and not o.problems]
+
     def summary(self) -> str:
         """One line: what was read, how many rows, what was not, and where the store is."""
         read = self.count("read")
@@ -150,7 +167,7 @@ class IngestReport:
         if self.rows("steps"):
             parts.append(f"{self.rows('steps'):,} agent steps")
         for status, label in (("unchanged", "unchanged"), ("error", "unreadable"), ("skipped", "not a log format"),
-                              ("removed", "removed")):
+                              ("ignored", "ignored by name"), ("removed", "removed")):
             if self.count(status):
                 parts.append(f"{self.count(status)} {label}")
         return ", ".join(parts) + f"; store: {self.store}"

@@ -245,7 +245,8 @@ def test_docs_and_code_beside_logs_are_skipped(tmp_path):
     (tmp_path / "README.md").write_text("| run | lr |\n| --- | --- |\n" + table_rows)
     (tmp_path / "train.py").write_text("".join(f"print('step={i} loss={i} lr=0.1')\n" for i in range(20)))
     report = ingest([tmp_path])
-    assert report.count("read") == 1 and report.count("skipped") == 2
+    assert report.count("read") == 1 and report.count("ignored") == 2 and report.count("skipped") == 0
+    assert scalar(tmp_path, "select count(*) n from ingest_errors") == {"n": 0}  # never candidates: not listed
 
 
 def write_chat(path: Path, turns: int, text: str = "ok") -> None:

@@ -25,6 +25,15 @@ MapOption = Annotated[
     typer.Option("--map", help="Extra metric-role mapping RAW=ROLE, e.g. --map 'lm loss=loss'. Repeatable."),
 ]
 
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Name on stderr every input that was not read, with the reason.")
+]
+ReaderOption = Annotated[
+    str | None,
+    typer.Option("--reader", help="Read the PATHS given with this reader, whatever their content "
+                                  "(`tracesift formats` lists the readers).", show_default=False),
+]
+
 ALIASES = {"as_json": ("--json", Format.json), "as_jsonl": ("--jsonl", Format.jsonl), "as_csv": ("--csv", Format.csv)}
 
 

@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 from tracesift.cli import app
-from tracesift.cli.common import JobsOption, MapOption, PathsArgument, StoreOption, reports_errors
+from tracesift.cli.common import (
+    JobsOption,
+    MapOption,
+    PathsArgument,
+    ReaderOption,
+    StoreOption,
+    VerboseOption,
+    reports_errors,
+)
 from tracesift.cli.output import progress_bar, show_ingest_problems
 from tracesift.errors import NothingReadable
 
@@ -21,13 +29,20 @@ def ingest_command(
     mappings: MapOption = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Forget what the store holds and read everything.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+    verbose: VerboseOption = False,
+    reader: ReaderOption = None,
 ) -> None:
     """Read training logs into a Parquet store, incrementally.
 
     Files are recognised by content. Unchanged files are not read again; changed
     or appended files replace what they gave before. Unreadable files are listed
     with the reason (and kept in the ingest_errors table); every other file is
-    still read. FIFOs, sockets and devices are never opened. Exit codes: 0 done,
+    still read. Files no reader recognised are skipped: --verbose names each, a
+    skipped .log, .out or .txt file or a file given on the command line is a
+    warning, and all are rows of ingest_errors (reader NULL, error 'skipped: ...').
+    --reader reads the files given with that reader instead. Documentation, code,
+    images and weights in a folder are never inputs. FIFOs, sockets and devices
+    are never opened. Exit codes: 0 done,
     2 usage error, 3 nothing at all was readable, 4 the store could not be written
     (a full disk, a read-only store, a worker killed; the store keeps its last
     complete version).
@@ -40,8 +55,9 @@ def ingest_command(
     config = Config.load(paths)
     with progress_bar(quiet) as on_progress:
         report = ingest(paths, store=store, jobs=jobs, roles=config.roles(mappings),
-                        reader_options=config.reader_options(), rebuild=rebuild, on_progress=on_progress)
-    show_ingest_problems(report)
+                        reader_options=config.reader_options(), rebuild=rebuild, on_progress=on_progress,
+                        reader=reader)
+    show_ingest_problems(report, verbose=verbose, hint=not quiet)
     if not quiet:
         print(report.summary())
     if not report.readable:

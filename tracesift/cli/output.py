@@ -146,10 +146,33 @@ def error(message: str) -> None:
     _say("error", "red", message)
 
 
-def show_ingest_problems(report: IngestReport) -> None:
-    """One warning on stderr per problem an input had."""
+def show_ingest_problems(report: IngestReport, *, verbose: bool = False, hint: bool = True) -> None:
+    """One warning on stderr per problem an input had, and what was not read.
+
+    A skipped input whose name promised a log is a warning; any other is one
+    ``skipped:`` line when ``verbose``, else counted in a note saying how to see them.
+    """
     for rel, problem in report.problems():
         warn(f"{rel}: {problem}")
+    skipped = report.skipped()
+    for outcome in skipped:
+        if outcome.expected:
+            warn(f"skipped: {outcome.rel}: {outcome.reason}")
+        elif verbose:
+            _say("skipped", "dim", f"{outcome.rel}: {outcome.reason}")
+    unnamed = 0 if verbose else sum(1 for o in skipped if not o.expected)
+    if unnamed and hint:
+        _hint_skipped(report, unnamed, named=len(skipped) - unnamed)
+
+
+def _hint_skipped(report: IngestReport, unnamed: int, named: int) -> None:
+    import shlex
+
+    from tracesift.findings import SKIPPED_SQL
+
+    inputs = f"{unnamed}{' more' if named else ''} {'input was' if unnamed == 1 else 'inputs were'}"
+    note(f"{inputs} not read (no reader recognised them): -v names them, and so does: "
+         f"tracesift query {shlex.quote(str(report.store))} \"{SKIPPED_SQL}\"")
 
 
 def show_notes(notes: dict[tuple[str, str], list[str]]) -> None:

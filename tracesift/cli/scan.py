@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from tracesift.cli import app
-from tracesift.cli.common import JobsOption, MapOption, PathsArgument, StoreOption, prints_rows, reports_errors
+from tracesift.cli.common import (
+    JobsOption,
+    MapOption,
+    PathsArgument,
+    ReaderOption,
+    StoreOption,
+    VerboseOption,
+    prints_rows,
+    reports_errors,
+)
 from tracesift.cli.output import Format, progress_bar, show_ingest_problems, show_notes, show_scan
 from tracesift.errors import NothingReadable
 
@@ -47,6 +56,8 @@ def scan_command(
     store: StoreOption = None,
     jobs: JobsOption = None,
     mappings: MapOption = None,
+    verbose: VerboseOption = False,
+    reader: ReaderOption = None,
     fmt: Format = Format.table,
 ) -> None:
     """Find collapse in training runs: per run, what went wrong, from which step, how sure.
@@ -56,7 +67,9 @@ def scan_command(
     where a change-point search puts the start of the change; `first alarm` is
     where a threshold first fired. Thresholds can also live in tracesift.toml
     under [detectors.NAME]; `tracesift detectors` lists them all. `--json` prints
-    one document (see docs/json.md), `--jsonl` one finding per line.
+    one document (see docs/json.md), `--jsonl` one finding per line. Inputs that
+    were not read are counted on stderr; --verbose names each (see `tracesift
+    ingest --help`), and --reader reads the files given with that reader.
 
     Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage error,
     3 nothing readable, 4 the store could not be written (a full disk, a read-only
@@ -70,20 +83,12 @@ def scan_command(
     config = Config.load(paths)
     with progress_bar() as on_progress:
         result = scan(
-            paths,
-            store=store,
-            jobs=jobs,
-            roles=config.roles(mappings),
-            reader_options=config.reader_options(),
-            detectors=config.detectors(detectors),
-            metrics=metrics,
-            first_step=from_step,
-            last_step=to_step,
-            params=config.detector_params(settings),
-            fail_on=config.fail_on(fail_on.value if fail_on else None),
-            on_progress=on_progress,
+            paths, store=store, jobs=jobs, roles=config.roles(mappings), reader_options=config.reader_options(),
+            detectors=config.detectors(detectors), metrics=metrics, first_step=from_step, last_step=to_step,
+            params=config.detector_params(settings), fail_on=config.fail_on(fail_on.value if fail_on else None),
+            on_progress=on_progress, reader=reader,
         )
-    show_ingest_problems(result.ingest)
+    show_ingest_problems(result.ingest, verbose=verbose)
     show_notes(result.notes)
     if not result.ingest.readable:
         raise NothingReadable("nothing readable found in " + ", ".join(str(p) for p in paths))

@@ -24,13 +24,20 @@ import pyarrow as pa
 
 from tracesift.config import reader_options_in
 from tracesift.errors import NotRegularFile, UsageError
-from tracesift.findings import IngestReport, Outcome
+from tracesift.findings import SKIPPED, IngestReport, Outcome
 from tracesift.pipeline.executors import Executor, given_or_local, stop_if_orphaned
 from tracesift.pipeline.failures import stops_cleanly
-from tracesift.pipeline.sources import discover_all, is_under, rekey_absolute, store_folder, vanished
+from tracesift.pipeline.sources import (
+    check_forced,
+    discover_all,
+    is_under,
+    rekey_absolute,
+    store_folder,
+    vanished,
+)
 from tracesift.readers import by_name
 from tracesift.readers.base import SNIFF_BYTES, Batch, Input, read_file
-from tracesift.readers.discover import Source, identify
+from tracesift.readers.discover import Source, identify, not_read
 from tracesift.store import schema
 from tracesift.store.commit import sweep
 from tracesift.store.layout import Store, StoreLike, default_store
@@ -72,16 +79,19 @@ def ingest(
     rebuild: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
+    reader: str | None = None,
 ) -> IngestReport:
     """Bring the store up to date with ``paths``; see the module docstring.
 
     ``reader_options`` are settings by reader name; a ``tracesift.toml`` beside an input
-    replaces them for the inputs of its folder.
+    replaces them for the inputs of its folder. ``reader`` names the reader that reads each
+    of ``paths`` (files, or folders for a folder reader), whatever their content.
     """
     paths = [Path(p) for p in paths]
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    check_forced(reader, paths)
     store = Store.open(store or default_store(paths))
     roles = roles or RoleMap()
     _make(store)
@@ -95,7 +105,7 @@ def ingest(
                 writer.drop(key)
         with _rare_collections(), given_or_local(executor, jobs) as executor:
             roots = [p.resolve() for p in paths]
-            sources = discover_all(roots, store_folder(store), manifest if not force else Manifest())
+            sources = discover_all(roots, store_folder(store), manifest if not force else Manifest(), reader)
             todo = _plan(sources, roots, manifest, writer, report)
             _read_all(_tasks(todo, writer, roles, reader_options or {}), writer, report, executor, on_progress)
         writer.commit()
@@ -154,17 +164,20 @@ def _plan(
     for source in sources:
         key = source.key
         seen.add(key)
-        if source.unknown and not source.pending:
-            report.outcomes.append(Outcome(source.rel, None, "skipped", problems=[source.skipped] if source.skipped else []))
+        if source.ignored:
+            report.outcomes.append(Outcome(source.rel, None, "ignored"))
             continue
         try:
             fingerprint = _fingerprint(source)
         except OSError as exc:
             source.problem = source.problem or (exc.strerror or str(exc))
             fingerprint = Fingerprint(0, 0)
+        if source.skipped:  # not a regular file: never opened
+            _skip(writer, report, source, SourceEntry(source.rel, "", "", fingerprint), [source.skipped])
+            continue
         known = None if key in writer.dropping else manifest.sources.get(key)
         if known and not source.pending and known.fingerprint.same_stat(fingerprint) and \
-                (known.error is None) == (source.problem is None):
+                known.reader == (source.reader or "") and (known.error is None) == (source.problem is None):
             report.outcomes.append(Outcome(source.rel, known.reader, "unchanged" if not known.error else "error",
                                            problems=[known.error] if known.error else []))
             continue
@@ -213,8 +226,8 @@ def _read_all(tasks: list[tuple], writer: StoreWriter, report: IngestReport, exe
 
 
 def _stage(writer: StoreWriter, report: IngestReport, key, source, entry, tables, problems) -> None:
-    if entry is None:  # recognised by no reader and not named like a log, or not a regular file: not an input
-        report.outcomes.append(Outcome(source.rel, None, "skipped", problems=problems))
+    if source.skipped:  # recognised by no reader and not named like a structured log, or not a regular file
+        _skip(writer, report, source, entry, problems)
         return
     if tables is None:  # touched, same bytes: only the manifest learns the new time
         writer.touch(key, entry.fingerprint)
@@ -226,6 +239,20 @@ def _stage(writer: StoreWriter, report: IngestReport, key, source, entry, tables
         writer.add(key, entry, tables)
     rows = {name: n for name, n in entry.rows.items() if name != "ingest_errors"}
     report.outcomes.append(Outcome(source.rel, entry.reader, "error" if entry.error else "read", rows, problems))
+
+
+def _skip(writer: StoreWriter, report: IngestReport, source: Source, entry: SourceEntry, problems: list[str]) -> None:
+    """Report an input that was not read, and keep its reason as a row of ``ingest_errors`` (reader NULL).
+
+    The row is written when the input is new to the store or changed; an input skipped
+    again in the same state, for the same reason, keeps the row it has.
+    """
+    entry.reader, entry.error, entry.rows = "", SKIPPED + source.skipped, {"ingest_errors": 1}
+    known = None if source.key in writer.dropping else writer.manifest.sources.get(source.key)
+    if not (known and known.error == entry.error and known.fingerprint.same_stat(entry.fingerprint)):
+        writer.add(source.key, entry, {"ingest_errors": _errors(source, [(entry.error, None)])})
+    report.outcomes.append(Outcome(source.rel, None, "skipped", problems=problems, reason=source.skipped,
+                                   expected=source.expected))
 
 
 def read_sources(tasks: list) -> list:
@@ -272,8 +299,10 @@ def _merged(results: list, held: list[int]) -> dict[str, pa.Table]:
 
 
 def _known_hash(writer: StoreWriter, source: Source) -> str | None:
+    """The content hash of the input as the store holds it, when read by the reader that will read it now."""
     known = None if source.key in writer.dropping else writer.manifest.sources.get(source.key)
-    return known.fingerprint.content_hash if known and not known.error else None
+    same_reader = known and (source.pending or known.reader == source.reader)
+    return known.fingerprint.content_hash if same_reader and not known.error else None
 
 
 def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Mapping, Store]):
@@ -291,7 +320,8 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Mapping, S
             source.reader, source.problem = identify(given)
             source.pending, entry.reader = False, source.reader or ""
             if source.unknown:
-                return key, source, None, None, []
+                source.skipped = not_read(given)
+                return key, source, entry, None, []
             if data is None:
                 data = given.content = _small_file(source, SHARE_BYTES)
         if source.problem:
@@ -301,7 +331,8 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Mapping, S
             return key, source, entry, None, []
         batch = by_name(source.reader).read(given)
     except NotRegularFile as exc:  # replaced by a FIFO or device since it was found
-        return key, source, None, None, [str(exc)]
+        source.skipped = str(exc)
+        return key, source, entry, None, [str(exc)]
     except Exception as exc:  # a reader's failure is data about the file, never fatal
         return _failed(key, source, entry, _describe(exc))
     tables = _finish(batch, source, roles)

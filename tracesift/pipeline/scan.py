@@ -83,11 +83,13 @@ def scan(
     fail_on: Severity | None = Severity.critical,
     on_progress: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
+    reader: str | None = None,
 ) -> ScanResult:
     """Ingest what is new under ``paths``, judge every subject, keep the findings in the store.
 
     ``params`` are parameter overrides by detector, as text or TOML values; ``metrics``
-    keeps only findings on those metric roles; ``fail_on`` decides ``ScanResult.failed``.
+    keeps only findings on those metric roles; ``fail_on`` decides ``ScanResult.failed``;
+    ``reader`` reads ``paths`` with that reader (see :func:`tracesift.pipeline.ingest.ingest`).
     """
     chosen = _choose(detectors)
     parsed = {d.name: d.parse(params.get(d.name, {})) for d in chosen if params and d.name in params}
@@ -95,7 +97,7 @@ def scan(
     steps = (ALL_STEPS[0] if first_step is None else first_step, ALL_STEPS[1] if last_step is None else last_step)
     with given_or_local(executor, jobs) as executor:
         report = ingest(paths, store=store, roles=roles, reader_options=reader_options, on_progress=on_progress,
-                        executor=executor)
+                        executor=executor, reader=reader)
         counts, tasks = _plan(report.store, chosen, parsed, steps)
         parallel = sum(n for by_id in counts.values() for n in by_id.values()) >= PARALLEL_FROM_ROWS
         judged = list(executor.map(judge, tasks, parallel=parallel))

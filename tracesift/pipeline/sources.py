@@ -21,9 +21,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracesift.errors import UsageError
+from tracesift.readers import READERS, by_name
 from tracesift.readers.discover import Source, discover
 from tracesift.store.layout import Store
 from tracesift.store.manifest import Fingerprint, Manifest
+from tracesift.store.paths import escape
 
 
 def store_folder(store: Store) -> Path | None:
@@ -51,6 +54,23 @@ def rekey_absolute(manifest: Manifest, base: Path | None) -> None:
             manifest.sources.setdefault(key_of(Path(key), base), manifest.sources.pop(key))
 
 
+def check_forced(reader: str | None, paths: list[Path]) -> None:
+    """A usage error unless ``reader`` is None or a reader of what each of ``paths`` is (file or folder)."""
+    if reader is None:
+        return
+    if reader not in READERS.names():
+        raise UsageError(f"no reader {reader!r}; the readers are: {', '.join(READERS.names())}")
+    folders = by_name(reader).reads_folders
+    for path in paths:
+        if path.is_dir() != folders:
+            kind = "folders" if folders else "files"
+            raise UsageError(f"{escape(str(path))}: the {reader} reader reads {kind}, and this is {_kind(path)}")
+
+
+def _kind(path: Path) -> str:
+    return "a folder" if path.is_dir() else "a file"
+
+
 @dataclass
 class _Root:
     """The inputs found under one root, and the folder their names are relative to."""
@@ -59,9 +79,9 @@ class _Root:
     sources: list[Source]
 
 
-def discover_all(roots: list[Path], base: Path | None, manifest: Manifest) -> list[Source]:
+def discover_all(roots: list[Path], base: Path | None, manifest: Manifest, reader: str | None = None) -> list[Source]:
     """Every input under ``roots`` (resolved), keyed and uniquely named; those not ingested in
-    their present state come out ``pending``."""
+    their present state come out ``pending``, unless ``reader`` is given to read each root."""
 
     def known(path: Path, info: os.stat_result) -> str | None:
         entry = manifest.sources.get(key_of(path, base))
@@ -72,7 +92,7 @@ def discover_all(roots: list[Path], base: Path | None, manifest: Manifest) -> li
     groups = []
     for root in roots:
         group = _Root(base if base is not None and is_under(root, base) else root.parent, [])
-        for source in discover(root, group.anchor, known):
+        for source in discover(root, group.anchor, known, reader):
             source.key = key_of(source.path, base)
             if source.key not in found:
                 found[source.key] = source

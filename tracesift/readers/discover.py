@@ -14,15 +14,24 @@ from tracesift.store.paths import escape
 
 SKIPPED_FOLDERS = {".tracesift", ".git", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints"}
 
-# A file named like a log that no reader takes is an error worth a warning; any
-# other unrecognised file (a checkpoint, an image, a README) is simply skipped.
+# A file named like one of these logs that no reader takes is an error (a row of ``ingest_errors``
+# and a warning): the format is plain, so the content is wrong.
 LOG_SUFFIXES = {".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".db", ".sqlite", ".wandb", ".traj", ".eval"}
 
-# Documentation, source code and configuration are never logs, whatever numbers they quote.
+# Named like a console log: when no reader takes one, it is skipped with a warning (every other
+# candidate no reader takes is skipped too, and named only under ``--verbose``).
+CONSOLE_SUFFIXES = {".log", ".out", ".err", ".txt"}
+
+# In a folder, these are never candidates, whatever numbers they quote: documentation, source code,
+# configuration, images and model weights. A file named on the command line is sniffed all the same.
 NOT_LOGS = {
     ".md", ".markdown", ".rst", ".html", ".htm", ".py", ".ipynb", ".sh", ".js", ".css",
     ".yaml", ".yml", ".toml", ".cfg", ".ini", ".c", ".h", ".cpp", ".rs", ".go", ".java",
+    ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".ico", ".pdf",
+    ".pt", ".pth", ".ckpt", ".safetensors", ".onnx", ".npy", ".npz", ".pkl", ".pickle",
 }
+NOT_LOG_NAMES = {"requirements.txt", "license.txt", "readme.txt", "cmakelists.txt", "license", "readme", "makefile"}
+"""Files of a project, never logs, by their whole (lower-case) name."""
 
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 
@@ -41,7 +50,11 @@ class Source:
     mtime_ns: int | None = None
     """A file's size and modification time when it was found."""
     skipped: str | None = None
-    """Why an input that is not one was passed over, when a user should hear of it (a FIFO, a device)."""
+    """Why an input was passed over: not a regular file (a FIFO, a device), or no reader recognised it."""
+    expected: bool = False
+    """Named on the command line or named like a console log: when it is skipped, that is a warning."""
+    ignored: bool = False
+    """Never a candidate in a folder (documentation, code, images, weights: see ``NOT_LOGS``); not sniffed."""
     key: str = ""
     """What the store's manifest keys it by (set by the ingest, which knows where the store is)."""
 
@@ -54,17 +67,30 @@ Known = Callable[[Path, os.stat_result], "str | None"]
 """Answers the reader of a file already ingested in this very state, so it is not sniffed again."""
 
 
-def discover(root: Path, base: Path, known: Known = lambda path, info: None) -> Iterator[Source]:
+def discover(root: Path, base: Path, known: Known = lambda path, info: None,
+             reader: str | None = None) -> Iterator[Source]:
     """Every input under ``root`` (or ``root`` itself), named relative to ``base``.
 
     Files whose reader is not known yet come out ``pending``: pass them to
-    :func:`identify`.
+    :func:`identify`. A ``reader`` given takes ``root`` itself, file or folder, unsniffed.
+    ``root`` as a file is sniffed whatever its name (only in folders are some names never inputs).
     """
     visited: set[tuple[int, int]] = set()
-    if root.is_dir():
+    if reader is not None:
+        yield _forced(root, base, known, reader)
+    elif root.is_dir():
         yield from _walk(root, base, visited, known)
     else:
-        yield _file_source(root, base, known)
+        yield _file_source(root, base, known, given=True)
+
+
+def _forced(root: Path, base: Path, known: Known, reader: str) -> Source:
+    if root.is_dir():
+        return Source(root, _rel(root, base), reader=reader)
+    source = _file_source(root, base, known, given=True)
+    if source.pending or source.reader is not None:  # a regular file: read as told
+        source.reader, source.pending = reader, False
+    return source
 
 
 def _walk(folder: Path, base: Path, visited: set[tuple[int, int]], known: Known) -> Iterator[Source]:
@@ -101,8 +127,8 @@ def _walk(folder: Path, base: Path, visited: set[tuple[int, int]], known: Known)
             yield _file_source(path, base, known)
 
 
-def _file_source(path: Path, base: Path, known: Known) -> Source:
-    source = Source(path, _rel(path, base))
+def _file_source(path: Path, base: Path, known: Known, given: bool = False) -> Source:
+    source = Source(path, _rel(path, base), expected=given or path.suffix.lower() in CONSOLE_SUFFIXES)
     try:
         info = path.stat()
     except OSError as exc:
@@ -111,12 +137,18 @@ def _file_source(path: Path, base: Path, known: Known) -> Source:
     if not stat.S_ISREG(info.st_mode):  # sockets, FIFOs, devices: never opened, they could block for ever
         source.skipped = f"not a regular file ({file_kind(info.st_mode)})"
         return source
-    if path.suffix.lower() in NOT_LOGS:
-        return source  # docs and code: never inputs
     source.size, source.mtime_ns = info.st_size, info.st_mtime_ns
     source.reader = known(path, info)
+    if source.reader is None and not given and never_a_log(path):
+        source.ignored = True  # docs and code: never inputs
+        return source
     source.pending = source.reader is None
     return source
+
+
+def never_a_log(path: Path) -> bool:
+    """Whether a file found in a folder is passed over unsniffed, by its name (see ``NOT_LOGS``)."""
+    return path.suffix.lower() in NOT_LOGS or path.name.lower() in NOT_LOG_NAMES
 
 
 def identify(source: Input) -> tuple[str | None, str | None]:
@@ -133,6 +165,14 @@ def identify(source: Input) -> tuple[str | None, str | None]:
     except OSError as exc:
         return None, _os_reason(exc)
     return None, None
+
+
+def not_read(source: Input) -> str:
+    """Why a file that no reader takes, and that is not named like a structured log, was skipped."""
+    try:
+        return f"no reader recognised it ({_content_hint(source)})" if source.prefix(64) else "empty file"
+    except OSError as exc:
+        return _os_reason(exc)
 
 
 def _looks_like_log(path: Path) -> bool:
