@@ -22,7 +22,10 @@ LOGGED_AS = {
     "actor/kl_loss": "kl",  # verl
     "objective/kl": "kl",  # TRL
     "response_length/mean": "response_length",  # verl
-    "actor/pg_clipfrac": "clip_frac",  # verl
+    "actor/pg_clipfrac": "ratio_clip_frac",  # verl: PPO ratio clipping, not length clipping
+    "response_length/clip_ratio": "clip_frac",  # verl: responses cut at the maximum length
+    "clip_ratio/region_mean": "ratio_clip_frac",  # TRL GRPO
+    "train/clip_fraction": "ratio_clip_frac",  # Stable-Baselines3
     "val_loss": "eval/loss",  # Keras, Lightning
     "eval_loss": "eval/loss",  # HF Trainer
     "eval/accuracy": "eval/accuracy",
