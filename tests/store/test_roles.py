@@ -47,6 +47,7 @@ LOGGED_AS = {
     "train_loss_step": "loss",  # Lightning logs both; the per-step one is the loss
     "train_loss_epoch": "train_loss_epoch",
     "test_loss": "test/loss",  # another split than validation
+    "val-core/openai/gsm8k/reward/mean@1": "eval/openai/gsm8k/reward/mean@1",  # verl's validation metrics
     "test/accuracy": "test/accuracy",
 }
 

@@ -62,7 +62,7 @@ RULES: list[tuple[str, str]] = [
     (r"epoch", "epoch"),
 ]
 
-EVAL_PREFIX = re.compile(r"^(eval|val|valid|validation)[/_]", re.IGNORECASE)
+EVAL_PREFIX = re.compile(r"^(eval|val|valid|validation|val-core|val-aux)[/_]", re.IGNORECASE)  # val-*: verl
 TEST_PREFIX = re.compile(r"^test[/_]", re.IGNORECASE)
 
 _COMPILED = [(re.compile(f"(?:{pattern})$"), role) for pattern, role in RULES]
