@@ -14,7 +14,8 @@ Only the columns that vary within the group (wall time, step, value in an
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+
+from tracesift.readers.byte_views import rows as byte_rows
 
 try:  # the native back end; tracesift works without it
     import crc32c as _native
@@ -97,7 +98,7 @@ def masked_crc32c_many(buffer: np.ndarray, starts: np.ndarray, length: int, *, n
 
 def _by_columns(buffer: np.ndarray, starts: np.ndarray, length: int, one) -> np.ndarray:
     """Unmasked CRCs of equal-length records: the first record's, corrected column by column."""
-    rows = sliding_window_view(buffer, length)[starts] if length else np.zeros((len(starts), 0), np.uint8)
+    rows = byte_rows(buffer, starts, length)
     base = rows[0]
     crc = np.full(len(starts), one(base.tobytes()), dtype=np.uint32)
     varying = np.flatnonzero((rows != base).any(axis=0))

@@ -19,6 +19,7 @@ import struct
 import numpy as np
 
 from tracesift.readers.base import Problem
+from tracesift.readers.byte_views import words
 from tracesift.readers.crc32c import masked_crc32c, masked_crc32c_many
 
 HEADER = struct.Struct("<QI")
@@ -106,19 +107,12 @@ def leap(buffer: np.ndarray, pos: int, pattern: np.ndarray) -> tuple[np.ndarray,
 
 def u64(buffer: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """Little-endian uint64 at each position."""
-    return _words(buffer, "<u8")[positions]
+    return words(buffer, "<u8")[positions]
 
 
 def u32(buffer: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """Little-endian uint32 at each position."""
-    return _words(buffer, "<u4")[positions]
-
-
-def _words(buffer: np.ndarray, dtype: str) -> np.ndarray:
-    """A view of ``buffer`` as overlapping words: item ``i`` is the word that starts at byte ``i``."""
-    width = np.dtype(dtype).itemsize
-    count = max(len(buffer) - width + 1, 0)
-    return np.ndarray(shape=(count,), dtype=dtype, buffer=buffer, offset=0, strides=(1,))
+    return words(buffer, "<u4")[positions]
 
 
 def verified(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
