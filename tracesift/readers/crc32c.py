@@ -1,8 +1,10 @@
 """CRC-32C (Castagnoli), as TFRecord files use it, masked the TensorFlow way.
 
-Two back ends, chosen at import: the ``crc32c`` package (hardware CRC32C, a
-wheel on every common platform) when it imports, else a 256-entry table in
-pure Python. Either way, many records of one length are checked at once with
+Two back ends for one buffer, chosen on first use: the ``crc32c`` package
+(hardware CRC32C; the ``native`` extra) when it imports, else a 256-entry table
+in pure Python. The choice waits for the first record to check because
+importing ``crc32c`` costs 40-100 ms (it reads its own package metadata), which
+a start-up that reads no event file should not pay. Either way, many records of one length are checked at once with
 numpy: the CRC is affine in the message, so a record's CRC is that of the
 group's first record with, for each byte column that differs, one table
 lookup of the difference (``crc(a) ^ crc(b) == crc0(a ^ b)`` for equal
@@ -13,18 +15,13 @@ Only the columns that vary within the group (wall time, step, value in an
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from tracesift.readers.byte_views import rows as byte_rows
 
-try:  # the native back end; tracesift works without it
-    import crc32c as _native
-except ImportError:  # pragma: no cover - depends on the environment
-    _native = None
-
 _POLY = 0x82F63B78
-NATIVE = _native is not None
-"""Whether the hardware CRC of the ``crc32c`` package is in use."""
 MAX_TABLE_DISTANCE = 4096
 """Records longer than this are checked one by one rather than through per-column tables."""
 _MIN_GROUP = 16
@@ -56,7 +53,20 @@ def crc32c_python(data: bytes) -> int:
     return crc ^ 0xFFFFFFFF
 
 
-crc32c = _native.crc32c if _native is not None else crc32c_python
+@functools.cache
+def native():
+    """The ``crc32c`` package's function, or None where it is not installed."""
+    try:
+        import crc32c as package
+    except ImportError:
+        return None
+    return package.crc32c
+
+
+def crc32c(data: bytes) -> int:
+    """CRC-32C of ``data``: in hardware where the ``crc32c`` package is installed."""
+    one = native()
+    return one(data) if one is not None else crc32c_python(data)
 
 
 def mask(crc: int | np.ndarray) -> int | np.ndarray:
@@ -68,7 +78,8 @@ def mask(crc: int | np.ndarray) -> int | np.ndarray:
 
 
 def masked_crc32c(data: bytes) -> int:
-    return mask(crc32c(data))
+    """Masked CRC-32C; a short buffer (a record's length) never loads the native package."""
+    return mask(crc32c_python(data) if len(data) < 64 else crc32c(data))
 
 
 def zero_runs(count: int) -> np.ndarray:
@@ -80,15 +91,15 @@ def zero_runs(count: int) -> np.ndarray:
     return _zero_runs[:count]
 
 
-def masked_crc32c_many(buffer: np.ndarray, starts: np.ndarray, length: int, *, native: bool = NATIVE) -> np.ndarray:
+def masked_crc32c_many(buffer: np.ndarray, starts: np.ndarray, length: int, *, use_native: bool = True) -> np.ndarray:
     """Masked CRC-32C of ``buffer[s : s + length]`` for every ``s`` in ``starts``, as uint32.
 
-    ``native=False`` uses the pure-Python CRC where a single record needs one (tests compare both).
+    ``use_native=False`` uses the pure-Python CRC where a single record needs one (tests compare both).
     """
     if len(starts) == 0:
         return np.zeros(0, dtype=np.uint32)
-    one = crc32c if native else crc32c_python
-    if length > MAX_TABLE_DISTANCE or (native and len(starts) < _MIN_GROUP):
+    one = (native() if use_native else None) or crc32c_python
+    if length > MAX_TABLE_DISTANCE or (one is not crc32c_python and len(starts) < _MIN_GROUP):
         raw = [one(buffer[s : s + length].tobytes()) for s in starts.tolist()]
         return mask(np.array(raw, dtype=np.uint64)).astype(np.uint32)
     step = max(1, _CHUNK_BYTES // max(length, 1))
