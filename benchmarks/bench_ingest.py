@@ -33,6 +33,7 @@ import numpy as np
 BASE_TAGS = ["loss", "grad_norm", "lr", "accuracy", "perplexity", "entropy", "tokens_per_sec", "weight_norm",
              "eval_loss", "eval_accuracy"]
 TRACESIFT = str(Path(sys.executable).parent / "tracesift")
+TASKS = (("event files", "tb", "tbparse"), ("json/csv", "tabular", "pandas"))
 
 
 # ---------------------------------------------------------------- corpus
@@ -180,27 +181,34 @@ def tracesift_count(store: Path) -> int:
     return int(json.loads(out)[0]["n"])
 
 
-def bench_task(task: str, folder: Path, baseline: str, tmp: Path) -> list[dict]:
+def bench_task(task: str, folder: Path, baseline: str, tmp: Path, also: dict[str, str] | None = None) -> list[dict]:
+    """The baseline, then this tracesift, then each other tracesift in ``also`` (name -> executable)."""
     rows = []
     me = [sys.executable, __file__, "--child", baseline, str(folder)]
     r = measure(me)
     counts = json.loads(r.pop("stdout"))
     rows.append({"task": task, "tool": baseline, **r, **counts})
     print(f"  {baseline}: {r['seconds']} s", flush=True)
+    for name, exe in {"": TRACESIFT, **(also or {})}.items():
+        rows += tracesift_rows(task, folder, tmp / (name or "this"), exe, f" [{name}]" if name else "")
+    for row in rows:
+        row["speedup"] = round(rows[0]["seconds"] / row["seconds"], 2) if row["tool"] != baseline else 1.0
+    return rows
+
+
+def tracesift_rows(task: str, folder: Path, tmp: Path, exe: str, suffix: str) -> list[dict]:
+    """``exe ingest`` into a fresh store with the default jobs, again unchanged, then ``--jobs 1``."""
+    rows = []
     for jobs in (None, 1):
         store = tmp / f"{task}-{jobs or 'default'}"
-        cmd = [TRACESIFT, "ingest", str(folder), "--store", str(store), "--quiet"] + (["--jobs", "1"] if jobs else [])
-        label = "tracesift ingest" + (" --jobs 1" if jobs else "")
+        cmd = [exe, "ingest", str(folder), "--store", str(store), "--quiet"] + (["--jobs", "1"] if jobs else [])
+        label = "tracesift ingest" + suffix + (" --jobs 1" if jobs else "")
         runs = [(label, measure(cmd))] + ([] if jobs else [(label + " (re-run)", measure(cmd))])
         for tool, r in runs:
             r.pop("stdout")
             rows.append({"task": task, "tool": tool, **r, "rows": tracesift_count(store)})
             print(f"  {tool}: {r['seconds']} s", flush=True)
-    base, first = rows[0]["seconds"], rows[1]["seconds"]
-    for row in rows:
-        row["speedup"] = round(base / row["seconds"], 2) if row["tool"] != baseline else 1.0
-        if row["tool"].endswith("(re-run)"):
-            row["rerun_ratio"] = round(first / row["seconds"], 1)
+    rows[1]["rerun_ratio"] = round(rows[0]["seconds"] / rows[1]["seconds"], 1)
     return rows
 
 
@@ -220,6 +228,9 @@ def main() -> None:
     ap.add_argument("--tags", type=int, default=10)
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--only", choices=["tb", "tabular"], help="measure one task only")
+    ap.add_argument("--also", action="append", default=[], metavar="NAME=EXE",
+                    help="also measure another tracesift executable (e.g. an older checkout's), side by side")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -229,13 +240,17 @@ def main() -> None:
     want = json.loads((root / "done.json").read_text())
     rows = []
     with tempfile.TemporaryDirectory(prefix="tracesift-bench-store-") as tmp:
-        for task, sub, baseline in (("event files", "tb", "tbparse"), ("json/csv", "tabular", "pandas")):
-            print(f"{task}:", flush=True)
-            rows += bench_task(task, root / sub, baseline, Path(tmp))
+        also = dict(item.split("=", 1) for item in args.also)
+        for task, sub, baseline in TASKS:
+            if args.only in (None, sub):
+                print(f"{task}:", flush=True)
+                rows += bench_task(task, root / sub, baseline, Path(tmp), also)
     print()
     print(table(rows))
     print()
-    for task, key in (("event files", "tb"), ("json/csv", "tabular")):
+    for task, key, _ in TASKS:
+        if args.only not in (None, key):
+            continue
         counts = {r["tool"]: r["rows"] for r in rows if r["task"] == task}
         print(f"{task}: generator wrote {want[key]:,} points ({want[key + '_nan']:,} NaN); "
               + ", ".join(f"{t}: {n:,}" + ("" if n == want[key] else f" (off by {n - want[key]:+,})")

@@ -16,6 +16,7 @@ import struct
 import numpy as np
 
 from tracesift.readers.base import Problem
+from tracesift.readers.byte_views import rows, words
 from tracesift.readers.protobuf_wire import (
     FIXED32,
     FIXED64,
@@ -159,16 +160,11 @@ def _fixed_layout(buffer: np.ndarray, at: np.ndarray, length: int, offset: int):
     for position, byte in expected.items():
         ok &= buffer[at + position] == byte
     at = at[ok]
-    step_bytes = _gather(buffer, at + 10, offset - 10) if offset > 9 else np.zeros((len(at), 0), np.uint8)
-    tags = _gather(buffer, at + offset + 6, tag_length)
-    values = _gather(buffer, at + offset + 7 + tag_length, 4).view("<f4")[:, 0]
-    wall_times = _gather(buffer, at + 1, 8).view("<f8")[:, 0]
+    step_bytes = rows(buffer, at + 10, max(offset - 10, 0))
+    tags = rows(buffer, at + offset + 6, tag_length)
+    values = words(buffer, "<f4")[at + offset + 7 + tag_length]
+    wall_times = words(buffer, "<f8")[at + 1]
     return ok, step_bytes, tags, values, wall_times
-
-
-def _gather(buffer: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
-    """A (len(at), width) matrix of the bytes starting at each position."""
-    return np.ascontiguousarray(buffer[at[:, None] + np.arange(width)])
 
 
 def _varint_width(buffer: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -178,6 +174,8 @@ def _varint_width(buffer: np.ndarray, at: np.ndarray) -> np.ndarray:
     limit = len(buffer) - 1
     for byte in range(10):
         going &= buffer[np.minimum(at + byte, limit)] >= 0x80
+        if not going.any():
+            break
         width += going
     return width
 
@@ -192,9 +190,31 @@ def _varint_values(matrix: np.ndarray) -> np.ndarray:
 def _tag_ids(tags: np.ndarray, found: Scalars) -> np.ndarray:
     if len(tags) == 0:
         return np.array([], dtype=np.int32)
-    unique, inverse = np.unique(tags.view(f"V{tags.shape[1]}")[:, 0], return_inverse=True)
-    ids = np.array([found.tag_id(bytes(tag).decode("utf-8", errors="replace")) for tag in unique], dtype=np.int32)
-    return ids[inverse.reshape(-1)]
+    codes, firsts = distinct_rows(tags)
+    ids = np.array([found.tag_id(bytes(tags[i]).decode("utf-8", errors="replace")) for i in firsts], dtype=np.int32)
+    return ids[codes]
+
+
+def distinct_rows(matrix: np.ndarray, few: int = 8) -> tuple[np.ndarray, list[int]]:
+    """A code for each row of ``matrix`` by its content, and the first row of each code.
+
+    A group of one record length holds few distinct tags: each takes one comparison
+    of the rows left; past ``few`` of them, the rest are sorted instead.
+    """
+    codes = np.zeros(len(matrix), dtype=np.int64)
+    firsts: list[int] = []
+    left = np.arange(len(matrix))
+    while len(left) and len(firsts) < few:
+        same = (matrix[left] == matrix[left[0]]).all(axis=1)
+        codes[left[same]] = len(firsts)
+        firsts.append(int(left[0]))
+        left = left[~same]
+    if len(left):
+        rest = np.ascontiguousarray(matrix[left]).view(f"V{matrix.shape[1]}")[:, 0]
+        _, first, inverse = np.unique(rest, return_index=True, return_inverse=True)
+        codes[left] = len(firsts) + inverse.reshape(-1)
+        firsts += left[first].tolist()
+    return codes, firsts
 
 
 def decode_event(event: bytes) -> list[tuple[int, str, float, float | None]]:

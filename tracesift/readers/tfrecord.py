@@ -1,0 +1,140 @@
+"""TFRecord framing: where each record's data start, checked against both CRCs.
+
+A record is ``uint64 length``, ``uint32 masked CRC-32C of the length``, ``length``
+bytes, ``uint32 masked CRC-32C of the data``. Where the next record is depends
+on this one's length, so framing is a walk; but event files repeat a short
+pattern of lengths (one record per tag, step after step). ``frame`` walks a few
+records one by one, finds the period of their lengths, and then takes whole
+runs of records at once with numpy: it predicts where the next records start
+from the pattern and keeps the longest prefix whose lengths, read at those
+offsets, are the predicted ones and fit in the file. Each kept record is then
+exactly the one the walk would have reached (its length was read where the
+walk would read it), so the result is the walk's, problems included.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from tracesift.readers.base import Problem
+from tracesift.readers.byte_views import words
+from tracesift.readers.crc32c import masked_crc32c, masked_crc32c_many
+
+HEADER = struct.Struct("<QI")
+WALK = 64
+"""Records read one by one before each guess (enough to see a period of up to WALK // 2 records)."""
+MAX_WALK = 4096
+"""Where no pattern holds, the walk between guesses doubles up to this many records."""
+LEAP = 1 << 16
+"""The most records guessed at once."""
+
+
+def frame(data: bytes, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+    """Start offsets and lengths of each record, up to the first frame that does not fit."""
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    starts: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
+    pos, limit, done = 0, WALK, False
+    while not done:
+        walked_starts, walked_lengths, pos, done = walk(data, pos, limit, problems)
+        starts.append(np.array(walked_starts, dtype=np.int64))
+        lengths.append(np.array(walked_lengths, dtype=np.int64))
+        pattern = None if done else period(walked_lengths[-WALK:])
+        if pattern is None:
+            limit = min(limit * 2, MAX_WALK)  # no pattern: guess less often
+            continue
+        leapt_starts, leapt_lengths, pos = leap(buffer, pos, np.array(pattern, dtype=np.int64))
+        starts.append(leapt_starts)
+        lengths.append(leapt_lengths)
+        limit = WALK if len(leapt_starts) >= WALK else min(limit * 2, MAX_WALK)
+    return np.concatenate(starts), np.concatenate(lengths)
+
+
+def walk(data: bytes, pos: int, limit: int | None, problems: list[Problem]) -> tuple[list[int], list[int], int, bool]:
+    """Up to ``limit`` records one by one from ``pos``: (starts, lengths, next position, whether the file ended)."""
+    size = len(data)
+    starts: list[int] = []
+    lengths: list[int] = []
+    unpack = HEADER.unpack_from
+    while pos + 12 <= size:
+        if len(starts) == limit:
+            return starts, lengths, pos, False
+        length, length_crc = unpack(data, pos)
+        end = pos + 12 + length + 4
+        if end > size:
+            if masked_crc32c(data[pos : pos + 8]) != length_crc:
+                problems.append(Problem("record length fails its CRC: not an event file past here", pos))
+            else:
+                problems.append(Problem(f"truncated record: {end - size} bytes missing at the end", pos))
+            return starts, lengths, pos, True
+        starts.append(pos)
+        lengths.append(length)
+        pos = end
+    if pos != size:
+        problems.append(Problem(f"truncated record header: {size - pos} stray bytes at the end", pos))
+    return starts, lengths, pos, True
+
+
+def period(lengths: list[int]) -> list[int] | None:
+    """The shortest pattern whose last two repeats end ``lengths``, in the order it continues; None if none."""
+    for size in range(1, len(lengths) // 2 + 1):
+        if lengths[-size:] == lengths[-2 * size : -size]:
+            return lengths[-size:]
+    return None
+
+
+def leap(buffer: np.ndarray, pos: int, pattern: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The records from ``pos`` on that follow ``pattern``: (starts, lengths, next position)."""
+    starts: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
+    count = len(pattern) * max(1, WALK // len(pattern))
+    while True:
+        guess = np.resize(pattern, count)
+        ends = pos + np.cumsum(guess + 16)
+        first = ends - guess - 16
+        fits = ends <= len(buffer)
+        ok = fits & (u64(buffer, np.where(fits, first, 0)) == guess.astype(np.uint64))
+        kept = count if ok.all() else int(np.argmin(ok))
+        starts.append(first[:kept])
+        lengths.append(guess[:kept])
+        pos = int(ends[kept - 1]) if kept else pos
+        if kept < count:
+            return np.concatenate(starts), np.concatenate(lengths), pos
+        count = min(count * 2, len(pattern) * max(1, LEAP // len(pattern)))
+
+
+def u64(buffer: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Little-endian uint64 at each position."""
+    return words(buffer, "<u8")[positions]
+
+
+def u32(buffer: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Little-endian uint32 at each position."""
+    return words(buffer, "<u4")[positions]
+
+
+def verified(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+             problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+    """Data offsets and lengths of the records whose CRCs hold: cut at a bad length, skip bad data."""
+    length_ok = _lengths_ok(buffer, starts, lengths)
+    if not length_ok.all():
+        cut = int(np.argmin(length_ok))
+        problems.append(Problem("record length fails its CRC: not an event file past here", int(starts[cut])))
+        starts, lengths = starts[:cut], lengths[:cut]
+    data_ok = np.ones(len(starts), dtype=bool)
+    for length in np.unique(lengths).tolist():
+        group = np.flatnonzero(lengths == length)
+        first = starts[group] + 12
+        data_ok[group] = masked_crc32c_many(buffer, first, length) == u32(buffer, first + length)
+    for bad in np.flatnonzero(~data_ok).tolist():
+        problems.append(Problem("record data fails its CRC: record skipped", int(starts[bad])))
+    return starts[data_ok] + 12, lengths[data_ok]
+
+
+def _lengths_ok(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Whether each record's length matches its CRC: one CRC per distinct length, compared with numpy."""
+    distinct, which = np.unique(lengths, return_inverse=True)
+    expected = np.array([masked_crc32c(struct.pack("<Q", n)) for n in distinct.tolist()], dtype=np.uint32)
+    return expected[which.reshape(-1)] == u32(buffer, starts + 8)
