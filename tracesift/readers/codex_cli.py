@@ -41,8 +41,8 @@ ITEM_TYPES = CALL_TYPES | OUTPUT_TYPES | {"message", "reasoning"}
 QUIET_ITEMS = {"ghost_snapshot", "compaction", "compaction_summary", "other"}
 """Response items that are Codex's bookkeeping, not agent steps."""
 ERROR_EVENTS = {"error", "stream_error"}
-ROLLOUT_LINE = re.compile(r'\s*\{\s*"timestamp"\s*:\s*"[^"]*"\s*,\s*"type"\s*:\s*"(%s)"\s*,\s*"payload"\s*:'
-                          % "|".join(RECORD_TYPES))
+ROLLOUT_LINE = re.compile(r'\s*\{\s*"timestamp"\s*:\s*"[^"]*"\s*,\s*"type"\s*:\s*"(' + "|".join(RECORD_TYPES)
+                          + r')"\s*,\s*"payload"\s*:')
 LEGACY_META = re.compile(r'\s*\{\s*"id"\s*:\s*"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"\s*,'
                          r'\s*"timestamp"\s*:\s*"\d{4}-\d\d-\d\dT[^"]*"\s*[,}]')
 EXIT_TEXT = re.compile(r"^Exit code: (-?\d+)|^Process exited with code (-?\d+)", re.MULTILINE)
