@@ -158,16 +158,19 @@ class _Walk:
 
     def reply(self, index: int, role: str, text: str | None, extra: dict, when: float | None) -> None:
         common = {"agent": AGENT, "role": role, "timestamp": when}
-        if self.no_action is not None and not _is_observation(text, extra):
+        observation = _is_observation(text, extra)
+        if self.no_action is not None and observation:
+            self._unanswered(self.no_action)
+        if self.no_action is not None:
             self.table.add(self.tid, "error", content=text, is_error=True, **common)  # the format error
             self.no_action = None
-        elif self.pending and (_is_observation(text, extra) or TIMED_OUT in (text or "")):
+        elif self.pending and (observation or TIMED_OUT in (text or "")):
             self.pending.pop(0)
             code = _returncode(text, extra)
             failed = code is None or code != 0 or "<exception>" in (text or "") or bool(extra.get("exception_info"))
             self.table.add(self.tid, "tool_result", tool="bash", content=_output(text), exit_code=code,
                            is_error=failed, **common)
-        elif _is_observation(text, extra):
+        elif observation:
             self.problems.append(Problem(f"message {index}: an observation with no action before it", index))
             self.table.add(self.tid, "tool_result", tool="bash", content=_output(text),
                            exit_code=_returncode(text, extra), **common)
