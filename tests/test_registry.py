@@ -54,14 +54,14 @@ def test_a_trajectory_detector_from_a_plugin_judges_every_trajectory(plugins, tm
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginWarning)
         result = scan([tmp_path / "agents"], jobs=1, detectors=["first_error"])
-    assert result.trajectories == 23 and result.runs == 0
+    assert result.trajectories == 25 and result.runs == 0
     found = {f.subject_id: f for f in result.findings}
     assert found and all(f.subject_type is SubjectType.trajectory for f in found.values())
     sql = "select trajectory_id, min(step) from steps where is_error group by 1"
     with_errors = dict(tuple(row.values()) for row in query(result.ingest.store, sql).dicts())
     assert {subject: f.first_step for subject, f in found.items()} == with_errors
     assert found["chat/tool_error_cascade.json"].agent is not None
-    assert result.subjects() == "23 trajectories"
+    assert result.subjects() == "25 trajectories"
 
 
 def test_builtins_are_found_in_their_package_not_listed(tmp_path, monkeypatch):

@@ -53,4 +53,4 @@ def test_a_folder_of_trajectories_counts_them(runner, tmp_path):
     shutil.copytree(SAMPLES / "agents", tmp_path / "agents")
     result = runner.invoke(app, ["scan", str(tmp_path / "agents")])
     assert result.exit_code == 0
-    assert "No findings in 23 trajectories." in result.stdout
+    assert "No findings in 25 trajectories." in result.stdout
