@@ -32,7 +32,8 @@ from tracesift.readers.base import Batch, Input, Problem, Reader
 
 ROLES = {"system", "developer", "user", "assistant", "tool", "function", "ipython"}
 GROUP_KEYS = ("conversation_id", "session_id", "thread_id")
-FOREIGN = ('"resourceSpans"', '"mistake_agent"', '"trajectory"', '"tool_call_metadata"', '"eval_id"')
+FOREIGN = ('"resourceSpans"', '"mistake_agent"', '"trajectory"', '"tool_call_metadata"', '"eval_id"',
+           '"mini_version"', '"trajectory_format"')
 MESSAGES_KEY = re.compile(r'"messages"\s*:\s*\[')
 
 
