@@ -148,6 +148,14 @@ class MetricColumns:
             if number is not None:
                 self.add(run_id, step, key, number, wall_time)
 
+    def add_floats(self, run_id: str, step: int, values: dict[str, float]) -> None:
+        """Add ``values`` that are floats already (a parser's output), without checking each."""
+        self.run_id.extend([run_id] * len(values))
+        self.step.extend([step] * len(values))
+        self.metric.extend(values)
+        self.value.extend(values.values())
+        self.wall_time.extend([None] * len(values))
+
     def __len__(self) -> int:
         return len(self.step)
 

@@ -37,7 +37,7 @@ class ConfigDump:
 
     def _start(self, line: str) -> None:
         text = line.strip()
-        if namespace := NAMESPACE.search(text):
+        if "Namespace(" in text and (namespace := NAMESPACE.search(text)):
             items = NAMESPACE_ITEM.findall(namespace.group(1))
             self.config = {key: _literal(value.strip()) for key, value in items} or None
         elif text.startswith("{'") and not text.endswith("}"):

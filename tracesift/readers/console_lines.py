@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 
-from tracesift.readers.base import STEP_KEYS, as_number
+from tracesift.readers.base import STEP_KEYS
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 RAY_PREFIX = re.compile(r"^\s*\([\w.:-]+ pid=\d+(?:, ip=[\d.]+)?\)\s*")
@@ -66,8 +66,11 @@ LINE_STEP_KEYS = (*STEP_KEYS, "it", "global step")
 # A printed dict is a training record when a key names something training measures.
 TRAINING_KEY = re.compile(r"loss|reward|score|entropy|kl|grad|learning_rate|epoch|acc|ppl|perplexity|eval_|train_|"
                           r"objective|policy|critic|actor|rollout|completion|clip", re.IGNORECASE)
-SOURCE_LOCATION = re.compile(r"\.(?:cc|cpp|cxx|c|h|hpp|py|rs|go|java)$")
+SOURCE_SUFFIXES = (".cc", ".cpp", ".cxx", ".c", ".h", ".hpp", ".py", ".rs", ".go", ".java")
 """``file_system_monitor.cc:111`` is where a warning was raised, not a metric."""
+DIGIT = re.compile(r"\d")
+SEPARATOR = re.compile(r"[,|;]|\s-\s|:\s")
+"""A key of several words follows one of these; a line without any has single-word keys only."""
 
 
 class Progress:
@@ -119,16 +122,46 @@ class Counter:
         self._steps, self._epochs = (keep, Progress()) if keep is self._steps else (Progress(), keep)
 
 
+def clean(line: str) -> str:
+    """The line without ANSI colours and without a Ray ``(Worker pid=N)`` prefix."""
+    if "\x1b" in line:
+        line = ANSI.sub("", line)
+    return RAY_PREFIX.sub("", line) if "pid=" in line else line
+
+
 def parse_line(line: str, counter: Counter) -> tuple[int, dict[str, float]] | None:
     """(step, metrics) from one console line, or None when it holds no metrics."""
-    line = RAY_PREFIX.sub("", ANSI.sub("", line))
-    if match := VERL.search(line):
+    return parse_clean(clean(line), counter)
+
+
+def parse_clean(line: str, counter: Counter) -> tuple[int, dict[str, float]] | None:
+    """:func:`parse_line` of a line already :func:`clean`. Each shape's regex runs only where a
+    cheap substring test says it could match: console logs are read at line speed."""
+    if not DIGIT.search(line):
+        return None
+    if "step:" in line and (match := VERL.search(line)):
         return counter.explicit(int(match.group(1))), _numbers(VERL_PAIR.findall(line[match.end() - 3 :]))
+    if "iteration" in line:
+        return _megatron(line, counter)
+    if line.lstrip().startswith(("iter ", "step ")) and (nano := _nanogpt(line, counter)):
+        return nano
+    if "{" in line and (match := PY_DICT.search(line)):
+        if _nested(line, match.start()):
+            return None  # a line of a pretty-printed structure (a config dump), not a record
+        return _python_dict(line[match.start() :], counter)
+    return _pairs_line(line, counter)
+
+
+def _megatron(line: str, counter: Counter) -> tuple[int, dict[str, float]] | None:
     if match := MEGATRON.match(line):
         return counter.explicit(int(match.group(1))), _numbers(MEGATRON_PAIR.findall(line[match.end() - 1 :] + "|"))
     if match := MEGATRON_VALID.match(line):
         pairs = MEGATRON_PAIR.findall(line[match.end() - 1 :] + "|")
         return int(match.group(1)), _numbers((f"validation/{k.removesuffix(' value')}", v) for k, v in pairs)
+    return _pairs_line(line, counter)
+
+
+def _nanogpt(line: str, counter: Counter) -> tuple[int, dict[str, float]] | None:
     if match := NANOGPT_ITER.match(line):
         step, loss, time_ms, mfu = match.groups()
         values = {"loss": loss, "time_ms": time_ms} | ({"mfu_percent": mfu} if mfu else {})
@@ -136,11 +169,7 @@ def parse_line(line: str, counter: Counter) -> tuple[int, dict[str, float]] | No
     if match := NANOGPT_EVAL.match(line):
         step, train, val = match.groups()
         return counter.explicit(int(step)), _numbers([("train_loss_at_eval", train), ("val_loss", val)])
-    if match := PY_DICT.search(line):
-        if _nested(line, match.start()):
-            return None  # a line of a pretty-printed structure (a config dump), not a record
-        return _python_dict(line[match.start() :], counter)
-    return _pairs_line(line, counter)
+    return None
 
 
 def _nested(line: str, start: int) -> bool:
@@ -191,18 +220,21 @@ def _pairs(line: str) -> list[tuple[str, str]]:
         found = [m.groups() for m in map(PIPE_FIELD.match, fields) if m]
         if len(found) >= 2:
             return found
-    spaced = list(SPACED_PAIR.finditer(line))
+    spaced = list(SPACED_PAIR.finditer(line)) if SEPARATOR.search(line) else []
     rest = line
     for match in reversed(spaced):  # blank them out, so their last word is not taken again alone
         rest = rest[: match.start(1)] + " " * (match.end() - match.start(1)) + rest[match.end() :]
-    pairs = [m.groups() for m in spaced] + KEY_VALUE_PAIR.findall(rest)
-    return [(key, value) for key, value in pairs if not SOURCE_LOCATION.search(key)]
+    return [m.groups() for m in spaced] + KEY_VALUE_PAIR.findall(rest)
 
 
 def _numbers(pairs) -> dict[str, float]:
+    """The pairs whose text is a number, keyed by their stripped names (source locations left out)."""
     values = {}
     for key, text in pairs:
-        number = as_number(text)
-        if number is not None:
+        try:
+            number = float(text)
+        except ValueError:
+            continue
+        if not key.endswith(SOURCE_SUFFIXES):
             values[key.strip()] = number
     return values

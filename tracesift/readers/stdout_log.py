@@ -15,7 +15,7 @@ import re
 
 from tracesift.readers.base import Batch, Input, MetricColumns, Problem, Reader, run_id_of
 from tracesift.readers.console_config import RunConfigs
-from tracesift.readers.console_lines import ANSI, RAY_PREFIX, Counter, parse_line
+from tracesift.readers.console_lines import Counter, clean, parse_clean
 from tracesift.readers.console_tables import TableParser, table_step
 from tracesift.store import schema
 
@@ -48,12 +48,12 @@ class ConsoleParser:
         self._tables = TableParser()
 
     def feed(self, line: str) -> tuple[int, tuple[int, dict[str, float]] | None]:
-        """How many lines carrying metrics ``line`` completes (a table counts all of its lines
-        at its closing dashes), and the (step, values) it completes."""
+        """How many lines carrying metrics ``line`` (already :func:`clean`) completes (a table
+        counts all of its lines at its closing dashes), and the (step, values) it completes."""
         in_table, values = self._tables.feed(line)
         if in_table:
             return (self._tables.lines, (self._step_of(values), values)) if values else (0, None)
-        parsed = parse_line(line, self.counter)
+        parsed = parse_clean(line, self.counter)
         return int(parsed is not None), parsed
 
     def _step_of(self, values: dict[str, float]) -> int:
@@ -67,7 +67,7 @@ class ConsoleParser:
 def _mostly_metrics(text: str) -> bool:
     parser = ConsoleParser()
     lines = [line for line in re.split(r"[\r\n]", text) if line.strip()]
-    hits = sum(parser.feed(line)[0] for line in lines)
+    hits = sum(parser.feed(clean(line))[0] for line in lines)
     return hits >= MIN_LINES and hits >= MIN_SHARE * len(lines)
 
 
@@ -103,12 +103,13 @@ def read(source: Input) -> Batch:
             text = raw.decode("utf-8", errors="replace")
             if "\ufffd" in text and not problems:
                 problems.append(Problem("not UTF-8 text in places: undecodable bytes replaced", number))
-            for part in text.split("\r"):
+            for part in text.split("\r") if "\r" in text else (text,):
+                part = clean(part)
                 _, parsed = parser.feed(part)
                 segment = parser.counter.segment
-                configs.feed(RAY_PREFIX.sub("", ANSI.sub("", part)), segment, segment in started)
+                configs.feed(part, segment, segment in started)
                 if parsed:
-                    columns.add_dict(_segment_run(run, segment), *parsed)
+                    columns.add_floats(_segment_run(run, segment), *parsed)
                     started.add(segment)
     if not len(columns):
         raise ValueError("no metric lines found")
