@@ -156,6 +156,22 @@ def is_truncated(text: str) -> bool:
     return in_string or depth > 0
 
 
+def first_user_text(messages: list) -> str | None:
+    """The text of the first user message: the task, in chat-shaped formats."""
+    for message in messages:
+        if isinstance(message, dict) and message.get("role") == "user":
+            return content_text(message.get("content"))
+    return None
+
+
+def salvage_key(text: str, key: str) -> tuple[list, str | None]:
+    """Complete items of the JSON array under ``"key"`` in a document cut off somewhere, and why
+    reading stopped early; nothing when the key or its array is not there."""
+    marker = text.find(f'"{key}"')
+    start = text.find("[", marker) if marker >= 0 else -1
+    return salvage_array(text, start) if start >= 0 else ([], None)
+
+
 def salvage_array(text: str, start: int) -> tuple[list, str | None]:
     """Complete items of the JSON array whose ``[`` is at ``start``, and why reading stopped early."""
     decoder = json.JSONDecoder()

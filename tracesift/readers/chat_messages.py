@@ -121,7 +121,7 @@ def _unpack(value: Any, index: int | None) -> tuple[Any, dict, list]:
 
 def _conversation(table: ac.StepTable, tid: str, messages: list, meta: dict, problems: list[Problem]) -> None:
     _Conversation(table, tid, problems).read(messages)
-    task = meta.get("task") or _first_user_text(messages)
+    task = meta.get("task") or ac.first_user_text(messages)
     outcome = meta.get("outcome") if meta.get("outcome") in ac.OUTCOMES else "unknown"
     table.trajectory(tid, task=ac.json_text(task), outcome=outcome, labels=meta.get("labels"))
 
@@ -253,13 +253,6 @@ def _last_final_message(messages: list) -> int:
         if message.get("role") in ("tool", "function"):
             return -1
     return -1
-
-
-def _first_user_text(messages: list) -> str | None:
-    for message in messages:
-        if isinstance(message, dict) and message.get("role") == "user":
-            return ac.content_text(message.get("content"))
-    return None
 
 
 READER = Reader(

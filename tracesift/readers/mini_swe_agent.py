@@ -90,7 +90,7 @@ def read(source: Input) -> Batch:
     labels = {key: info[key] for key in LABEL_KEYS if info.get(key) not in (None, "")}
     if data.get("trajectory_format"):
         labels["trajectory_format"] = data["trajectory_format"]
-    table.trajectory(tid, task=_task(data["messages"]), outcome="unknown", labels=labels)
+    table.trajectory(tid, task=ac.first_user_text(data["messages"]), outcome="unknown", labels=labels)
     return table.batch(problems)
 
 
@@ -99,9 +99,7 @@ def _load(text: str, problems: list[Problem]) -> Any:
     try:
         return ac.load_json(text)
     except ValueError as exc:
-        marker = text.find('"messages"')
-        start = text.find("[", marker) if marker >= 0 else -1
-        messages, why = ac.salvage_array(text, start) if start >= 0 else ([], None)
+        messages, why = ac.salvage_key(text, "messages")
         if not messages:
             raise
         problems.append(Problem(f"{exc}; kept {len(messages)} complete messages ({why or 'rest lost'})",
@@ -224,13 +222,6 @@ def _usage(extra: dict) -> tuple[int | None, int | None]:
     if not isinstance(usage, dict):
         return None, None
     return ac.as_int(usage.get("prompt_tokens")), ac.as_int(usage.get("completion_tokens"))
-
-
-def _task(messages: list) -> str | None:
-    for message in messages:
-        if isinstance(message, dict) and message.get("role") == "user":
-            return ac.content_text(message.get("content"))
-    return None
 
 
 READER = Reader(

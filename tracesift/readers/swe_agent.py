@@ -68,22 +68,12 @@ def _load(text: str, problems: list[Problem]) -> Any:
     try:
         return ac.load_json(text)
     except ValueError as exc:
-        marker = text.find('"trajectory"')
-        start = text.find("[", marker) if marker >= 0 else -1
-        if start < 0:
-            raise
-        steps, why = ac.salvage_array(text, start)
+        steps, why = ac.salvage_key(text, "trajectory")
         if not steps:
             raise
         problems.append(Problem(f"{exc}; kept {len(steps)} complete trajectory steps ({why or 'rest lost'})",
                                 len(steps)))
-        return {"trajectory": steps, "history": _salvaged_history(text), "info": {}}
-
-
-def _salvaged_history(text: str) -> list:
-    marker = text.find('"history"')
-    start = text.find("[", marker) if marker >= 0 else -1
-    return ac.salvage_array(text, start)[0] if start >= 0 else []
+        return {"trajectory": steps, "history": ac.salvage_key(text, "history")[0], "info": {}}
 
 
 def _attempt(table: ac.StepTable, tid: str, data: dict, problems: list[Problem]) -> None:
