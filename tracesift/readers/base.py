@@ -176,14 +176,30 @@ def metrics_table(run_id, step, metric, value, wall_time=None) -> pa.Table:
 
 def metrics_from_records(run: str, records: list[dict], steps: list[int],
                          wall_times: list[float | None] | None = None) -> pa.Table:
-    """The ``metrics`` rows of one dict of values per step, built column-wise with polars."""
-    import polars as pl
+    """The ``metrics`` rows of one dict of values per step.
 
+    Numbers and numeric strings are kept (NaN and infinity too); booleans, text and
+    missing values are not values. Records that mostly share their keys go through one
+    wide polars frame (fast); records whose keys hardly overlap are read long, value by
+    value, so that cost follows the values and never steps times keys.
+    """
     if not records:
         return schema.empty("metrics")
-    frame = pl.from_dicts(records, infer_schema_length=None)
-    return metrics_from_frame(run, frame, pl.Series(steps, dtype=pl.Int64),
-                              pl.Series(wall_times or [None] * len(steps), dtype=pl.Float64))
+    values = sum(len(record) for record in records)
+    if len(set().union(*records)) * len(records) <= DENSE_ENOUGH * values:
+        import polars as pl
+
+        frame = pl.from_dicts(records, infer_schema_length=None)
+        return metrics_from_frame(run, frame, pl.Series(steps, dtype=pl.Int64),
+                                  pl.Series(wall_times or [None] * len(steps), dtype=pl.Float64))
+    columns = MetricColumns()
+    for index, (record, step) in enumerate(zip(records, steps, strict=True)):
+        columns.add_dict(run, step, record, wall_times[index] if wall_times else None)
+    return columns.table()
+
+
+DENSE_ENOUGH = 4
+"""A wide frame of records may hold up to this many cells per value before records are read long."""
 
 
 def metrics_from_frame(run: str, frame, steps, wall_times) -> pa.Table:
