@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tracesift.readers import choose
 from tracesift.readers.base import Input, file_kind
+from tracesift.readers.swebench_results import RESULT_FILES
 from tracesift.store.paths import escape
 
 SKIPPED_FOLDERS = {".tracesift", ".git", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints"}
@@ -147,8 +148,17 @@ def _file_source(path: Path, base: Path, known: Known, given: bool = False) -> S
 
 
 def never_a_log(path: Path) -> bool:
-    """Whether a file found in a folder is passed over unsniffed, by its name (see ``NOT_LOGS``)."""
-    return path.suffix.lower() in NOT_LOGS or path.name.lower() in NOT_LOG_NAMES
+    """Whether a file found in a folder is passed over unsniffed, by its name (see ``NOT_LOGS``), or is an
+    evaluation result beside SWE-agent trajectories (the ``swe_agent`` reader reads it with them)."""
+    return path.suffix.lower() in NOT_LOGS or path.name.lower() in NOT_LOG_NAMES or _result_beside_traj(path)
+
+
+def _result_beside_traj(path: Path) -> bool:
+    """A SWE-bench ``report.json`` / ``results.json`` in a folder with ``.traj`` files, or above such folders."""
+    if path.name not in RESULT_FILES:
+        return False
+    folder = path.parent
+    return any(True for _ in folder.glob("*.traj")) or any(True for _ in folder.glob("*/*.traj"))
 
 
 def identify(source: Input) -> tuple[str | None, str | None]:

@@ -15,21 +15,38 @@ error (traceback, ``command not found``, ``Error:``...: SWE-agent records no exi
 code). Without a ``trajectory``, the assistant entries of ``history`` are used.
 The task is the first non-demonstration user message of ``history``.
 
-``outcome``: ``success`` when ``exit_status`` is ``submitted`` (the agent finished and
-submitted; whether the patch resolves the issue is judged elsewhere), ``failure``
-for ``exit_*`` statuses and auto-submissions after one (``submitted (exit_cost)``),
-else ``unknown``. ``labels`` keep ``exit_status`` and ``model_stats`` (SWE-agent
-counts tokens and cost per instance, not per step).
+SWE-agent >= 1.0 writes ``trajectory`` first, and each entry's ``query`` repeats the whole chat,
+so ``history``, ``info`` and ``environment`` lie far past the sniff prefix: such a file is
+recognised by its start (``{"trajectory": [``) and its last few KB (the document closes after
+``environment`` / ``replay_config`` / ``info``).
+
+``outcome``: ``exit_status`` ``submitted`` only says the agent handed in a patch, so it is
+``unknown``; ``failure`` for ``exit_*`` statuses and auto-submissions after one
+(``submitted (exit_cost)``). A SWE-bench ``report.json`` or ``results.json`` beside the file
+(see :mod:`tracesift.readers.swebench_results`) overrides both: resolved is ``success``, not
+resolved ``failure``. ``labels`` keep ``exit_status`` and ``model_stats`` (SWE-agent counts tokens
+and cost per instance, not per step), and ``instance_id`` / ``resolved`` / ``result_file`` when joined.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import stat
+from pathlib import PurePosixPath
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import swebench_results
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 FINAL_COMMANDS = {"submit", "exit", "exit_forfeit", "exit_cost", "exit_context"}
+TAIL_BYTES = 16 * 1024
+"""How much of the end of a file the sniffer reads when the keys after ``trajectory`` lie past the prefix."""
+_TRAJECTORY_FIRST = re.compile(r'\s*\{\s*"trajectory"\s*:\s*\[')
+_LAST_KEY = re.compile(r'(?<!\\)"(?:environment|replay_config|info)"\s*:\s*(?:"(?:[^"\\]|\\.)*"|null|\{.*\})\s*\}\s*$',
+                       re.DOTALL)
+"""One of the keys SWE-agent writes after ``trajectory``, not escaped inside a string, in the last object."""
 
 
 def sniff(source: Input) -> float:
@@ -40,7 +57,35 @@ def sniff(source: Input) -> float:
         return 0.95 if ('"observation"' in head or '"action"' in head or '"trajectory": []' in head) else 0.7
     if '"attempts"' in head and '"trajectory"' in head:
         return 0.9
+    if _TRAJECTORY_FIRST.match(head) and _keys_at_end(source):
+        return 0.9
     return 0.0
+
+
+def _keys_at_end(source: Input) -> bool:
+    """True when the file's end is the close of a document whose last keys are SWE-agent's (>= 1.0 layout).
+
+    ``trajectory`` comes first there, and each step's ``query`` repeats the whole chat, so
+    ``history``, ``info`` and ``environment`` come only near the end of a large file.
+    """
+    tail = _tail(source, TAIL_BYTES)
+    return bool(tail) and _LAST_KEY.search(tail.decode("utf-8", errors="replace")) is not None
+
+
+def _tail(source: Input, size: int) -> bytes:
+    """The last ``size`` bytes of the file (nothing for a file that is not a regular one)."""
+    if source.content is not None:
+        return source.content[-size:]
+    try:
+        descriptor = os.open(source.path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return b""
+    with open(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return b""
+        end = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, end - size))
+        return handle.read(size)
 
 
 def read(source: Input) -> Batch:
@@ -59,8 +104,19 @@ def read(source: Input) -> Batch:
             else:
                 problems.append(Problem(f"attempt {index} is not an object: skipped", index))
     else:
-        _attempt(table, ac.trajectory_id(run_id), data, problems)
+        result = swebench_results.verdict(source.path, _instance_ids(source, data), problems)
+        _attempt(table, ac.trajectory_id(run_id), data, problems, result)
     return table.batch(problems)
+
+
+def _instance_ids(source: Input, data: dict) -> list[str]:
+    """Names the instance may have in a result file: ``info.instance_id``, the file's name, its folder,
+    ``environment`` (SWE-agent saves ``<run>/<instance_id>/<instance_id>.traj``)."""
+    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    name = PurePosixPath(source.path.name)
+    found = [info.get("instance_id"), name.name.removesuffix(".traj").removesuffix(".json"), name.stem,
+             source.path.parent.name, data.get("environment")]
+    return list(dict.fromkeys(i for i in found if isinstance(i, str) and i))
 
 
 def _load(text: str, problems: list[Problem]) -> Any:
@@ -76,7 +132,8 @@ def _load(text: str, problems: list[Problem]) -> Any:
         return {"trajectory": steps, "history": ac.salvage_key(text, "history")[0], "info": {}}
 
 
-def _attempt(table: ac.StepTable, tid: str, data: dict, problems: list[Problem]) -> None:
+def _attempt(table: ac.StepTable, tid: str, data: dict, problems: list[Problem],
+             result: swebench_results.Verdict | None = None) -> None:
     history = data.get("history") if isinstance(data.get("history"), list) else []
     agent = _agent_name(history)
     trajectory = data.get("trajectory")
@@ -90,7 +147,10 @@ def _attempt(table: ac.StepTable, tid: str, data: dict, problems: list[Problem])
         _from_history(table, tid, history, agent)
     info = data.get("info") if isinstance(data.get("info"), dict) else {}
     labels = {k: info[k] for k in ("exit_status", "model_stats") if k in info}
-    table.trajectory(tid, task=_task(history), outcome=_outcome(info.get("exit_status")), labels=labels)
+    if result is not None:
+        labels.update(instance_id=result.instance_id, resolved=result.resolved, result_file=result.file)
+    outcome = _outcome(info.get("exit_status")) if result is None else ("success" if result.resolved else "failure")
+    table.trajectory(tid, task=_task(history), outcome=outcome, labels=labels)
 
 
 def _entry(table: ac.StepTable, tid: str, entry: dict, agent: str) -> None:
@@ -153,10 +213,10 @@ def _is_demo(item: dict) -> bool:
 
 
 def _outcome(status: Any) -> str:
+    """What ``exit_status`` alone says: ``failure`` for an exit on a limit or error; a submission is
+    ``unknown`` (only an evaluation says whether it resolves the issue)."""
     if not isinstance(status, str) or not status:
         return "unknown"
-    if status == "submitted":
-        return "success"
     return "failure" if "exit_" in status or status.startswith("early_exit") else "unknown"
 
 
