@@ -32,6 +32,8 @@ NOT_LOGS = {
 }
 NOT_LOG_NAMES = {"requirements.txt", "license.txt", "readme.txt", "cmakelists.txt", "license", "readme", "makefile"}
 """Files of a project, never logs, by their whole (lower-case) name."""
+LOG_NAMES = {".aider.chat.history.md", ".aider.llm.history"}
+"""Logs by their whole (lower-case) name, candidates even though their suffix is in ``NOT_LOGS``."""
 
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 
@@ -148,7 +150,8 @@ def _file_source(path: Path, base: Path, known: Known, given: bool = False) -> S
 
 def never_a_log(path: Path) -> bool:
     """Whether a file found in a folder is passed over unsniffed, by its name (see ``NOT_LOGS``)."""
-    return path.suffix.lower() in NOT_LOGS or path.name.lower() in NOT_LOG_NAMES
+    name = path.name.lower()
+    return name not in LOG_NAMES and (path.suffix.lower() in NOT_LOGS or name in NOT_LOG_NAMES)
 
 
 def identify(source: Input) -> tuple[str | None, str | None]:
