@@ -39,9 +39,10 @@ def startup(io: InputOutput) -> None:
     io.tool_output("Repo-map: using 1024 tokens, auto refresh")
 
 
-LINT = """# Fix any errors below, if possible.
+FLAKE8 = "/usr/bin/python3 -m flake8 --select=E9,F821,F823,F831,F406,F407,F701,F702,F704,F706 --show-source"
+LINT = f"""# Fix any errors below, if possible.
 
-## Running: /usr/bin/python3 -m flake8 --select=E9,F821,F823,F831,F406,F407,F701,F702,F704,F706 --show-source --isolated stats.py
+## Running: {FLAKE8} --isolated stats.py
 
 stats.py:3:16: F821 undefined name 'vals'
         return sum(vals) / len(values)
@@ -64,7 +65,8 @@ assert mean([]) == 0
 assert mean([]) == 0.0
 >>>>>>> REPLACE
 
-The SEARCH section must exactly match an existing block of lines including all white space, comments, indentation, docstrings, etc
+The SEARCH section must exactly match an existing block of lines including all white space, comments, \
+indentation, docstrings, etc
 """
 
 
