@@ -33,6 +33,8 @@ NOT_LOGS = {
 }
 NOT_LOG_NAMES = {"requirements.txt", "license.txt", "readme.txt", "cmakelists.txt", "license", "readme", "makefile"}
 """Files of a project, never logs, by their whole (lower-case) name."""
+LOG_NAMES = {".aider.chat.history.md", ".aider.llm.history"}
+"""Logs by their whole (lower-case) name, candidates even though their suffix is in ``NOT_LOGS``."""
 
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 
@@ -148,9 +150,13 @@ def _file_source(path: Path, base: Path, known: Known, given: bool = False) -> S
 
 
 def never_a_log(path: Path) -> bool:
-    """Whether a file found in a folder is passed over unsniffed, by its name (see ``NOT_LOGS``), or is an
-    evaluation result beside SWE-agent trajectories (the ``swe_agent`` reader reads it with them)."""
-    return path.suffix.lower() in NOT_LOGS or path.name.lower() in NOT_LOG_NAMES or _result_beside_traj(path)
+    """Whether a file found in a folder is passed over unsniffed: by its name (see ``NOT_LOGS``; the
+    names in ``LOG_NAMES`` are always looked at), or as an evaluation result beside SWE-agent
+    trajectories (the ``swe_agent`` reader reads it with them)."""
+    name = path.name.lower()
+    if name in LOG_NAMES:
+        return False
+    return path.suffix.lower() in NOT_LOGS or name in NOT_LOG_NAMES or _result_beside_traj(path)
 
 
 def _result_beside_traj(path: Path) -> bool:
