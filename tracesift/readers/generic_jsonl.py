@@ -151,7 +151,7 @@ def _step(record: dict, fields: dict[str, str], kinds: dict, number: int, warned
 
 READER = Reader(
     name=NAME,
-    description="Any JSONL agent log, through a [generic_jsonl] field mapping in tracesift.toml",
+    description="Any JSONL agent log, through a [readers.generic_jsonl] field mapping in tracesift.toml",
     example="logs/agent-sessions.jsonl (+ tracesift.toml beside it)",
     sniff=sniff,
     read=read,

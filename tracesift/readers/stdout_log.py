@@ -131,8 +131,8 @@ def _runs(source: Input, run: str, configs: RunConfigs, columns: MetricColumns):
 
 READER = Reader(
     name="stdout",
-    description="console logs: verl step:N - k:v, Megatron iteration lines, nanoGPT iter lines, "
-    "HF/TRL {'loss': ...} dicts, key=value",
+    description="console logs, metric lines anywhere: verl step:N - k:v, Megatron, nanoGPT, HF/TRL {'loss': ...} "
+    "dicts, step N | loss X, key=value, Stable-Baselines3 tables; appended runs split",
     example="logs/train.out",
     sniff=sniff,
     read=read,
