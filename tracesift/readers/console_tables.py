@@ -46,11 +46,11 @@ class TableParser:
 
     def feed(self, line: str) -> tuple[bool, dict[str, float] | None]:
         """Whether ``line`` belongs to a table, and the table's values when it closed one."""
-        if DASHES.match(line):
+        if "--------" in line and DASHES.match(line):
             closed, self._rows, self._section = self._rows, {}, ""
             self.lines, self._open_lines = self._open_lines + 1, 1
             return True, closed if closed and len(closed) >= MIN_VALUES else None
-        match = ROW.match(line) if self._rows is not None else None
+        match = ROW.match(line) if self._rows is not None and "|" in line else None
         if match is None:
             self._rows = None  # anything else between the dashes: no table after all
             return False, None
