@@ -33,7 +33,7 @@ from tracesift.readers.base import Batch, Input, Problem, Reader
 ROLES = {"system", "developer", "user", "assistant", "tool", "function", "ipython"}
 GROUP_KEYS = ("conversation_id", "session_id", "thread_id")
 FOREIGN = ('"resourceSpans"', '"mistake_agent"', '"trajectory"', '"tool_call_metadata"', '"eval_id"',
-           '"mini_version"', '"trajectory_format"')
+           '"mini_version"', '"trajectory_format"', '"traj"')
 MESSAGES_KEY = re.compile(r'"messages"\s*:\s*\[')
 
 
@@ -120,10 +120,18 @@ def _unpack(value: Any, index: int | None) -> tuple[Any, dict, list]:
 
 
 def _conversation(table: ac.StepTable, tid: str, messages: list, meta: dict, problems: list[Problem]) -> None:
-    _Conversation(table, tid, problems).read(messages)
+    add_messages(table, tid, messages, problems)
     task = meta.get("task") or ac.first_user_text(messages)
     outcome = meta.get("outcome") if meta.get("outcome") in ac.OUTCOMES else "unknown"
     table.trajectory(tid, task=ac.json_text(task), outcome=outcome, labels=meta.get("labels"))
+
+
+def add_messages(table: ac.StepTable, tid: str, messages: list, problems: list[Problem]) -> None:
+    """The steps of one chat (a list of OpenAI-style or Anthropic-style messages) into ``table``.
+
+    For readers of formats that embed such a chat (e.g. ``tau_bench``); the trajectory row is theirs.
+    """
+    _Conversation(table, tid, problems).read(messages)
 
 
 METERED = frozenset({"usage", "cost", "latency_s", "latency"})

@@ -10,7 +10,12 @@ trajectories ``<run_id>#<question_ID or index>``.
 Each history turn is exactly one step, numbered 0-based in document order — the
 numbering the benchmark's ``mistake_step`` uses, so labels line up with steps.
 ``agent`` is the turn's ``name``, or its ``role`` when the role is an agent's name
-(the Hand-Crafted split writes ``"role": "WebSurfer"``). Turns are ``message``
+(the Hand-Crafted split writes ``"role": "WebSurfer"``). Magentic-One roles such as
+``Orchestrator (thought)``, ``Orchestrator (-> WebSurfer)`` and ``Orchestrator (termination
+condition)`` give ``agent`` ``Orchestrator``, the hop kind in ``tool`` (``thought``, ``handoff``,
+``termination condition``, ...) and, for a hand-off, the addressee in ``arguments``
+(``{"to": "WebSurfer"}``); ``(thought)`` turns are ``thought`` steps, ``(final answer)`` ones
+``final``. The task is ``question`` (or ``task``/...), else the first human/user turn. Turns are ``message``
 steps, except AutoGen code-executor output (``exitcode: N (...)``), which is a
 ``tool_result`` with its ``exit_code`` (``is_error`` when non-zero), and the last
 turn, which is ``final``. Labels go to ``trajectories.labels`` as JSON with
@@ -31,6 +36,10 @@ LABEL_KEYS = ("mistake_agent", "mistake_step", "mistake_reason", "ground_truth",
               "question_ID", "mistake_type")
 ID_KEYS = ("question_ID", "id", "task_id", "instance_id")
 EXITCODE = re.compile(r"^\s*exitcode:\s*(-?\d+)")
+HOP = re.compile(r"^\s*(?P<agent>[^()]+?)\s*\((?:->\s*(?P<to>[^()]+?)|(?P<hop>[^()]+?))\s*\)\s*$")
+"""A Magentic-One role: ``Orchestrator (thought)``, ``Orchestrator (-> WebSurfer)``."""
+HOP_ROLE = re.compile(r'"role"\s*:\s*"[\w-]+ \((->|thought|termination condition)')
+HOP_KINDS = {"thought": "thought", "final answer": "final"}
 
 
 def sniff(source: Input) -> float:
@@ -43,6 +52,8 @@ def sniff(source: Input) -> float:
         return 0.95
     if any(f'"{k}"' in head for k in TASK_KEYS) and '"content"' in head and \
             ('"name"' in head or '"ground_truth"' in head):
+        return 0.85
+    if HOP_ROLE.search(head):
         return 0.85
     return 0.0
 
@@ -84,7 +95,7 @@ def _record(table: ac.StepTable, tid: str, record: dict, problems: list[Problem]
             turn = {}
         _turn(table, tid, turn, last=index == len(history) - 1)
     labels = _labels(record, tid, len(history), problems)
-    task = next((record[k] for k in TASK_KEYS if record.get(k)), None)
+    task = next((record[k] for k in TASK_KEYS if record.get(k)), None) or _first_human(history)
     table.trajectory(tid, task=ac.json_text(task), outcome=_outcome(record, labels), labels=labels)
 
 
@@ -100,9 +111,21 @@ def _turn(table: ac.StepTable, tid: str, turn: dict, last: bool) -> None:
         code = int(match.group(1))
         table.add(tid, "tool_result", agent=agent, role=role, content=content, exit_code=code,
                   is_error=code != 0, tool="code_executor")
-    else:
-        table.add(tid, "final" if last else "message", agent=agent, role=role, content=content,
-                  timestamp=ac.epoch(turn.get("timestamp")))
+        return
+    kind, hop, to = "final" if last else "message", None, None
+    parsed = HOP.match(agent) if isinstance(agent, str) else None
+    if parsed:
+        agent, to = parsed["agent"], parsed["to"]
+        hop = "handoff" if to else parsed["hop"]
+        kind = "final" if last else HOP_KINDS.get(hop.lower(), "message")
+    table.add(tid, kind, agent=agent, role=role, content=content, tool=hop,
+              arguments=None if to is None else {"to": to}, timestamp=ac.epoch(turn.get("timestamp")))
+
+
+def _first_human(history: list) -> str | None:
+    """The first human or user turn's text: the task when the record names none."""
+    turn = next((t for t in history if isinstance(t, dict) and t.get("role") in ("human", "user")), None)
+    return None if turn is None else ac.content_text(turn.get("content"))
 
 
 def _labels(record: dict, tid: str, steps: int, problems: list[Problem]) -> dict:
