@@ -164,6 +164,19 @@ def first_user_text(messages: list) -> str | None:
     return None
 
 
+def load_salvaging(text: str, key: str, what: str, problems: list[Problem]) -> tuple[Any, bool]:
+    """The JSON document, and whether it was cut off: then it is ``{key: <the complete items of
+    its key array>}``, and a problem says how many ``what`` were kept."""
+    try:
+        return load_json(text), False
+    except ValueError as exc:
+        items, why = salvage_key(text, key)
+        if not items:
+            raise
+        problems.append(Problem(f"{exc}; kept {len(items)} complete {what} ({why or 'rest lost'})", len(items)))
+        return {key: items}, True
+
+
 def salvage_key(text: str, key: str) -> tuple[list, str | None]:
     """Complete items of the JSON array under ``"key"`` in a document cut off somewhere, and why
     reading stopped early; nothing when the key or its array is not there."""

@@ -96,15 +96,8 @@ def read(source: Input) -> Batch:
 
 def _load(text: str, problems: list[Problem]) -> Any:
     """The document; a file cut off inside ``messages`` keeps its complete messages."""
-    try:
-        return ac.load_json(text)
-    except ValueError as exc:
-        messages, why = ac.salvage_key(text, "messages")
-        if not messages:
-            raise
-        problems.append(Problem(f"{exc}; kept {len(messages)} complete messages ({why or 'rest lost'})",
-                                len(messages)))
-        return {"messages": messages, "info": {}}
+    data, cut = ac.load_salvaging(text, "messages", "messages", problems)
+    return {**data, "info": {}} if cut else data
 
 
 class _Walk:

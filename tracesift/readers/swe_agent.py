@@ -121,15 +121,8 @@ def _instance_ids(source: Input, data: dict) -> list[str]:
 
 def _load(text: str, problems: list[Problem]) -> Any:
     """The document; a file cut off inside ``trajectory`` keeps its complete steps."""
-    try:
-        return ac.load_json(text)
-    except ValueError as exc:
-        steps, why = ac.salvage_key(text, "trajectory")
-        if not steps:
-            raise
-        problems.append(Problem(f"{exc}; kept {len(steps)} complete trajectory steps ({why or 'rest lost'})",
-                                len(steps)))
-        return {"trajectory": steps, "history": ac.salvage_key(text, "history")[0], "info": {}}
+    data, cut = ac.load_salvaging(text, "trajectory", "trajectory steps", problems)
+    return {**data, "history": ac.salvage_key(text, "history")[0], "info": {}} if cut else data
 
 
 def _attempt(table: ac.StepTable, tid: str, data: dict, problems: list[Problem],
