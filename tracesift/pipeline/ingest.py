@@ -264,12 +264,12 @@ def read_sources(tasks: list) -> list:
     A chunk with fewer rows rides on its first result (the others carry none), since many
     small Arrow tables cost more to send between processes than their rows.
     """
-    results, held, streamed, stream = [], [], [], None
+    results, held, streamed, stream, held_rows = [], [], [], None, 0
     for task in tasks:
         results.append(read_source(task))
         if results[-1][3] is not None:
             held.append(len(results) - 1)
-        held_rows = sum(t.num_rows for i in held for t in results[i][3].values())
+            held_rows += sum(t.num_rows for t in results[-1][3].values())
         last = task is tasks[-1]
         if held_rows >= ROW_GROUP_ROWS or (last and (stream or held_rows >= OWN_BATCH_ROWS)):
             stop_if_orphaned()  # never write into the store for an ingest that is gone
@@ -277,7 +277,7 @@ def read_sources(tasks: list) -> list:
             stream.write(_merged(results, held))
             for i in held:  # written: let go of the rows
                 results[i] = (*results[i][:3], {}, results[i][4])
-            streamed, held = streamed + held, []
+            streamed, held, held_rows = streamed + held, [], 0
     written = stream.close() if stream else {}
     for i in streamed:
         results[i][2].batch = stream.batch

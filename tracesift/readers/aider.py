@@ -45,9 +45,9 @@ def sniff(source: Input) -> float:
     head = source.text_prefix()
     if not head:
         return 0.0
-    if HEADER.search(head[:4096]):
+    if "# aider chat started at" in head[:4096] and HEADER.search(head[:4096]):  # the substring first: cheap
         return 0.95
-    return 0.9 if BANNER.search(head) and USER.search(head) else 0.0
+    return 0.9 if "> Aider v" in head and BANNER.search(head) and USER.search(head) else 0.0
 
 
 @dataclass
