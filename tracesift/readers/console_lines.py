@@ -62,7 +62,7 @@ KEY_VALUE_PAIR = re.compile(r"(" + WORD + r")\s*[=:]\s*(" + NUMBER + r")" + END)
 SPACED_PAIR = re.compile(r"(?:^|[,|;]|\s-|:)\s*(" + WORD + r"(?: " + WORD + r"){1,3})\s*[=:]\s*(" + NUMBER + r")" + END)
 PIPE_FIELD = re.compile(r"^\s*(" + WORD + r"(?: " + WORD + r"){0,3})\s*[=:]?\s+(" + NUMBER + r")\s*$")
 LEADING_COUNTER = re.compile(r"\b(step|iteration|iter|epoch)\s*[:=]?\s*(\d+)" + END, re.IGNORECASE)
-LINE_STEP_KEYS = (*STEP_KEYS, "it", "global step")
+LINE_STEP_KEYS = frozenset((*STEP_KEYS, "it", "global step"))
 # A printed dict is a training record when a key names something training measures.
 TRAINING_KEY = re.compile(r"loss|reward|score|entropy|kl|grad|learning_rate|epoch|acc|ppl|perplexity|eval_|train_|"
                           r"objective|policy|critic|actor|rollout|completion|clip", re.IGNORECASE)
