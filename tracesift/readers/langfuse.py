@@ -13,8 +13,9 @@ start-time order (document order breaks ties):
 - ``SPAN``, ``TOOL``, ``RETRIEVER``, ``GUARDRAIL``, ``EVALUATOR``: a ``tool_call`` (``tool`` =
   name, ``arguments`` = input) and its ``tool_result`` (content the output, or the status
   message; ``parent_span_id`` the observation). When an earlier generation called a tool of
-  that name and no observation answered it yet, only the ``tool_result``, parented to that call. A span that has child observations is a
-  container: a ``message`` of role ``agent``, as are ``AGENT`` and ``CHAIN``.
+  that name and no observation answered it yet, only the ``tool_result``, parented to that
+  call. A span that has child observations is a container: a ``message`` of role ``agent``,
+  as are ``AGENT`` and ``CHAIN``.
 - ``EVENT``: a ``message`` of role ``environment``.
 
 ``level`` ``ERROR`` makes the step an error (an ``error`` step for events and containers).
