@@ -1,7 +1,11 @@
 """OpenTelemetry GenAI spans exported as OTLP/JSON (``resourceSpans`` → ``scopeSpans`` → ``spans``).
 
-Reads one ``ExportTraceServiceRequest`` JSON document, or JSON lines of them (the
-collector's file exporter). Every trace (``traceId``) is a trajectory, named
+Reads one ``ExportTraceServiceRequest`` JSON document, JSON lines of them (the
+collector's file exporter), a JSON list of them, or a JSON list of the OpenTelemetry SDK's
+``ReadableSpan.to_json()`` spans (see ``otel_spans``). OpenInference attributes are read
+where the GenAI ones are missing (``openinference.span.kind``, ``llm.token_count.*``,
+``input.value``/``output.value``, ``tool.name``, ``agent.name``; ``llm.model_name`` goes to
+the ``models`` label). Every trace (``traceId``) is a trajectory, named
 ``<run_id>#<traceId>`` when the file holds several. Its spans are the steps,
 numbered 0-based in start-time order (document order breaks ties).
 
