@@ -1,7 +1,11 @@
 """OpenTelemetry GenAI spans exported as OTLP/JSON (``resourceSpans`` → ``scopeSpans`` → ``spans``).
 
-Reads one ``ExportTraceServiceRequest`` JSON document, or JSON lines of them (the
-collector's file exporter). Every trace (``traceId``) is a trajectory, named
+Reads one ``ExportTraceServiceRequest`` JSON document, JSON lines of them (the
+collector's file exporter), a JSON list of them, or a JSON list of the OpenTelemetry SDK's
+``ReadableSpan.to_json()`` spans (see ``otel_spans``). OpenInference attributes are read
+where the GenAI ones are missing (``openinference.span.kind``, ``llm.token_count.*``,
+``input.value``/``output.value``, ``tool.name``, ``agent.name``; ``llm.model_name`` goes to
+the ``models`` label). Every trace (``traceId``) is a trajectory, named
 ``<run_id>#<traceId>`` when the file holds several. Its spans are the steps,
 numbered 0-based in start-time order (document order breaks ties).
 
@@ -27,6 +31,7 @@ import json
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import otel_spans as ot
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 MODEL_OPERATIONS = {"chat", "text_completion", "generate_content", "embeddings"}
@@ -37,7 +42,10 @@ STATUS_OK = {1, "1", "STATUS_CODE_OK"}
 
 def sniff(source: Input) -> float:
     head = source.text_prefix()
-    if head is None or not head.lstrip().startswith("{") or '"resourceSpans"' not in head:
+    start = head.lstrip()[:1] if head else ""
+    if start == "[" and '"context"' in head and '"trace_id"' in head and '"span_id"' in head:
+        return 0.95
+    if start not in ("{", "[") or '"resourceSpans"' not in head:
         return 0.0
     return 0.95 if '"gen_ai.' in head or '"scopeSpans"' in head else 0.6
 
@@ -68,23 +76,44 @@ def _documents(text: str, problems: list[Problem]) -> list[dict]:
         if not lines:
             raise ValueError(str(exc)) from None
         return lines
+    if isinstance(whole, list):
+        return [item for item in whole if isinstance(item, dict)]
     return [whole] if isinstance(whole, dict) else []
 
 
 def _spans(documents: list[dict], problems: list[Problem]) -> list[dict]:
     found = []
-    for document in documents:
-        for resource in document.get("resourceSpans") or []:
-            for scope in (resource or {}).get("scopeSpans") or (resource or {}).get("instrumentationLibrarySpans") or []:
-                for index, span in enumerate((scope or {}).get("spans") or []):
-                    if isinstance(span, dict) and span.get("traceId") and span.get("spanId"):
-                        span["traceId"] = _hex_id(span["traceId"])
-                        span["spanId"] = _hex_id(span["spanId"])
-                        span["parentSpanId"] = _hex_id(span.get("parentSpanId"))
-                        found.append(span)
-                    else:
-                        problems.append(Problem("span without traceId or spanId: skipped", index))
+    for index, document in enumerate(documents):
+        if ot.is_sdk_span(document):
+            found.append(ot.from_sdk(document))
+        elif "context" in document and "resourceSpans" not in document:
+            problems.append(Problem("to_json span without context.trace_id or span_id: skipped", index))
+        else:
+            found.extend(_otlp_spans(document, problems))
     return found
+
+
+def _otlp_spans(document: dict, problems: list[Problem]) -> list[dict]:
+    found = []
+    for resource in document.get("resourceSpans") or []:
+        resource = resource or {}
+        for scope in resource.get("scopeSpans") or resource.get("instrumentationLibrarySpans") or []:
+            for index, span in enumerate((scope or {}).get("spans") or []):
+                if isinstance(span, dict) and span.get("traceId") and span.get("spanId"):
+                    found.append(_otlp_span(span))
+                else:
+                    problems.append(Problem("span without traceId or spanId: skipped", index))
+    return found
+
+
+def _otlp_span(span: dict) -> dict:
+    span["traceId"] = _hex_id(span["traceId"])
+    span["spanId"] = _hex_id(span["spanId"])
+    span["parentSpanId"] = _hex_id(span.get("parentSpanId"))
+    span["attrs"] = _attributes(span.get("attributes"))
+    span["event_attrs"] = [(e.get("name"), _attributes(e.get("attributes")))
+                           for e in span.get("events") or [] if isinstance(e, dict)]
+    return span
 
 
 def _hex_id(value: Any) -> str | None:
@@ -102,51 +131,57 @@ def _hex_id(value: Any) -> str | None:
 def _trace(table: ac.StepTable, tid: str, spans: list[dict]) -> None:
     spans.sort(key=lambda s: (_nanos(s.get("startTimeUnixNano")) or 0, s["_order"]))
     by_id = {s["spanId"]: s for s in spans}
-    attributes = {s["spanId"]: _attributes(s.get("attributes")) for s in spans}
     for span in spans:
-        _step(table, tid, span, attributes[span["spanId"]], _agent(span, by_id, attributes))
+        _step(table, tid, span, span["attrs"], _agent(span, by_id))
     roots = [s for s in spans if s.get("parentSpanId") not in by_id]
     root = roots[0] if roots else spans[0]
-    root_attrs = attributes[root["spanId"]]
-    task = _messages_text(root_attrs.get("gen_ai.input.messages")) or root_attrs.get("gen_ai.prompt")
+    root_attrs = root["attrs"]
+    task = (_messages_text(root_attrs.get("gen_ai.input.messages"))
+            or ot.first(root_attrs, "gen_ai.prompt", "input.value"))
     labels = {"trace_id": root["traceId"], "root_span": root.get("name")}
+    models = sorted({str(s["attrs"]["llm.model_name"]) for s in spans if s["attrs"].get("llm.model_name")})
+    if models:
+        labels["models"] = models
     table.trajectory(tid, task=task, outcome=_outcome(root), labels=labels)
 
 
 def _step(table: ac.StepTable, tid: str, span: dict, attrs: dict, agent: str | None) -> None:
-    operation = attrs.get("gen_ai.operation.name")
+    operation = ot.operation(attrs)
     start, end = _nanos(span.get("startTimeUnixNano")), _nanos(span.get("endTimeUnixNano"))
     status = span.get("status") or {}
     error = status.get("code") in STATUS_ERROR or "error.type" in attrs
+    failure = (status.get("message") or ot.exception_text(span["event_attrs"])) if error else None
     fields = {
-        "agent": agent, "tokens_in": ac.as_int(attrs.get("gen_ai.usage.input_tokens")),
-        "tokens_out": ac.as_int(attrs.get("gen_ai.usage.output_tokens")),
-        "cost": ac.as_float(attrs.get("gen_ai.usage.cost")), "is_error": error,
+        "agent": agent, "is_error": error,
+        "tokens_in": ac.as_int(ot.first(attrs, "gen_ai.usage.input_tokens", "llm.token_count.prompt")),
+        "tokens_out": ac.as_int(ot.first(attrs, "gen_ai.usage.output_tokens", "llm.token_count.completion")),
+        "cost": ac.as_float(ot.first(attrs, "gen_ai.usage.cost", "llm.cost.total")),
         "timestamp": start / 1e9 if start is not None else None,
         "latency_s": (end - start) / 1e9 if start is not None and end is not None else None,
         "span_id": span["spanId"], "parent_span_id": span.get("parentSpanId"),
     }
+    output = ot.first(attrs, "output.value")
     if operation == "execute_tool":
-        content = attrs.get("gen_ai.tool.call.result") or (status.get("message") if error else None)
-        table.add(tid, "tool_call", role="tool", tool=attrs.get("gen_ai.tool.name") or span.get("name"),
-                  arguments=attrs.get("gen_ai.tool.call.arguments"), content=content, **fields)
+        table.add(tid, "tool_call", role="tool", tool=ot.first(attrs, "gen_ai.tool.name", "tool.name") or span.get("name"),
+                  arguments=ot.first(attrs, "gen_ai.tool.call.arguments", "tool.parameters", "input.value"),
+                  content=ot.first(attrs, "gen_ai.tool.call.result") or output or failure, **fields)
     elif operation in AGENT_OPERATIONS:
-        content = status.get("message") or _messages_text(attrs.get("gen_ai.output.messages"))
+        content = status.get("message") or _messages_text(attrs.get("gen_ai.output.messages")) or output
         table.add(tid, "message", role="agent", content=content or span.get("name"), **fields)
     else:
-        content = _messages_text(attrs.get("gen_ai.output.messages")) or attrs.get("gen_ai.completion")
+        content = _messages_text(attrs.get("gen_ai.output.messages")) or attrs.get("gen_ai.completion") or output
         role = "assistant" if operation in MODEL_OPERATIONS else operation or "span"
         table.add(tid, "error" if error and operation is None else "message", role=role,
-                  content=content or span.get("name"), **fields)
+                  content=content or failure or span.get("name"), **fields)
 
 
-def _agent(span: dict, by_id: dict, attributes: dict) -> str | None:
+def _agent(span: dict, by_id: dict) -> str | None:
     seen = set()
     while span is not None and span["spanId"] not in seen:
         seen.add(span["spanId"])
-        name = attributes[span["spanId"]].get("gen_ai.agent.name")
+        name = ot.agent_name(span["attrs"], span.get("name"))
         if name:
-            return str(name)
+            return name
         span = by_id.get(span.get("parentSpanId"))
     return None
 
