@@ -44,9 +44,9 @@ class LocalExecutor:
 
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            import pyarrow as pa
+            from tracesift.store.schema import arrow_without_pandas
 
-            pa.array([0])  # pyarrow's first conversion imports pandas when it is installed: once here, not per worker
+            arrow_without_pandas()  # once here, not per worker: pyarrow's first conversion would import pandas
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_start_method(),
                                              initializer=start_worker, initargs=gc.get_threshold())
         return self._pool
@@ -91,6 +91,9 @@ def start_worker(*gc_thresholds: int) -> None:
     global _parent
     _parent = os.getppid()
     gc.set_threshold(*gc_thresholds)
+    from tracesift.store.schema import arrow_without_pandas
+
+    arrow_without_pandas()  # a worker started from a fork server has not done it yet
     if sys.platform.startswith("linux"):
         import ctypes
         import signal

@@ -92,6 +92,7 @@ def ingest(
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     check_forced(reader, paths)
+    schema.arrow_without_pandas()
     store = Store.open(store or default_store(paths))
     roles = roles or RoleMap()
     _make(store)
@@ -291,7 +292,7 @@ def read_sources(tasks: list) -> list:
 
 def _merged(results: list, held: list[int]) -> dict[str, pa.Table]:
     """The tables of the results at ``held``, one Arrow table per canonical table."""
-    parts: dict[str, list[pa.Table | schema.RowTable]] = {}
+    parts: dict[str, list[pa.Table | schema.PythonTable]] = {}
     for i in held:
         for name, table in results[i][3].items():
             parts.setdefault(name, []).append(table)

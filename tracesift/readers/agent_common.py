@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from tracesift.readers.base import Batch, Input, Problem
 from tracesift.store import schema
 
@@ -32,18 +34,23 @@ ERROR_SCAN_CHARS = 20_000
 
 
 class StepTable:
-    """Accumulates ``steps`` and ``trajectories`` rows; numbers steps per trajectory."""
+    """Accumulates ``steps`` and ``trajectories`` rows; numbers steps per trajectory.
+
+    Steps are kept column by column (:class:`~tracesift.store.schema.ColumnTable`): a
+    file of many steps converts to Arrow one column at a time.
+    """
 
     def __init__(self, source_format: str, path: Path) -> None:
         self.source_format = source_format
         self.path = str(path)
-        self.steps = schema.RowTable("steps")
+        self.steps = schema.ColumnTable("steps")
         self.trajectories = schema.RowTable("trajectories")
         self._next: dict[str, int] = {}
+        self._append = tuple(column.append for column in self.steps.data)
 
     def __len__(self) -> int:
         """Steps added so far, over all trajectories."""
-        return self.steps.num_rows
+        return len(self.steps.data[0])
 
     def add(self, trajectory_id: str, kind: str, *, agent: str | None = None, role: str | None = None,
             tool: str | None = None, arguments: Any = None, content: Any = None, is_error: bool = False,
@@ -52,7 +59,7 @@ class StepTable:
             span_id: str | None = None, parent_span_id: str | None = None) -> int:
         """Append one step; returns its 0-based number in the trajectory.
 
-        The keywords are ``steps`` columns, and the row lists them in the schema's order
+        The keywords are ``steps`` columns, appended in the schema's order
         (a test checks every value lands in its named column).
         """
         number = self._next.get(trajectory_id, 0)
@@ -61,8 +68,25 @@ class StepTable:
             arguments = json_text(arguments)
         if content is not None and not isinstance(content, str):
             content = json_text(content)
-        self.steps.rows.append([trajectory_id, number, agent, role, kind, tool, arguments, content, bool(is_error),
-                                exit_code, tokens_in, tokens_out, cost, latency_s, timestamp, span_id, parent_span_id])
+        (a_trajectory, a_step, a_agent, a_role, a_kind, a_tool, a_arguments, a_content, a_error, a_exit, a_in, a_out,
+         a_cost, a_latency, a_time, a_span, a_parent) = self._append
+        a_trajectory(trajectory_id)
+        a_step(number)
+        a_agent(agent)
+        a_role(role)
+        a_kind(kind)
+        a_tool(tool)
+        a_arguments(arguments)
+        a_content(content)
+        a_error(bool(is_error))
+        a_exit(exit_code)
+        a_in(tokens_in)
+        a_out(tokens_out)
+        a_cost(cost)
+        a_latency(latency_s)
+        a_time(timestamp)
+        a_span(span_id)
+        a_parent(parent_span_id)
         return number
 
     def meter(self, first: int, tokens_in: int | None = None, tokens_out: int | None = None,
@@ -71,12 +95,12 @@ class StepTable:
 
         Only the first step of a message carries its usage, so that sums count it once.
         """
-        if first >= self.steps.num_rows:
+        data = self.steps.data
+        if first >= len(data[0]):
             return
-        row = self.steps.rows[first]
         for column, value in ((_TOKENS_IN, tokens_in), (_TOKENS_OUT, tokens_out), (_COST, cost), (_LATENCY, latency_s)):
             if value is not None:
-                row[column] = value
+                data[column][first] = value
 
     def count(self, trajectory_id: str) -> int:
         return self._next.get(trajectory_id, 0)
@@ -127,10 +151,27 @@ def read_text(source: Input, problems: list[Problem]) -> str:
     return decode(source.read_bytes(), problems)
 
 
+_DECODE = msgspec.json.Decoder().decode
+
+
+def loads(text: str) -> Any:
+    """``json.loads(text)``, two to three times faster where it can be.
+
+    msgspec decodes to the very values the standard library does (integers of any size
+    included); what it refuses (``NaN`` and ``Infinity``, numbers beyond a double, lone
+    surrogate escapes, and broken JSON) goes to the standard library, which reads it or
+    raises its own ``JSONDecodeError``.
+    """
+    try:
+        return _DECODE(text)
+    except ValueError:
+        return json.loads(text)
+
+
 def load_json(text: str) -> Any:
     """A whole-file JSON document, or ValueError saying where and why it is broken."""
     try:
-        return json.loads(text)
+        return loads(text)
     except json.JSONDecodeError as exc:
         what = "cut off mid-JSON (file ends early)" if is_truncated(text) else f"not valid JSON ({exc.msg})"
         raise ValueError(f"{what} at line {exc.lineno}, column {exc.colno}") from None
@@ -244,7 +285,7 @@ def jsonl_objects(text: str, problems: list[Problem]) -> list[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            found.append((number, json.loads(line)))
+            found.append((number, loads(line)))
         except json.JSONDecodeError as exc:
             cut = line.lstrip().startswith(("{", "[")) and is_truncated(line)
             problems.append(Problem("line cut off mid-JSON: skipped" if cut else
@@ -267,7 +308,7 @@ def json_lines_head(head: str, limit: int = 20) -> list[Any] | None:
         start = len(head) if end < 0 else end + 1
         if line.strip():
             try:
-                values.append(json.loads(line))
+                values.append(loads(line))
             except json.JSONDecodeError:
                 return None
     return values

@@ -6,6 +6,8 @@ The columns themselves are defined once, in :mod:`tracesift.store.tables`.
 
 from __future__ import annotations
 
+import sys
+
 import pyarrow as pa
 
 from tracesift.store.paths import escape
@@ -87,12 +89,12 @@ class RowTable:
     A reader that makes a few dozen rows per input may return one in place of an Arrow
     table: the rows of many inputs are then converted together (:func:`concat`), which
     costs far less than one small Arrow table per input. Build rows with the column
-    names of :attr:`columns`; ``to_arrow`` checks their width.
+    names of :attr:`columns`; ``to_arrow`` checks their width. A reader that makes many
+    rows per input builds a :class:`ColumnTable` instead: no rows to transpose.
     """
 
     def __init__(self, table: str, rows: list[list] | None = None) -> None:
-        if TABLES[table].names[-1] != "source_file":
-            raise ValueError(f"{table} has no trailing source_file column")
+        _check_source_last(table)
         self.table = table
         self.rows = rows if rows is not None else []
         self.source_file: str | None = None
@@ -108,37 +110,118 @@ class RowTable:
     def to_arrow(self) -> pa.Table:
         return concat([self])
 
+    def values(self) -> list[list]:
+        """The rows as one list per column."""
+        width = len(TABLES[self.table]) - 1
+        if any(len(row) != width for row in self.rows):
+            raise ValueError(f"{self.table} rows need {width} values")
+        return [list(column) for column in zip(*self.rows)] if self.rows else [[] for _ in range(width)]
 
-def concat(parts: list[pa.Table | RowTable]) -> pa.Table:
+
+class ColumnTable:
+    """Rows of one canonical table still as Python lists, one list per column, ``source_file`` left out.
+
+    Like :class:`RowTable` (the rows of many inputs are converted together by :func:`concat`),
+    but stored column by column: ``data[i]`` holds the values of ``columns[i]``, every list
+    as long as the others. Converting a column list is one ``pa.array`` call, with no rows
+    to transpose first.
+    """
+
+    def __init__(self, table: str) -> None:
+        _check_source_last(table)
+        self.table = table
+        self.data: list[list] = [[] for _ in TABLES[table].names[:-1]]
+        self.source_file: str | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        return TABLES[self.table].names[:-1]
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.data[0])
+
+    def to_arrow(self) -> pa.Table:
+        return concat([self])
+
+    def values(self) -> list[list]:
+        if len({len(column) for column in self.data}) > 1:
+            raise ValueError(f"{self.table} columns of different lengths")
+        return self.data
+
+
+PythonTable = RowTable | ColumnTable
+"""A canonical table whose values are still Python objects: converted together with others by :func:`concat`."""
+
+
+def _check_source_last(table: str) -> None:
+    if TABLES[table].names[-1] != "source_file":
+        raise ValueError(f"{table} has no trailing source_file column")
+
+
+def concat(parts: list[pa.Table | PythonTable]) -> pa.Table:
     """One Arrow table of several parts of the same canonical table, in order, in one piece."""
     tables, pending = [], []
     for part in [*parts, None]:
-        if isinstance(part, RowTable):
+        if isinstance(part, RowTable | ColumnTable):
             pending.append(part)
             continue
         if pending:
-            tables.append(_rows_to_arrow(pending))
+            tables.append(_python_to_arrow(pending))
             pending = []
         if part is not None:
             tables.append(part)
     return tables[0] if len(tables) == 1 else pa.concat_tables(tables).combine_chunks()
 
 
-def _rows_to_arrow(parts: list[RowTable]) -> pa.Table:
+def _python_to_arrow(parts: list[PythonTable]) -> pa.Table:
+    """Parts still in Python as one Arrow table: each column joined across parts, then one ``pa.array``."""
     target = TABLES[parts[0].table]
-    rows = [row for part in parts for row in part.rows]
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(target) - 1)
-    if len(columns) != len(target) - 1:
-        raise ValueError(f"{parts[0].table} rows need {len(target) - 1} values, not {len(columns)}")
-    sources = [part.source_file for part in parts for _ in range(part.num_rows)]
+    if len(parts) == 1:
+        columns = parts[0].values()
+    else:
+        columns = [[] for _ in range(len(target) - 1)]
+        for part in parts:
+            for joined, values in zip(columns, part.values()):
+                joined += values
+    sources: list = []
+    for part in parts:
+        sources += [part.source_file] * part.num_rows
     arrays = [_array(values, field.type) for values, field in zip(columns, target)]
     return pa.Table.from_arrays([*arrays, _array(sources, pa.string())], schema=target)
 
 
-def with_source(table: pa.Table | RowTable, name: str, source_file: str) -> pa.Table | RowTable:
+def with_source(table: pa.Table | PythonTable, name: str, source_file: str) -> pa.Table | PythonTable:
     """``table`` (of canonical table ``name``) with every row stamped as coming from ``source_file``."""
-    if isinstance(table, RowTable):
+    if isinstance(table, RowTable | ColumnTable):
         table.source_file = source_file
         return table
     column = SOURCE_COLUMN[name]
     return table.set_column(table.schema.get_field_index(column), column, repeated(source_file, table.num_rows))
+
+
+class _HidePandas:
+    """An import finder that refuses pandas (while :func:`arrow_without_pandas` runs)."""
+
+    @staticmethod
+    def find_spec(name: str, path=None, target=None) -> None:
+        if name == "pandas":
+            raise ImportError("pandas is not needed here")
+        return None
+
+
+def arrow_without_pandas() -> None:
+    """Spare this process the import of pandas that pyarrow makes on its first conversion, when nothing
+    has imported pandas yet (0.4-0.8 s, a tenth of ingesting 10,000 trajectories).
+
+    pyarrow then takes pandas for absent. It imports pandas all the same on the first call that
+    needs it (``to_pandas``, ``from_pandas``), so only a pandas object handed to ``pa.array``
+    before such a call would be read as a plain sequence; tracesift makes none.
+    """
+    if "pandas" in sys.modules:
+        return
+    sys.meta_path.insert(0, _HidePandas)
+    try:
+        pa.array([0])
+    finally:
+        sys.meta_path.remove(_HidePandas)
