@@ -292,7 +292,7 @@ def read_sources(tasks: list) -> list:
 
 def _merged(results: list, held: list[int]) -> dict[str, pa.Table]:
     """The tables of the results at ``held``, one Arrow table per canonical table."""
-    parts: dict[str, list[pa.Table | schema.PythonTable]] = {}
+    parts: dict[str, list[pa.Table | schema.RowTable]] = {}
     for i in held:
         for name, table in results[i][3].items():
             parts.setdefault(name, []).append(table)

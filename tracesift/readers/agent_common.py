@@ -36,21 +36,20 @@ ERROR_SCAN_CHARS = 20_000
 class StepTable:
     """Accumulates ``steps`` and ``trajectories`` rows; numbers steps per trajectory.
 
-    Steps are kept column by column (:class:`~tracesift.store.schema.ColumnTable`): a
-    file of many steps converts to Arrow one column at a time.
+    A row is a tuple, the cheapest thing to build in Python and to hand to Arrow
+    (:class:`~tracesift.store.schema.RowTable`).
     """
 
     def __init__(self, source_format: str, path: Path) -> None:
         self.source_format = source_format
         self.path = str(path)
-        self.steps = schema.ColumnTable("steps")
+        self.steps = schema.RowTable("steps")
         self.trajectories = schema.RowTable("trajectories")
         self._next: dict[str, int] = {}
-        self._append = tuple(column.append for column in self.steps.data)
 
     def __len__(self) -> int:
         """Steps added so far, over all trajectories."""
-        return len(self.steps.data[0])
+        return len(self.steps.rows)
 
     def add(self, trajectory_id: str, kind: str, *, agent: str | None = None, role: str | None = None,
             tool: str | None = None, arguments: Any = None, content: Any = None, is_error: bool = False,
@@ -59,7 +58,7 @@ class StepTable:
             span_id: str | None = None, parent_span_id: str | None = None) -> int:
         """Append one step; returns its 0-based number in the trajectory.
 
-        The keywords are ``steps`` columns, appended in the schema's order
+        The keywords are ``steps`` columns, and the row lists them in the schema's order
         (a test checks every value lands in its named column).
         """
         number = self._next.get(trajectory_id, 0)
@@ -68,25 +67,8 @@ class StepTable:
             arguments = json_text(arguments)
         if content is not None and not isinstance(content, str):
             content = json_text(content)
-        (a_trajectory, a_step, a_agent, a_role, a_kind, a_tool, a_arguments, a_content, a_error, a_exit, a_in, a_out,
-         a_cost, a_latency, a_time, a_span, a_parent) = self._append
-        a_trajectory(trajectory_id)
-        a_step(number)
-        a_agent(agent)
-        a_role(role)
-        a_kind(kind)
-        a_tool(tool)
-        a_arguments(arguments)
-        a_content(content)
-        a_error(bool(is_error))
-        a_exit(exit_code)
-        a_in(tokens_in)
-        a_out(tokens_out)
-        a_cost(cost)
-        a_latency(latency_s)
-        a_time(timestamp)
-        a_span(span_id)
-        a_parent(parent_span_id)
+        self.steps.rows.append((trajectory_id, number, agent, role, kind, tool, arguments, content, bool(is_error),
+                                exit_code, tokens_in, tokens_out, cost, latency_s, timestamp, span_id, parent_span_id))
         return number
 
     def meter(self, first: int, tokens_in: int | None = None, tokens_out: int | None = None,
@@ -95,26 +77,28 @@ class StepTable:
 
         Only the first step of a message carries its usage, so that sums count it once.
         """
-        data = self.steps.data
-        if first >= len(data[0]):
+        rows = self.steps.rows
+        if first >= len(rows):
             return
+        row = list(rows[first])
         for column, value in ((_TOKENS_IN, tokens_in), (_TOKENS_OUT, tokens_out), (_COST, cost), (_LATENCY, latency_s)):
             if value is not None:
-                data[column][first] = value
+                row[column] = value
+        rows[first] = tuple(row)
 
     def count(self, trajectory_id: str) -> int:
         return self._next.get(trajectory_id, 0)
 
     def trajectory(self, trajectory_id: str, task: str | None = None, outcome: str = "unknown",
                    labels: dict | None = None) -> None:
-        self.trajectories.rows.append([
+        self.trajectories.rows.append((
             trajectory_id,
             self.source_format,
             self.path,
             task[:MAX_TASK_CHARS] if isinstance(task, str) else task,
             outcome if outcome in OUTCOMES else "unknown",
             json.dumps(labels, default=str, sort_keys=True) if labels else None,
-        ])
+        ))
 
     def batch(self, problems: list[Problem]) -> Batch:
         return Batch({"steps": self.steps, "trajectories": self.trajectories}, problems)
@@ -341,13 +325,17 @@ def looks_like_error(text: str | None) -> bool:
     """Heuristic for observations without an exit code: tracebacks, shell and tool errors."""
     if not text:
         return False
-    for word in ERROR_WORDS:  # cheap substring tests first: most outputs contain none of them
-        if text.find(word, 0, ERROR_SCAN_CHARS) >= 0:
-            return ERROR_PATTERNS.search(text, 0, ERROR_SCAN_CHARS) is not None
+    if len(text) > ERROR_SCAN_CHARS:
+        text = text[:ERROR_SCAN_CHARS]
+    for word in ERROR_WORDS:  # cheap substring tests first (``in``, not a method call): most outputs hold none
+        if word in text:
+            return ERROR_PATTERNS.search(text) is not None
     return False
 
 
 def as_int(value: Any) -> int | None:
+    if value.__class__ is int:  # the usual case, first (a bool's class is bool)
+        return value
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -357,6 +345,8 @@ def as_int(value: Any) -> int | None:
 
 
 def as_float(value: Any) -> float | None:
+    if value.__class__ is float:
+        return value
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -367,7 +357,7 @@ def as_float(value: Any) -> float | None:
 
 def epoch(value: Any) -> float | None:
     """Seconds since the epoch from a number (s or ms) or an ISO-8601 string."""
-    number = as_float(value)
+    number = float(value) if value.__class__ is int or value.__class__ is float else as_float(value)
     if number is not None:
         return number / 1000.0 if number > 1e11 else number
     if isinstance(value, str):

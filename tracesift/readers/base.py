@@ -54,7 +54,7 @@ class Input:
 
     @property
     def is_folder(self) -> bool:
-        return self.path.is_dir()
+        return self.content is None and self.head is None and self.path.is_dir()  # bytes read: a file
 
     def prefix(self, size: int = SNIFF_BYTES) -> bytes:
         """The file's first ``size`` bytes (``size`` up to ``SNIFF_BYTES`` costs one read in all)."""
@@ -91,11 +91,11 @@ class Problem:
 class Batch:
     """Everything one reader made of one input: canonical tables, and the problems it met.
 
-    A table is Arrow, or a :data:`~tracesift.store.schema.PythonTable` whose rows the
+    A table is Arrow, or a :class:`~tracesift.store.schema.RowTable` whose rows the
     pipeline converts together with other inputs'; :meth:`arrow` gives all as Arrow.
     """
 
-    tables: dict[str, pa.Table | schema.PythonTable] = field(default_factory=dict)
+    tables: dict[str, pa.Table | schema.RowTable] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     def rows(self, table: str) -> int:

@@ -43,8 +43,18 @@ FIRST_MESSAGE = re.compile(r'"messages"\s*:\s*\[\s*\{\s*"(role|content)"')
 
 def sniff(source: Input) -> float:
     head = source.text_prefix()
-    if head is None or any(marker in head for marker in FOREIGN):
+    if head is None:
         return 0.0
+    score = _layout_score(head)
+    return 0.0 if score and FOREIGN_KEYS.search(head) else score  # the one scan of the whole prefix, last
+
+
+FOREIGN_KEYS = re.compile("|".join(map(re.escape, FOREIGN)))
+"""Any of ``FOREIGN`` (another format's keys), in one pass."""
+
+
+def _layout_score(head: str) -> float:
+    """How surely ``head`` starts one of the layouts read, other formats' keys aside."""
     body = head.lstrip()
     if not body.startswith(("[", "{")) or '"role"' not in head:
         return 0.0
@@ -147,6 +157,7 @@ class _Conversation:
 
     def read(self, messages: list) -> None:
         final = _last_final_message(messages)
+        table = self.table
         for index, message in enumerate(messages):
             if not isinstance(message, dict):
                 self.problems.append(Problem(f"{self.tid}: message {index} is not an object: skipped", index))
@@ -156,32 +167,34 @@ class _Conversation:
                 role = str(role)
                 self.problems.append(Problem(f"{self.tid}: message {index} has unknown role {role!r}: "
                                              "kept as a message", index))
-            first = len(self.table)
-            if role in ("tool", "function"):
+            first = len(table)
+            if role == "tool" or role == "function":
                 self.tool_result(message, role, _time(message))
             else:
                 self.said(message, role, message.get("name") or role, _time(message), index == final)
             if not METERED.isdisjoint(message):
-                self.table.meter(first, *_metered(message))
+                table.meter(first, *_metered(message))
 
     def said(self, message: dict, role: str, agent: str, when: float | None, is_final: bool) -> None:
         """A message that is not a tool result: its reasoning, text (or blocks), then tool calls."""
-        add = self.table.add
+        add, tid = self.table.add, self.tid
         reasoning = message.get("reasoning_content") or message.get("reasoning")
         if reasoning:
-            add(self.tid, "thought", content=ac.content_text(reasoning), role=role, agent=agent, timestamp=when)
+            add(tid, "thought", content=ac.content_text(reasoning), role=role, agent=agent, timestamp=when)
         content = message.get("content")
         if isinstance(content, list):
             for block in content:
                 self.block(block, role, agent, when, is_final)
         elif content is not None and content != "":
-            add(self.tid, "final" if is_final else "message", content=ac.content_text(content), role=role,
+            add(tid, "final" if is_final else "message", content=ac.content_text(content), role=role,
                 agent=agent, timestamp=when)
-        for call in message.get("tool_calls") or ():
-            if isinstance(call, dict):
-                function = call.get("function") or {}
-                self.call(call.get("id"), function.get("name") or call.get("name"),
-                          function.get("arguments", call.get("arguments")), role, agent, when)
+        calls = message.get("tool_calls")
+        if calls:
+            for call in calls:
+                if isinstance(call, dict):
+                    function = call.get("function") or {}
+                    self.call(call.get("id"), function.get("name") or call.get("name"),
+                              function.get("arguments", call.get("arguments")), role, agent, when)
         legacy = message.get("function_call")
         if isinstance(legacy, dict):
             self.call(None, legacy.get("name"), legacy.get("arguments"), role, agent, when)
@@ -197,14 +210,17 @@ class _Conversation:
         call_id = message.get("tool_call_id")
         tool, agent = message.get("name"), role
         if call_id is not None:
-            if call_id not in self.calls:
+            called = self.calls.get(call_id)
+            if called is None:
                 self.unmatched(f"tool result for tool_call_id {call_id!r} has no matching call")
-            called, agent = self.calls.get(call_id, (None, role))
-            tool = called or tool
+            else:
+                tool, agent = called[0] or tool, called[1]
         text = ac.content_text(message.get("content"))
         error = bool(message.get("is_error") or message.get("error")) or ac.looks_like_error(text)
+        exit_code = message.get("exit_code")
         self.table.add(self.tid, "tool_result", tool=tool, content=text, is_error=error, parent_span_id=call_id,
-                       exit_code=ac.as_int(message.get("exit_code")), role=role, agent=agent, timestamp=when)
+                       exit_code=None if exit_code is None else ac.as_int(exit_code), role=role, agent=agent,
+                       timestamp=when)
 
     def block(self, block: Any, role: str, agent: str, when: float | None, is_final: bool) -> None:
         """One Anthropic-style content block."""

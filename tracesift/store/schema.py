@@ -84,17 +84,18 @@ def repeated(value: str | None, n: int) -> pa.Array:
 
 
 class RowTable:
-    """Rows of one canonical table still as Python lists, in its column order, ``source_file`` left out.
+    """Rows of one canonical table still as Python tuples (or lists), in its column order, ``source_file`` left out.
 
     A reader that makes a few dozen rows per input may return one in place of an Arrow
     table: the rows of many inputs are then converted together (:func:`concat`), which
     costs far less than one small Arrow table per input. Build rows with the column
-    names of :attr:`columns`; ``to_arrow`` checks their width. A reader that makes many
-    rows per input builds a :class:`ColumnTable` instead: no rows to transpose.
+    names of :attr:`columns`; ``to_arrow`` checks their width. Tuples convert fastest:
+    Arrow takes them apart itself, with no transposing in Python.
     """
 
-    def __init__(self, table: str, rows: list[list] | None = None) -> None:
-        _check_source_last(table)
+    def __init__(self, table: str, rows: list[tuple | list] | None = None) -> None:
+        if TABLES[table].names[-1] != "source_file":
+            raise ValueError(f"{table} has no trailing source_file column")
         self.table = table
         self.rows = rows if rows is not None else []
         self.source_file: str | None = None
@@ -110,90 +111,48 @@ class RowTable:
     def to_arrow(self) -> pa.Table:
         return concat([self])
 
-    def values(self) -> list[list]:
-        """The rows as one list per column."""
-        width = len(TABLES[self.table]) - 1
-        if any(len(row) != width for row in self.rows):
-            raise ValueError(f"{self.table} rows need {width} values")
-        return [list(column) for column in zip(*self.rows)] if self.rows else [[] for _ in range(width)]
 
-
-class ColumnTable:
-    """Rows of one canonical table still as Python lists, one list per column, ``source_file`` left out.
-
-    Like :class:`RowTable` (the rows of many inputs are converted together by :func:`concat`),
-    but stored column by column: ``data[i]`` holds the values of ``columns[i]``, every list
-    as long as the others. Converting a column list is one ``pa.array`` call, with no rows
-    to transpose first.
-    """
-
-    def __init__(self, table: str) -> None:
-        _check_source_last(table)
-        self.table = table
-        self.data: list[list] = [[] for _ in TABLES[table].names[:-1]]
-        self.source_file: str | None = None
-
-    @property
-    def columns(self) -> list[str]:
-        return TABLES[self.table].names[:-1]
-
-    @property
-    def num_rows(self) -> int:
-        return len(self.data[0])
-
-    def to_arrow(self) -> pa.Table:
-        return concat([self])
-
-    def values(self) -> list[list]:
-        if len({len(column) for column in self.data}) > 1:
-            raise ValueError(f"{self.table} columns of different lengths")
-        return self.data
-
-
-PythonTable = RowTable | ColumnTable
-"""A canonical table whose values are still Python objects: converted together with others by :func:`concat`."""
-
-
-def _check_source_last(table: str) -> None:
-    if TABLES[table].names[-1] != "source_file":
-        raise ValueError(f"{table} has no trailing source_file column")
-
-
-def concat(parts: list[pa.Table | PythonTable]) -> pa.Table:
+def concat(parts: list[pa.Table | RowTable]) -> pa.Table:
     """One Arrow table of several parts of the same canonical table, in order, in one piece."""
     tables, pending = [], []
     for part in [*parts, None]:
-        if isinstance(part, RowTable | ColumnTable):
+        if isinstance(part, RowTable):
             pending.append(part)
             continue
         if pending:
-            tables.append(_python_to_arrow(pending))
+            tables.append(_rows_to_arrow(pending))
             pending = []
         if part is not None:
             tables.append(part)
     return tables[0] if len(tables) == 1 else pa.concat_tables(tables).combine_chunks()
 
 
-def _python_to_arrow(parts: list[PythonTable]) -> pa.Table:
-    """Parts still in Python as one Arrow table: each column joined across parts, then one ``pa.array``."""
+_ROW_TYPES: dict[str, pa.StructType] = {name: pa.struct(list(target)[:-1]) for name, target in TABLES.items()}
+"""Per table, a struct of its columns but ``source_file``: the type rows of tuples convert to in one call."""
+
+
+def _rows_to_arrow(parts: list[RowTable]) -> pa.Table:
     target = TABLES[parts[0].table]
-    if len(parts) == 1:
-        columns = parts[0].values()
-    else:
-        columns = [[] for _ in range(len(target) - 1)]
-        for part in parts:
-            for joined, values in zip(columns, part.values()):
-                joined += values
-    sources: list = []
-    for part in parts:
-        sources += [part.source_file] * part.num_rows
-    arrays = [_array(values, field.type) for values, field in zip(columns, target)]
-    return pa.Table.from_arrays([*arrays, _array(sources, pa.string())], schema=target)
+    rows = [row for part in parts for row in part.rows]
+    sources = _array([part.source_file for part in parts for _ in range(part.num_rows)], pa.string())
+    try:  # tuples of valid text, the usual case: Arrow transposes them itself
+        columns = pa.array(rows, _ROW_TYPES[parts[0].table]).flatten()
+    except (pa.ArrowException, UnicodeEncodeError, TypeError):  # lists, a short row, text to escape: column by column
+        columns = _transposed(rows, parts[0].table)
+    return pa.Table.from_arrays([*columns, sources], schema=target)
 
 
-def with_source(table: pa.Table | PythonTable, name: str, source_file: str) -> pa.Table | PythonTable:
+def _transposed(rows: list, table: str) -> list[pa.Array]:
+    target = TABLES[table]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(target) - 1)
+    if len(columns) != len(target) - 1:
+        raise ValueError(f"{table} rows need {len(target) - 1} values, not {len(columns)}")
+    return [_array(values, field.type) for values, field in zip(columns, target)]
+
+
+def with_source(table: pa.Table | RowTable, name: str, source_file: str) -> pa.Table | RowTable:
     """``table`` (of canonical table ``name``) with every row stamped as coming from ``source_file``."""
-    if isinstance(table, RowTable | ColumnTable):
+    if isinstance(table, RowTable):
         table.source_file = source_file
         return table
     column = SOURCE_COLUMN[name]
