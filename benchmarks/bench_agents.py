@@ -1,16 +1,22 @@
-"""Side-by-side benchmark: reading agent trajectories (OpenAI-style chat files) with tracesift vs pandas.
+"""Side-by-side benchmark: reading agent trajectories with tracesift vs json + pandas.
 
-Corpus: ``--trajectories`` (default 10,000) JSON files, one trajectory each, ``{"id": ..., "messages": [...]}``
-with a system prompt, a user task, then assistant turns carrying ``tool_calls`` (JSON-string arguments,
-sometimes two calls in one message, sometimes text beside the call) answered by ``tool`` messages with
-``tool_call_id`` (about 1 in 8 is an error: a traceback, a shell error), and a closing assistant answer.
-Contents are a few hundred characters. Generated once, seeded, into ``--corpus``.
+Two corpora, each generated once, seeded, into ``--corpus``:
 
-Compared, each in a fresh subprocess (wall time incl. interpreter start-up and imports, and peak RSS from
-``os.wait4`` of that child; the measuring helper is ``bench_ingest.measure``):
+* default: ``--trajectories`` (10,000) OpenAI-style chat files, one trajectory each, ``{"id": ..., "messages":
+  [...]}`` with a system prompt, a user task, then assistant turns carrying ``tool_calls`` (JSON-string
+  arguments, sometimes two calls in one message, sometimes text beside the call) answered by ``tool``
+  messages with ``tool_call_id`` (about 1 in 8 is an error: a traceback, a shell error), and a closing
+  assistant answer. Contents are a few hundred characters.
+* ``--large``: ``--files`` (100) files of 1-5 MB, half SWE-agent >= 1.0 ``.traj`` files, half Claude Code
+  session transcripts (JSONL), with long observations and tool outputs (``agents_large.py``).
 
-* pandas: ``json.load`` every file and build one DataFrame, one row per message with the trajectory id
-  (``pd.DataFrame.from_records``);
+Compared, each in a fresh subprocess (wall time incl. interpreter start-up and imports, CPU seconds of it
+and its children, and peak RSS from ``os.wait4`` of that child; the measuring helper is
+``bench_ingest.measure``), ``--repeat`` times (3) in rounds, so that each round runs every tool under the
+same load; the table gives medians:
+
+* pandas: ``json.load`` every file (``json.loads`` every line of a JSONL file) and build one DataFrame, one
+  row per message with the trajectory id (``pd.DataFrame.from_records``);
 * ``tracesift ingest <corpus> --store <fresh> --quiet`` (default jobs), then again on the unchanged folder
   (re-run), then ``--jobs 1`` into another fresh store.
 
@@ -18,7 +24,7 @@ Rows: pandas counts messages; tracesift counts ``steps``. They differ on purpose
 message becomes one step per part (its text, then each of its tool calls), and a message with neither text
 nor calls gives none. Both counts are checked against what the generator wrote. Run by hand:
 
-    python benchmarks/bench_agents.py [--trajectories 10000] [--out r.json]
+    python benchmarks/bench_agents.py [--trajectories 10000] [--large] [--repeat 3] [--out r.json]
 """
 
 from __future__ import annotations
@@ -128,18 +134,24 @@ def write_chunk(job: tuple[Path, int, int, int]) -> dict[str, int]:
     return total
 
 
-def corpus(folder: Path, n: int, seed: int) -> Path:
-    root = folder / f"n{n}_seed{seed}"
+def corpus(folder: Path, n: int, seed: int, large: bool = False) -> Path:
+    """The corpus folder (``trajectories/`` and ``done.json``: what the generator wrote), generated when missing."""
+    import agents_large
+
+    root = folder / (f"large_n{n}_seed{seed}" if large else f"n{n}_seed{seed}")
     if (root / "done.json").exists():
         print(f"corpus: cached at {root}")
         return root
     shutil.rmtree(root, ignore_errors=True)
     (root / "trajectories").mkdir(parents=True)
     started = time.perf_counter()
-    chunk = 500
-    jobs = [(root / "trajectories", a, min(n, a + chunk), seed) for a in range(0, n, chunk)]
+    if large:
+        write, jobs = agents_large.write_one, [(root / "trajectories", i, seed) for i in range(n)]
+    else:
+        chunk = 500
+        write, jobs = write_chunk, [(root / "trajectories", a, min(n, a + chunk), seed) for a in range(0, n, chunk)]
     with Pool(os.cpu_count()) as pool:
-        parts = pool.map(write_chunk, jobs, chunksize=1)
+        parts = pool.map(write, jobs, chunksize=1)
     took = time.perf_counter() - started
     totals = {k: sum(p[k] for p in parts) for k in parts[0]}
     (root / "done.json").write_text(json.dumps({"seconds": round(took, 1), "trajectories": n, **totals}))
@@ -175,41 +187,61 @@ def store_counts(store: Path) -> dict:
     return json.loads(out)[0]
 
 
-def bench(root: Path, tmp: Path) -> list[dict]:
+def bench(root: Path, tmp: Path, large: bool, repeat: int) -> list[dict]:
+    """Every tool once per round, ``repeat`` rounds; per tool the median of its seconds, CPU seconds and peak RSS."""
     from bench_ingest import TRACESIFT, measure
 
-    rows = []
-    r = measure([sys.executable, __file__, "--child", str(root / "trajectories")])
-    counts = json.loads(r.pop("stdout"))
-    rows.append({"tool": "pandas (json.load + DataFrame.from_records)", **r, "rows": counts["rows"],
-                 "trajectories": counts["trajectories"], "columns": counts["columns"]})
-    print(f"  pandas: {r['seconds']} s, {r['rss_mib']} MiB", flush=True)
-    for jobs in (None, 1):
-        store = tmp / f"store-{jobs or 'default'}"
-        cmd = [TRACESIFT, "ingest", str(root / "trajectories"), "--store", str(store), "--quiet"]
-        cmd += ["--jobs", "1"] if jobs else []
-        label = "tracesift ingest" + (" --jobs 1" if jobs else "")
-        runs = [(label, measure(cmd))] + ([] if jobs else [(label + " (re-run)", measure(cmd))])
-        for tool, r in runs:
-            r.pop("stdout")
-            got = store_counts(store)
-            rows.append({"tool": tool, **r, "rows": got.pop("steps"), **got})
-            print(f"  {tool}: {r['seconds']} s, {r['rss_mib']} MiB", flush=True)
+    runs: dict[str, list[dict]] = {}
+    baseline = "pandas (json.load + DataFrame.from_records)"
+    for round_ in range(1, repeat + 1):
+        print(f"round {round_}/{repeat}, load average {os.getloadavg()[0]:.2f}", flush=True)
+        r = measure([sys.executable, __file__, "--child-large" if large else "--child", str(root / "trajectories")])
+        counts = json.loads(r.pop("stdout"))
+        runs.setdefault(baseline, []).append({**r, "rows": counts["rows"], "trajectories": counts["trajectories"]})
+        print(f"  pandas: {r['seconds']} s, {r['cpu_s']} CPU s, {r['rss_mib']} MiB", flush=True)
+        for jobs in (None, 1):
+            store = tmp / f"store-{round_}-{jobs or 'default'}"
+            cmd = [TRACESIFT, "ingest", str(root / "trajectories"), "--store", str(store), "--quiet"]
+            cmd += ["--jobs", "1"] if jobs else []
+            label = "tracesift ingest" + (" --jobs 1" if jobs else "")
+            for tool in [label] + ([] if jobs else [label + " (re-run)"]):
+                r = measure(cmd)
+                r.pop("stdout")
+                got = store_counts(store)
+                runs.setdefault(tool, []).append({**r, "rows": got.pop("steps"), **got})
+                print(f"  {tool}: {r['seconds']} s, {r['cpu_s']} CPU s, {r['rss_mib']} MiB", flush=True)
+            shutil.rmtree(store)
+    rows = [_median_row(tool, results) for tool, results in runs.items()]
     base = rows[0]["seconds"]
     for row in rows:
         row["ratio"] = round(base / row["seconds"], 2)
     return rows
 
 
+def _median_row(tool: str, results: list[dict]) -> dict:
+    def median(key: str) -> float:
+        values = sorted(r[key] for r in results)
+        return values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+
+    if len({(r["rows"], r["trajectories"]) for r in results}) > 1:
+        raise SystemExit(f"{tool}: rows differ between rounds: {[r['rows'] for r in results]}")
+    return {**results[0], "tool": tool, "seconds": median("seconds"), "cpu_s": median("cpu_s"),
+            "rss_mib": median("rss_mib"), "each_seconds": [r["seconds"] for r in results],
+            "each_cpu_s": [r["cpu_s"] for r in results]}
+
+
 def table(rows: list[dict]) -> str:
-    lines = ["| tool | seconds | peak RSS MiB | rows | ratio pandas/tracesift (s) |", "| --- | ---: | ---: | ---: | ---: |"]
+    lines = ["| tool | seconds (median) | seconds, each round | CPU s (median) | peak RSS MiB | rows | "
+             "ratio pandas/tracesift (s) |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        lines.append(f"| {r['tool']} | {r['seconds']:.2f} | {r['rss_mib']:.0f} | {r['rows']:,} | {r['ratio']:.2f} |")
+        each = " / ".join(f"{s:.2f}" for s in r["each_seconds"])
+        lines.append(f"| {r['tool']} | {r['seconds']:.2f} | {each} | {r['cpu_s']:.2f} | {r['rss_mib']:.0f} | "
+                     f"{r['rows']:,} | {r['ratio']:.2f} |")
     return "\n".join(lines)
 
 
-def explain(want: dict, rows: list[dict]) -> list[str]:
-    extra_calls = want["steps"] - want["messages"]
+def explain(want: dict, rows: list[dict], large: bool) -> list[str]:
+    want = {**want, "messages": want.get("messages", want.get("records"))}
     out = [f"generator wrote {want['trajectories']:,} trajectories, {want['messages']:,} messages, "
            f"{want['steps']:,} steps ({want['tool_calls']:,} tool calls, {want['tool_errors']:,} tool errors), "
            f"{want['bytes'] / 2**20:.0f} MiB of JSON"]
@@ -224,9 +256,13 @@ def explain(want: dict, rows: list[dict]) -> list[str]:
                      + ("" if r["tool_errors"] == want["tool_errors"] else
                         f" (generator wrote {want['tool_errors']:,} errors: the is_error heuristic differs)"))
         out.append(line)
-    out.append(f"steps - messages = {extra_calls:+,}: an assistant message with text and N tool calls gives 1 + N "
-               "steps (message + tool_call x N), one with content null gives N; system, user, tool and the final "
-               "answer give one step each.")
+    if large:
+        out.append("messages: the history of each .traj and the user and assistant lines of each session; steps: "
+                   "3 per SWE-agent trajectory entry (thought, action, observation), 1 per content block in a session.")
+    else:
+        out.append(f"steps - messages = {want['steps'] - want['messages']:+,}: an assistant message with text and N "
+                   "tool calls gives 1 + N steps (message + tool_call x N), one with content null gives N; system, "
+                   "user, tool and the final answer give one step each.")
     return out
 
 
@@ -234,26 +270,36 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", type=Path, default=Path("/tmp/tracesift-agents-bench"))
     ap.add_argument("--trajectories", type=int, default=10_000)
+    ap.add_argument("--large", action="store_true", help="the corpus of large SWE-agent and Claude Code files")
+    ap.add_argument("--files", type=int, default=100, help="files in the --large corpus")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; the table gives medians")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--child-large", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.child:
-        print(json.dumps(child_pandas(args.child)))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_ingest.measure, agents_large
+    if args.child or args.child_large:
+        import agents_large
+
+        print(json.dumps(child_pandas(args.child) if args.child else agents_large.child_pandas(args.child_large)))
         return
-    sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_ingest.measure
-    root = corpus(args.corpus, args.trajectories, args.seed)
+    root = corpus(args.corpus, args.files if args.large else args.trajectories, args.seed, args.large)
     want = json.loads((root / "done.json").read_text())
+    load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="tracesift-agents-store-") as tmp:
-        rows = bench(root, Path(tmp))
+        rows = bench(root, Path(tmp), args.large, args.repeat)
+    load = {"before": [round(x, 2) for x in load], "after": [round(x, 2) for x in os.getloadavg()]}
     print()
     print(table(rows))
     print()
-    notes = explain(want, rows)
+    notes = explain(want, rows, args.large)
+    notes.append(f"load average (1, 5, 15 min) before {load['before']}, after {load['after']} on "
+                 f"{os.cpu_count()} cores")
     print("\n".join(notes))
     if args.out:
-        args.out.write_text(json.dumps({"corpus": str(root), "expected": want, "results": rows, "notes": notes},
-                                       indent=2))
+        args.out.write_text(json.dumps({"corpus": str(root), "expected": want, "results": rows, "notes": notes,
+                                        "load_average": load}, indent=2))
 
 
 if __name__ == "__main__":
