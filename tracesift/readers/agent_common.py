@@ -121,10 +121,22 @@ def trajectory_id(run_id: str, inner: object | None = None) -> str:
     return run_id if inner is None or inner == "" else f"{run_id}#{inner}"
 
 
+class Text(str):
+    """A file's text that keeps the UTF-8 bytes it was decoded from (``utf8``).
+
+    JSON is parsed from those bytes (:func:`loads`, :func:`jsonl_objects`): text that is not
+    ASCII would otherwise be encoded back to UTF-8 for the parser, a copy and a pass more.
+    """
+
+    utf8: bytes
+
+
 def decode(data: bytes, problems: list[Problem]) -> str:
     """UTF-8 text; undecodable bytes are replaced and reported once with their offset."""
     try:
-        return data.decode("utf-8")
+        text = Text(data, "utf-8")
+        text.utf8 = data
+        return text
     except UnicodeDecodeError as exc:
         problems.append(Problem(f"not UTF-8 (invalid byte at offset {exc.start}): undecodable bytes replaced",
                                 exc.start))
@@ -147,7 +159,7 @@ def loads(text: str) -> Any:
     raises its own ``JSONDecodeError``.
     """
     try:
-        return _DECODE(text)
+        return _DECODE(text.utf8 if isinstance(text, Text) else text)
     except ValueError:
         return json.loads(text)
 
@@ -263,13 +275,26 @@ def document_or_lines(text: str, problems: list[Problem]) -> tuple[Any, list[tup
 
 
 def jsonl_objects(text: str, problems: list[Problem]) -> list[tuple[int, Any]]:
-    """(line number, value) of every parseable line; bad lines become problems."""
+    """(line number, value) of every parseable line; bad lines become problems.
+
+    Lines end at ``\n``, ``\r\n`` or ``\r``, as JSON Lines has them: a U+2028 or U+0085
+    inside a string (JSON allows them raw) is text, not the end of a line. Each line is
+    parsed from its UTF-8 bytes.
+    """
     found = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    data = text.utf8 if isinstance(text, Text) else text.encode("utf-8", errors="surrogatepass")
+    for number, raw in enumerate(data.splitlines(), start=1):
+        if not raw.strip():
             continue
         try:
-            found.append((number, loads(line)))
+            found.append((number, _DECODE(raw)))
+            continue
+        except ValueError:
+            line = raw.decode("utf-8", errors="surrogatepass")
+        if not line.strip():  # blank but for Unicode spaces
+            continue
+        try:
+            found.append((number, json.loads(line)))
         except json.JSONDecodeError as exc:
             cut = line.lstrip().startswith(("{", "[")) and is_truncated(line)
             problems.append(Problem("line cut off mid-JSON: skipped" if cut else
