@@ -104,3 +104,20 @@ def test_tool_result_belongs_to_the_agent_whose_call_it_answers(tmp_path):
     assert [(r["agent"], r["tool"], r["is_error"]) for r in results] == [
         ("coder", "bash", True), ("planner", "bash", False), ("tool", "bash", False)]
     assert [p.error for p in batch.problems] == ["team.json: tool result for tool_call_id 'zzz' has no matching call"]
+
+
+def test_json_values_are_the_standard_librarys_and_lines_end_only_at_line_ends(tmp_path):
+    """The fast decoder gives what ``json.loads`` gives, the values it refuses included (NaN, integers
+    beyond 64 bits), and a U+2028 inside a string does not end the line."""
+    messages = [{"role": "user", "content": "caf\u00e9 \u2192 na\u00efve\u2028second line"},
+                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
+                    "name": "bash", "arguments": {"big": 123456789012345678901234567890}}}], "cost": float("nan")},
+                {"role": "tool", "tool_call_id": "c1", "content": "ok"}]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in messages), encoding="utf-8")
+    batch = read_file(path, "chat_messages")
+    rows = steps(batch)
+    assert not batch.problems and len(rows) == 3
+    assert rows[0]["content"] == messages[0]["content"]
+    assert rows[1]["arguments"] == '{"big": 123456789012345678901234567890}' and rows[1]["cost"] != rows[1]["cost"]
+    assert rows[2]["parent_span_id"] == "c1"

@@ -54,3 +54,14 @@ def test_columns_of_the_wrong_length_or_name_are_refused():
         schema.from_columns("trajectories", trajectory_id=["a", "b"], outcome=["unknown"])
     with pytest.raises(ValueError, match="no column"):
         schema.from_columns("trajectories", trajectory=["a"])
+
+
+def test_rows_as_tuples_or_lists_become_the_same_table_and_bad_rows_are_refused():
+    row = ("t", "chat_messages", "a.json", "fix it", "unknown", None)
+    as_tuples, as_lists = schema.RowTable("trajectories", [row]), schema.RowTable("trajectories", [list(row)])
+    as_tuples.source_file = as_lists.source_file = "a.json"
+    assert schema.concat([as_tuples, as_lists]).to_pylist() == [dict(zip(schema.TRAJECTORIES.names, (*row, "a.json")))] * 2
+    odd = schema.RowTable("trajectories", [("t\udcff", *row[1:])])  # a file name's undecodable byte: escaped
+    assert odd.to_arrow()["trajectory_id"].to_pylist() == ["t\\xff"]
+    with pytest.raises(ValueError, match="rows need 6 values"):
+        schema.RowTable("trajectories", [row[:5]]).to_arrow()
