@@ -315,7 +315,10 @@ def json_lines_head(head: str, limit: int = 20) -> list[Any] | None:
             break  # possibly cut off by the prefix
         line = head[start:] if end < 0 else head[start:end]
         start = len(head) if end < 0 else end + 1
-        if line.strip():
+        bare = line.strip()
+        if bare:
+            if bare[0] in "{[" and bare[-1] != ("}" if bare[0] == "{" else "]"):
+                return None  # an object or list not closed on its line: not JSON, and no parser need say so
             try:
                 values.append(loads(line))
             except json.JSONDecodeError:
