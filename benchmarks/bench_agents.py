@@ -24,7 +24,7 @@ Rows: pandas counts messages; tracesift counts ``steps``. They differ on purpose
 message becomes one step per part (its text, then each of its tool calls), and a message with neither text
 nor calls gives none. Both counts are checked against what the generator wrote. Run by hand:
 
-    python benchmarks/bench_agents.py [--trajectories 10000] [--large] [--repeat 3] [--out r.json]
+    python benchmarks/bench_agents.py [--trajectories 10000] [--large] [--repeat 3] [--before DIR] [--out r.json]
 """
 
 from __future__ import annotations
@@ -187,10 +187,14 @@ def store_counts(store: Path) -> dict:
     return json.loads(out)[0]
 
 
-def bench(root: Path, tmp: Path, large: bool, repeat: int) -> list[dict]:
-    """Every tool once per round, ``repeat`` rounds; per tool the median of its seconds, CPU seconds and peak RSS."""
+def bench(root: Path, tmp: Path, large: bool, repeat: int, before: Path | None = None) -> list[dict]:
+    """Every tool once per round, ``repeat`` rounds; per tool the median of its seconds, CPU seconds and peak RSS.
+
+    ``before``: the source tree of another tracesift, whose ingests run in each round too (``[before]``).
+    """
     from bench_ingest import TRACESIFT, measure
 
+    versions = {"": [TRACESIFT]} | ({" [before]": ["env", f"PYTHONPATH={before}", TRACESIFT]} if before else {})
     runs: dict[str, list[dict]] = {}
     baseline = "pandas (json.load + DataFrame.from_records)"
     for round_ in range(1, repeat + 1):
@@ -199,12 +203,12 @@ def bench(root: Path, tmp: Path, large: bool, repeat: int) -> list[dict]:
         counts = json.loads(r.pop("stdout"))
         runs.setdefault(baseline, []).append({**r, "rows": counts["rows"], "trajectories": counts["trajectories"]})
         print(f"  pandas: {r['seconds']} s, {r['cpu_s']} CPU s, {r['rss_mib']} MiB", flush=True)
-        for jobs in (None, 1):
+        for (version, exe), jobs in [(v, j) for v in versions.items() for j in (None, 1)]:
             store = tmp / f"store-{round_}-{jobs or 'default'}"
-            cmd = [TRACESIFT, "ingest", str(root / "trajectories"), "--store", str(store), "--quiet"]
+            cmd = [*exe, "ingest", str(root / "trajectories"), "--store", str(store), "--quiet"]
             cmd += ["--jobs", "1"] if jobs else []
-            label = "tracesift ingest" + (" --jobs 1" if jobs else "")
-            for tool in [label] + ([] if jobs else [label + " (re-run)"]):
+            label = "tracesift ingest" + (" --jobs 1" if jobs else "") + version
+            for tool in [label] + ([] if jobs or version else [label + " (re-run)"]):
                 r = measure(cmd)
                 r.pop("stdout")
                 got = store_counts(store)
@@ -274,6 +278,8 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=100, help="files in the --large corpus")
     ap.add_argument("--repeat", type=int, default=3, help="rounds; the table gives medians")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--before", type=Path, help="source tree of an earlier tracesift (git archive <commit> | tar -x "
+                    "-C DIR) whose ingests run in each round too")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-large", help=argparse.SUPPRESS)
@@ -288,7 +294,7 @@ def main() -> None:
     want = json.loads((root / "done.json").read_text())
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="tracesift-agents-store-") as tmp:
-        rows = bench(root, Path(tmp), args.large, args.repeat)
+        rows = bench(root, Path(tmp), args.large, args.repeat, args.before)
     load = {"before": [round(x, 2) for x in load], "after": [round(x, 2) for x in os.getloadavg()]}
     print()
     print(table(rows))

@@ -26,7 +26,7 @@ from tracesift.readers import READERS, by_name
 from tracesift.readers.discover import Source, discover
 from tracesift.store.layout import Store
 from tracesift.store.manifest import Fingerprint, Manifest
-from tracesift.store.paths import escape
+from tracesift.store.paths import escape, relative_posix
 
 
 def store_folder(store: Store) -> Path | None:
@@ -36,9 +36,8 @@ def store_folder(store: Store) -> Path | None:
 
 def key_of(path: Path, base: Path | None) -> str:
     """The manifest key of the input at ``path``: relative to ``base`` when under it, else absolute."""
-    if base is not None and is_under(path, base):
-        return path.relative_to(base).as_posix()
-    return str(path)
+    relative = relative_posix(path, base) if base is not None else None
+    return str(path) if relative is None else relative
 
 
 def path_of(key: str, base: Path | None) -> Path:
@@ -146,8 +145,4 @@ def vanished(manifest: Manifest, seen: set[str], roots: list[Path], base: Path |
 
 
 def is_under(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-        return True
-    except ValueError:
-        return False
+    return relative_posix(path, folder) is not None

@@ -11,7 +11,7 @@ from pathlib import Path
 from tracesift.readers import choose
 from tracesift.readers.base import Input, file_kind
 from tracesift.readers.swebench_results import RESULT_FILES
-from tracesift.store.paths import escape
+from tracesift.store.paths import escape, relative_posix
 
 SKIPPED_FOLDERS = {".tracesift", ".git", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints"}
 
@@ -215,7 +215,5 @@ def _os_reason(exc: OSError) -> str:
 
 def _rel(path: Path, base: Path) -> str:
     """The name an input is known by in tables and messages (escaped when it is not UTF-8)."""
-    try:
-        return escape(path.relative_to(base).as_posix())
-    except ValueError:
-        return escape(path.as_posix())
+    relative = relative_posix(path, base)
+    return escape(path.as_posix() if relative is None else relative)
