@@ -117,3 +117,13 @@ def test_sniff_claims_only_claude_code_transcripts():
     claude = {p for p in AGENTS.rglob("*.json*") if "claude_code" in p.parts}
     for path in AGENTS.rglob("*.json*"):
         assert (by_name("claude_code").sniff(Input(path)) >= 0.9) == (path in claude), path
+
+
+def test_cut_off_last_line_of_a_live_session_is_the_only_problem(tmp_path):
+    """A session still being written ends mid-line; a line of Unicode spaces is blank, as before."""
+    text = (AGENTS / SESSION).read_text().splitlines(keepends=True)
+    path = tmp_path / "live.jsonl"
+    path.write_text("".join(text[:4] + ["\u00a0 \u3000\n"] + text[4:]) + text[-1][:40], encoding="utf-8")
+    batch = read_file(path, "claude_code")
+    assert len(steps(batch)) == len(steps(read_sample(SESSION, "claude_code")))
+    assert [p.error for p in batch.problems] == ["line cut off mid-JSON: skipped"]

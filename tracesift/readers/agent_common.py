@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -107,10 +108,11 @@ class StepTable:
 _TOKENS_IN, _TOKENS_OUT, _COST, _LATENCY = map(schema.STEPS.names.index, ("tokens_in", "tokens_out", "cost", "latency_s"))
 
 
-def parse_or_fail(source: Input, parse, nothing: str) -> tuple[list, list[Problem]]:
-    """``parse(text, problems)`` over the file's text; ValueError with the first problem when it finds nothing."""
+def parse_or_fail(source: Input, parse, nothing: str, raw: bool = False) -> tuple[list, list[Problem]]:
+    """``parse(text, problems)`` over the file's text (its bytes when ``raw``: :func:`jsonl_objects` takes
+    those); ValueError with the first problem when it finds nothing."""
     problems: list[Problem] = []
-    records = parse(read_text(source, problems), problems)
+    records = parse(source.read_bytes() if raw else read_text(source, problems), problems)
     if not records:
         raise ValueError(problems[0].error if problems else nothing)
     return records, problems
@@ -145,6 +147,20 @@ def decode(data: bytes, problems: list[Problem]) -> str:
 
 def read_text(source: Input, problems: list[Problem]) -> str:
     return decode(source.read_bytes(), problems)
+
+
+def read_document(source: Input, problems: list[Problem], parse: Callable[[str, list[Problem]], Any]) -> Any:
+    """The file's JSON document, parsed straight from its bytes; when they are not one whole, valid
+    document (cut off, broken, not UTF-8), whatever ``parse(text, problems)`` makes of its text.
+
+    ``parse`` (say :func:`load_salvaging`) gives a valid document the very value parsed here, so
+    the text is decoded only for the files that need it.
+    """
+    data = source.read_bytes()
+    try:
+        return _DECODE(data)
+    except ValueError:
+        return parse(decode(data, problems), problems)
 
 
 _DECODE = msgspec.json.Decoder().decode
@@ -274,24 +290,33 @@ def document_or_lines(text: str, problems: list[Problem]) -> tuple[Any, list[tup
         return None, lines
 
 
-def jsonl_objects(text: str, problems: list[Problem]) -> list[tuple[int, Any]]:
-    """(line number, value) of every parseable line; bad lines become problems.
+def jsonl_objects(text: str | bytes, problems: list[Problem]) -> list[tuple[int, Any]]:
+    """(line number, value) of every parseable line of ``text`` (or of the file's ``bytes``); bad lines become problems.
 
-    Lines end at ``\n``, ``\r\n`` or ``\r``, as JSON Lines has them: a U+2028 or U+0085
-    inside a string (JSON allows them raw) is text, not the end of a line. Each line is
-    parsed from its UTF-8 bytes.
+    Lines end at LF, CR LF or CR, as JSON Lines has them: a U+2028 or U+0085 inside a string
+    (JSON allows them raw) is text, not the end of a line. Each line is parsed from its UTF-8
+    bytes; bytes are decoded as text only when a line does not parse (and reported, once,
+    when they are not UTF-8).
     """
     found = []
-    data = text.utf8 if isinstance(text, Text) else text.encode("utf-8", errors="surrogatepass")
-    for number, raw in enumerate(data.splitlines(), start=1):
-        if not raw.strip():
-            continue
+    if isinstance(text, bytes):
+        data, checked = text, False
+    else:
+        data, checked = (text.utf8 if isinstance(text, Text) else text.encode("utf-8", errors="surrogatepass")), True
+    for number, raw in enumerate(_lines(data), start=1):
         try:
             found.append((number, _DECODE(raw)))
             continue
         except ValueError:
-            line = raw.decode("utf-8", errors="surrogatepass")
-        if not line.strip():  # blank but for Unicode spaces
+            pass
+        if not checked:  # the first line that does not parse: are the bytes text at all?
+            before = len(problems)
+            decoded = decode(data, problems)
+            if len(problems) > before:
+                return jsonl_objects(decoded, problems)  # not UTF-8: the lines of the text with bytes replaced
+            checked = True
+        line = bytes(raw).decode("utf-8", errors="surrogatepass")
+        if not line.strip():
             continue
         try:
             found.append((number, json.loads(line)))
@@ -300,6 +325,19 @@ def jsonl_objects(text: str, problems: list[Problem]) -> list[tuple[int, Any]]:
             problems.append(Problem("line cut off mid-JSON: skipped" if cut else
                                     f"not JSON ({exc.msg}): line skipped", number))
     return found
+
+
+def _lines(data: bytes) -> Iterator[bytes | memoryview]:
+    """The lines of ``data`` as ``bytes.splitlines`` cuts them, as views (no copy) when it has no CR."""
+    if b"\r" in data:
+        yield from data.splitlines()
+        return
+    view, start, size = memoryview(data), 0, len(data)
+    while start < size:
+        end = data.find(b"\n", start)
+        end = size if end < 0 else end
+        yield view[start:end]
+        start = end + 1
 
 
 def json_lines_head(head: str, limit: int = 20) -> list[Any] | None:

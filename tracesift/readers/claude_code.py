@@ -60,7 +60,7 @@ def sniff(source: Input) -> float:
 
 
 def read(source: Input) -> Batch:
-    records, problems = ac.parse_or_fail(source, ac.jsonl_objects, "no Claude Code transcript lines found")
+    records, problems = ac.parse_or_fail(source, ac.jsonl_objects, "no Claude Code transcript lines found", raw=True)
     tid = source.rel
     parent = parent_session(tid)
     groups = _group(records, tid, parent is not None, problems)

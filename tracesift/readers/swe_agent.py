@@ -91,8 +91,7 @@ def _tail(source: Input, size: int) -> bytes:
 def read(source: Input) -> Batch:
     path, run_id = source.path, source.rel
     problems: list[Problem] = []
-    text = ac.read_text(source, problems)
-    data = _load(text, problems)
+    data = ac.read_document(source, problems, _load)
     if not isinstance(data, dict) or not any(k in data for k in ("trajectory", "attempts", "history")):
         raise ValueError("no trajectory, history or attempts: not a SWE-agent .traj file")
     table = ac.StepTable("swe_agent", path)
