@@ -157,7 +157,7 @@ class _Conversation:
 
     def read(self, messages: list) -> None:
         final = _last_final_message(messages)
-        table = self.table
+        table, rows = self.table, self.table.steps.rows
         for index, message in enumerate(messages):
             if not isinstance(message, dict):
                 self.problems.append(Problem(f"{self.tid}: message {index} is not an object: skipped", index))
@@ -167,11 +167,13 @@ class _Conversation:
                 role = str(role)
                 self.problems.append(Problem(f"{self.tid}: message {index} has unknown role {role!r}: "
                                              "kept as a message", index))
-            first = len(table)
+            first = len(rows)
+            when = message.get("timestamp") or message.get("created_at") or message.get("created")
+            when = None if when is None else ac.epoch(when)
             if role == "tool" or role == "function":
-                self.tool_result(message, role, _time(message))
+                self.tool_result(message, role, when)
             else:
-                self.said(message, role, message.get("name") or role, _time(message), index == final)
+                self.said(message, role, message.get("name") or role, when, index == final)
             if not METERED.isdisjoint(message):
                 table.meter(first, *_metered(message))
 
@@ -186,8 +188,8 @@ class _Conversation:
             for block in content:
                 self.block(block, role, agent, when, is_final)
         elif content is not None and content != "":
-            add(tid, "final" if is_final else "message", content=ac.content_text(content), role=role,
-                agent=agent, timestamp=when)
+            add(tid, "final" if is_final else "message", content=content if content.__class__ is str else
+                ac.content_text(content), role=role, agent=agent, timestamp=when)
         calls = message.get("tool_calls")
         if calls:
             for call in calls:
@@ -215,7 +217,8 @@ class _Conversation:
                 self.unmatched(f"tool result for tool_call_id {call_id!r} has no matching call")
             else:
                 tool, agent = called[0] or tool, called[1]
-        text = ac.content_text(message.get("content"))
+        text = message.get("content")
+        text = text if text.__class__ is str else ac.content_text(text)
         error = bool(message.get("is_error") or message.get("error")) or ac.looks_like_error(text)
         exit_code = message.get("exit_code")
         self.table.add(self.tid, "tool_result", tool=tool, content=text, is_error=error, parent_span_id=call_id,
@@ -246,11 +249,6 @@ class _Conversation:
 
     def unmatched(self, what: str) -> None:
         self.problems.append(Problem(f"{self.tid}: {what}", self.table.count(self.tid)))
-
-
-def _time(message: dict) -> float | None:
-    value = message.get("timestamp") or message.get("created_at") or message.get("created")
-    return None if value is None else ac.epoch(value)
 
 
 def _metered(message: dict) -> tuple:
