@@ -45,7 +45,7 @@ def sniff(source: Input) -> float:
     head = source.text_prefix()
     if not head:
         return 0.0
-    if "# aider chat started at" in head[:4096] and HEADER.search(head[:4096]):  # the substring first: cheap
+    if head.find("# aider chat started at", 0, 4096) >= 0 and HEADER.search(head, 0, 4096):  # the substring first
         return 0.95
     return 0.9 if "> Aider v" in head and BANNER.search(head) and USER.search(head) else 0.0
 

@@ -23,6 +23,10 @@ METRICS, RUNS, STEPS = TABLES["metrics"], TABLES["runs"], TABLES["steps"]
 TRAJECTORIES, FINDINGS, INGEST_ERRORS = TABLES["trajectories"], TABLES["findings"], TABLES["ingest_errors"]
 
 
+_SOURCE_LAST = frozenset(name for name, target in TABLES.items() if target.names[-1] == "source_file")
+"""The tables whose last column is ``source_file`` (``Schema.names`` builds a new list at each call)."""
+
+
 def empty(table: str) -> pa.Table:
     """An empty table with the canonical schema of ``table``."""
     return TABLES[table].empty_table()
@@ -94,7 +98,7 @@ class RowTable:
     """
 
     def __init__(self, table: str, rows: list[tuple | list] | None = None) -> None:
-        if TABLES[table].names[-1] != "source_file":
+        if table not in _SOURCE_LAST:
             raise ValueError(f"{table} has no trailing source_file column")
         self.table = table
         self.rows = rows if rows is not None else []
