@@ -170,11 +170,13 @@ def test_store_option_and_relative_run_ids(tmp_path, tb_run):
     assert scalar(store, "select list(distinct run_id) r from metrics")["r"] == ["runs/exp1"]
 
 
-def test_large_inputs_are_written_by_their_worker(tmp_path, monkeypatch):
-    """Inputs past OWN_BATCH_ROWS become batches of their own; replacing them still loses nothing."""
+@pytest.mark.parametrize(("limit", "value"), [("OWN_BATCH_ROWS", 5), ("OWN_BATCH_BYTES", 200)])
+def test_large_inputs_are_written_by_their_worker(tmp_path, monkeypatch, limit, value):
+    """Inputs past OWN_BATCH_ROWS (or OWN_BATCH_BYTES read) become batches of their own; replacing them
+    still loses nothing."""
     import tracesift.pipeline.ingest as ingest_module
 
-    monkeypatch.setattr(ingest_module, "OWN_BATCH_ROWS", 5)
+    monkeypatch.setattr(ingest_module, limit, value)
     write_jsonl(tmp_path / "big" / "metrics.jsonl", range(20))
     write_jsonl(tmp_path / "small" / "metrics.jsonl", range(1))
     ingest([tmp_path], jobs=1)

@@ -58,9 +58,12 @@ COMMIT_EVERY_ROWS = 5_000_000
 CHUNK = 2048
 """At most this many inputs read per task: fewer round trips between processes, and batches of a useful size."""
 OWN_BATCH_ROWS = 20_000
-"""A chunk of inputs this large is written by the worker that read it, as a batch of its own."""
+OWN_BATCH_BYTES = 16 << 20
+"""A chunk of inputs this large (in rows, or in bytes read: a few large files make few rows of much
+text) is written by the worker that read it, as a batch of its own."""
 ROW_GROUP_ROWS = 250_000
-"""A worker writes its batch in row groups of about this many rows."""
+ROW_GROUP_BYTES = 128 << 20
+"""A worker writes its batch in row groups of about this many rows, or of the rows of this many bytes read."""
 SHARE_BYTES = 256 << 20
 """A file up to this size is read once, for its hash and its reader both."""
 PARALLEL_FROM_BYTES = 8 << 20
@@ -259,26 +262,29 @@ def _skip(writer: StoreWriter, report: IngestReport, source: Source, entry: Sour
 def read_sources(tasks: list) -> list:
     """Read a chunk of inputs (in a worker); their tables leave as a batch or as one small table each.
 
-    Once the chunk's rows reach ``OWN_BATCH_ROWS`` the worker streams them into one batch
-    of its own, a row group per ``ROW_GROUP_ROWS`` rows, so that encoding Parquet runs in
-    parallel and large stores need no packing; memory holds one row group and one input.
-    A chunk with fewer rows rides on its first result (the others carry none), since many
-    small Arrow tables cost more to send between processes than their rows.
+    Once the chunk's rows reach ``OWN_BATCH_ROWS`` (or the bytes read ``OWN_BATCH_BYTES``) the
+    worker streams them into one batch of its own, a row group per ``ROW_GROUP_ROWS`` rows (or
+    ``ROW_GROUP_BYTES``), so that encoding Parquet runs in parallel, large stores need no packing
+    and the text of large files never travels between processes; memory holds one row group and
+    one input. A smaller chunk rides on its first result (the others carry none), since many small
+    Arrow tables cost more to send between processes than their rows.
     """
-    results, held, streamed, stream, held_rows = [], [], [], None, 0
+    results, held, streamed, stream, held_rows, held_bytes = [], [], [], None, 0, 0
     for task in tasks:
         results.append(read_source(task))
         if results[-1][3] is not None:
             held.append(len(results) - 1)
             held_rows += sum(t.num_rows for t in results[-1][3].values())
+            held_bytes += task[1].size
         last = task is tasks[-1]
-        if held_rows >= ROW_GROUP_ROWS or (last and (stream or held_rows >= OWN_BATCH_ROWS)):
+        full = held_rows >= ROW_GROUP_ROWS or held_bytes >= ROW_GROUP_BYTES
+        if full or (last and (stream or held_rows >= OWN_BATCH_ROWS or held_bytes >= OWN_BATCH_BYTES)):
             stop_if_orphaned()  # never write into the store for an ingest that is gone
             stream = stream or BatchStream(task[-1])
             stream.write(_merged(results, held))
             for i in held:  # written: let go of the rows
                 results[i] = (*results[i][:3], {}, results[i][4])
-            streamed, held, held_rows = streamed + held, [], 0
+            streamed, held, held_rows, held_bytes = streamed + held, [], 0, 0
     written = stream.close() if stream else {}
     for i in streamed:
         results[i][2].batch = stream.batch
