@@ -3,7 +3,8 @@
 A profiler (cProfile) doubles the time of a Python-heavy ingest and shifts the shares; this only
 times a handful of calls with ``time.process_time``, so the totals stay close to a plain run.
 Phases nest where the pipeline nests them (``json`` is inside ``reader.read``; ``manifest`` inside
-``commit``). Run by hand, on a folder and with a store that is thrown away:
+``commit``). Run by hand, on a folder and with a store that is thrown away; ``PYTHONPATH=<tree>`` times
+the tracesift of another source tree:
 
     python benchmarks/ingest_phases.py /tmp/tracesift-agents-bench/n10000_seed0/trajectories
 """
@@ -60,11 +61,14 @@ def main() -> None:
     args = ap.parse_args()
     for owner, name, phase in [(ingest_module, "discover_all", "discovery"), (ingest_module, "identify", "sniffing"),
                                (ingest_module, "_small_file", "reading files"), (ingest_module, "content_hash", "hashing"),
-                               (agent_common, "loads", "json"), (ingest_module.schema, "concat", "Arrow conversion"),
+                               (agent_common, "load_json", "json (whole documents)"),
+                               (agent_common, "jsonl_objects", "json (lines)"),
+                               (ingest_module.schema, "concat", "Arrow conversion"),
                                (writer.BatchStream, "write", "Parquet (workers' batches)"),
                                (writer, "write_batch", "Parquet (at commit)"), (writer.StoreWriter, "commit", "commit"),
                                (manifest.Manifest, "commit", "manifest")]:
-        timed(owner, name, phase)
+        if hasattr(owner, name):  # an earlier tracesift (PYTHONPATH=<its tree>) may lack one
+            timed(owner, name, phase)
     by_name = ingest_module.by_name
     ingest_module.by_name = lambda name: _TimedReader(by_name(name))
     store = tempfile.mkdtemp(prefix="tracesift-phases-")
