@@ -13,7 +13,8 @@ ALLOWED = {
     "tracesift.registry": set(),
     "tracesift.store": set(),
     "tracesift.readers": {"tracesift.store.schema", "tracesift.store.paths", "tracesift.registry"},
-    "tracesift.detectors": {"tracesift.findings", "tracesift.registry"},
+    "tracesift.detectors": {"tracesift.findings", "tracesift.registry",
+                            "tracesift.store.roles"},  # the roles detectors ask for, and their parts
     "tracesift.reports": {"tracesift.findings"},
     "tracesift.pipeline": {"tracesift.findings", "tracesift.readers", "tracesift.store", "tracesift.detectors",
                            "tracesift.config"},  # reader options from a tracesift.toml beside an input
