@@ -68,7 +68,9 @@ class _Session:
 
 def read(source: Input) -> Batch:
     problems: list[Problem] = []
-    sessions = _sessions(ac.read_text(source, problems), problems)
+    text = ac.read_text(source, problems)
+    sessions = _sessions(text, problems)
+    ac.note_unfinished_line(text, problems)
     if not sessions:
         raise ValueError("no '# aider chat started at' header and no turns: not an aider chat history")
     table = ac.StepTable("aider", source.path)
