@@ -103,11 +103,7 @@ def test_there_are_samples_of_many_readers():
 @pytest.mark.parametrize("sample", SAMPLES, ids=IDS)
 @pytest.mark.parametrize("insert", [b"\xff\xfe", b"caf\xe9 na\xefve"], ids=["invalid_bytes", "latin_1"])
 def test_bytes_that_are_not_utf8_keep_every_step_and_are_named(tmp_path, sample, insert):
-    intact = _steps(choose(Input(sample)).read(Input(sample)))
-    batch = read_damaged(tmp_path, sample, insert_at_longest_string(sample.read_bytes(), insert))
-    assert isinstance(batch, Batch), f"rejected: {batch}"
-    assert _steps(batch) == intact
-    return batch
+    batch = assert_every_step_kept(tmp_path, sample, insert)
     assert any("UTF-8" in p.error and p.line_or_offset is not None for p in batch.problems), batch.problems
 
 
