@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tests.readers.agent_helpers import AGENTS, column, read_file, read_sample, steps, trajectories
+from tests.readers.agent_helpers import AGENTS, claimed_elsewhere, column, read_file, read_sample, steps, trajectories
 from tracesift.readers import by_name, choose
 from tracesift.readers.base import Input
 
@@ -188,7 +188,5 @@ def test_nothing_readable_raises_a_clear_error(tmp_path):
 
 
 def test_claims_no_other_sample_and_others_do_not_claim_it():
-    reader = by_name("openai_agents")
-    others = [p for p in AGENTS.parent.rglob("*") if p.is_file() and "openai_agents" not in p.parts]
-    assert all(reader.sniff(Input(p)) == 0.0 for p in others)
+    assert claimed_elsewhere("openai_agents", "openai_agents") == []
     assert choose(Input(AGENTS / LINES)).name == choose(Input(AGENTS / BATCH)).name == "openai_agents"

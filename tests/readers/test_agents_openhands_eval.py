@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from tests.readers.agent_helpers import AGENTS, column, read_file, read_sample, steps, trajectories
+from tests.readers.agent_helpers import AGENTS, claimed_elsewhere, column, read_file, read_sample, steps, trajectories
 from tracesift.readers import by_name, choose
 from tracesift.readers.base import Input
 from tracesift.readers.discover import discover
@@ -118,9 +118,7 @@ def test_sniffed_by_content_and_the_event_readers_do_not_take_it(tmp_path):
     resorted = tmp_path / "resorted.jsonl"
     resorted.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in records()))
     assert choose(Input(resorted)).name == "openhands_eval"
-    reader = by_name("openhands_eval")
-    others = [p for p in AGENTS.parent.rglob("*") if p.is_file() and "openhands_eval" not in p.parts]
-    assert all(reader.sniff(Input(p)) == 0.0 for p in others)
+    assert claimed_elsewhere("openhands_eval", "openhands_eval") == []
 
 
 def test_the_report_beside_the_output_is_passed_over_by_discovery():

@@ -63,12 +63,9 @@ def sniff(source: Input) -> float:
 
 
 def read(source: Input) -> Batch:
-    problems: list[Problem] = []
-    traces = _traces(_items(ac.read_text(source, problems), problems), problems)
-    if not traces:
-        raise ValueError(problems[0].error if problems else "no exported OpenAI Agents SDK spans")
+    traces, problems = ac.parse_or_fail(source, _traces, "no exported OpenAI Agents SDK spans")
     table = ac.StepTable("openai_agents", source.path)
-    for trace_id, (record, spans) in traces.items():
+    for trace_id, (record, spans) in traces:
         tid = ac.trajectory_id(source.rel, trace_id if len(traces) > 1 else None)
         if spans:
             Trace(table, tid, record, spans, problems).read()
@@ -115,11 +112,11 @@ def _flatten(value: Any, items: list) -> None:
         items.append(value)
 
 
-def _traces(items: list, problems: list[Problem]) -> dict[str, tuple[dict, list[dict]]]:
-    """Per trace id, in order of appearance: its trace record (or ``{}``) and its spans."""
+def _traces(text: str, problems: list[Problem]) -> list[tuple[str, tuple[dict, list[dict]]]]:
+    """(trace id, (its trace record or ``{}``, its spans)) in order of appearance."""
     traces: dict[str, tuple[dict, list[dict]]] = {}
     skipped = 0
-    for item in items:
+    for item in _items(text, problems):
         kind = item.get("object") if isinstance(item, dict) else None
         key = item.get("id") if kind == "trace" else item.get("trace_id") if kind == "trace.span" else None
         if not isinstance(key, str) or not key or (kind == "trace.span" and not item.get("id")):
@@ -132,7 +129,7 @@ def _traces(items: list, problems: list[Problem]) -> dict[str, tuple[dict, list[
             spans.append(item)
     if skipped:
         problems.append(Problem(f"{skipped} entries that are not exported traces or spans with ids: skipped", None))
-    return traces
+    return list(traces.items())
 
 
 def span_type(span: dict) -> str:

@@ -50,10 +50,7 @@ def sniff(source: Input) -> float:
 
 
 def read(source: Input) -> Batch:
-    problems: list[Problem] = []
-    records = _records(ac.read_text(source, problems), problems)
-    if not records:
-        raise ValueError(problems[0].error if problems else "no OpenHands evaluation records")
+    records, problems = ac.parse_or_fail(source, _records, "no OpenHands evaluation records")
     table = ac.StepTable("openhands_eval", source.path)
     seen: set[str] = set()
     for number, record in records:
