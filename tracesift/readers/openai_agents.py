@@ -119,14 +119,14 @@ def _traces(text: str, problems: list[Problem]) -> list[tuple[str, tuple[dict, l
     for item in _items(text, problems):
         kind = item.get("object") if isinstance(item, dict) else None
         key = item.get("id") if kind == "trace" else item.get("trace_id") if kind == "trace.span" else None
-        if not isinstance(key, str) or not key or (kind == "trace.span" and not item.get("id")):
+        if not isinstance(key, str) or not key or (kind == "trace.span" and not isinstance(item.get("id"), str)):
             skipped += 1
             continue
         record, spans = traces.setdefault(key, ({}, []))
         if kind == "trace":
             record.update(item)
         else:
-            spans.append(item)
+            spans.append(item if isinstance(item.get("parent_id"), str) else {**item, "parent_id": None})
     if skipped:
         problems.append(Problem(f"{skipped} entries that are not exported traces or spans with ids: skipped", None))
     return list(traces.items())
@@ -217,8 +217,9 @@ class Trace:
 
     def _parent(self, span: dict) -> str | None:
         """The nearest parent that is a step (task and turn spans are not); a missing one as named."""
-        parent_id = span.get("parent_id")
-        while parent_id in self.by_id and span_type(self.by_id[parent_id]) in CONTAINERS:
+        parent_id, seen = span.get("parent_id"), {span["id"]}
+        while parent_id in self.by_id and parent_id not in seen and span_type(self.by_id[parent_id]) in CONTAINERS:
+            seen.add(parent_id)
             parent_id = self.by_id[parent_id].get("parent_id")
         return parent_id or None
 

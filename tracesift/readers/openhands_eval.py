@@ -136,11 +136,12 @@ def _labels(record: dict, metrics: dict) -> dict:
     result = record.get("test_result") if isinstance(record.get("test_result"), dict) else {}
     metadata = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
     llm = metadata.get("llm_config") or metadata.get("llm")
+    patch = result.get("git_patch")
     labels: dict[str, Any] = {
         "instance_id": record.get("instance_id"), "attempt": record.get("attempt"), "error": record.get("error"),
         "report": _report(record) or None, "agent_class": metadata.get("agent_class"),
         "model": llm.get("model") if isinstance(llm, dict) else None,
-        "empty_patch": not (result.get("git_patch") or "").strip() if "git_patch" in result else None,
+        "empty_patch": not patch.strip() if isinstance(patch, str) else None,
         "accumulated_cost": ac.as_float(metrics.get("accumulated_cost")),
     }
     return {k: v for k, v in labels.items() if v is not None}
