@@ -67,10 +67,7 @@ class _Call:
 
 
 def read(source: Input) -> Batch:
-    problems: list[Problem] = []
-    calls = _calls(ac.read_text(source, problems), problems)
-    if not calls:
-        raise ValueError(problems[0].error if problems else "no 'TO LLM <time>' record: not an aider LLM history")
+    calls, problems = ac.parse_or_fail(source, _calls, "no 'TO LLM <time>' record: not an aider LLM history")
     table = ac.StepTable("aider_llm_history", source.path)
     tid = ac.trajectory_id(source.rel)
     walk = _Walk(table, tid, problems)

@@ -99,10 +99,7 @@ class _Phase:
 
 
 def read(source: Input) -> Batch:
-    problems: list[Problem] = []
-    records = _records(CRLF.sub("\n", ac.read_text(source, problems)), problems)
-    if not records:
-        raise ValueError(problems[0].error if problems else "no '[YYYY-DD-MM HH:MM:SS INFO]' records: not a ChatDev log")
+    records, problems = ac.parse_or_fail(source, _records, "no '[YYYY-DD-MM HH:MM:SS INFO]' records: not a ChatDev log")
     table = ac.StepTable("chatdev_log", source.path)
     tid = ac.trajectory_id(source.rel)
     walk = _Walk(table, tid)
@@ -115,6 +112,7 @@ def read(source: Input) -> Batch:
 
 
 def _records(text: str, problems: list[Problem]) -> list[_Record]:
+    text = CRLF.sub("\n", text)  # logs written on Windows
     headers = list(HEADER.finditer(text))
     if headers and text[:headers[0].start()].strip():
         problems.append(Problem("text before the first log record: skipped", 1))
