@@ -354,8 +354,10 @@ MARKERS = {
 
 READER = Reader(
     name="chatdev_log",
-    description="ChatDev project logs (WareHouse/<project>_<org>_<time>/*.log; markdown and early console "
-                "layouts): role-play turns per phase, code updates, test reports, Software Info in labels",
+    description="ChatDev multi-agent logs (WareHouse/<project>_<org>_<time>/*.log), two text layouts: log_visualize "
+                "markdown ('Role: **[Start Chat]**', 'A<->B on : Phase, turn N') and the early console one "
+                "('[N] AI Assistant (Role):'): turns per phase with addressee, code updates, test reports, "
+                "Software Info in labels",
     example="WareHouse/Gomoku_DefaultOrganization_20231026174838/Gomoku_DefaultOrganization_20231026174838.log",
     sniff=sniff,
     read=read,
