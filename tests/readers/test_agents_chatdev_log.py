@@ -8,7 +8,9 @@ reference: ``WareHouse/RPG_V1_ModelBest1024_20231026174838/RPG_V1_ModelBest1024_
 (test reports, ModuleNotFoundError, rate-limit retries), ``WareHouse/Poker1_DefaultOrganization_20231006035628/
 Poker1_DefaultOrganization_20231006035628.log`` @ 97994374 (CRLF line ends, tracebacks) and the console layout of
 ``WareHouse/FlappyBird_THUNLP_20230726121145/20230726121145.log`` @ acb93cf3, which the console test below
-follows line for line (shortened). All 61 logs of that branch read, their token sums equal to the log's own.
+follows line for line (shortened). Checked by hand, not here (the logs are 0.2-1.3 MB): of the branch's 62 logs,
+61 read (the other logged only its start and end) and in 60 the steps' tokens sum to the log's own count (a
+research fork's ``[Coding_wait]`` records log usage without the Receive marker).
 """
 
 from __future__ import annotations
