@@ -1,18 +1,18 @@
 """Every agent reader on damaged copies of its own samples: the damage is named, the good steps kept.
 
-Each single-file agent sample (a file whose reader makes ``steps``) is damaged four ways, at the
+Each single-file agent sample (a file whose reader makes ``steps``) is damaged five ways, at the
 byte level, so no reader's parser is involved in making the damage:
 
-- ``invalid_bytes``: ``\\xff\\xfe`` (never UTF-8) put at the start of the file's longest
-  string (for JSON formats, the longest quoted string; else the longest line): binary bytes a
-  tool wrote raw into a result;
+- ``invalid_bytes``: ``\\xff\\xfe`` (never UTF-8) put into the longest text the reader keeps and
+  the format writes once (in a JSON format at the start of a quoted string, in a text format at
+  the end of a line): binary bytes a tool wrote raw into a result;
 - ``latin_1``: Latin-1 text (``caf\\xe9``) put there: a file of mixed encodings;
 - ``escaped_binary``: NUL, escape and replacement characters as JSON escapes (``\\u0000``), as a
   JSON writer stores binary output: valid JSON, so nothing to report, and nothing lost;
 - ``huge_output``: 50 MB put there: a single enormous tool output;
 - ``cut``: the file cut off at 70% of its bytes, inside a line.
 
-The first three must keep every step of the undamaged file (and say what was wrong with the
+The first four must keep every step of the undamaged file (and say what was wrong with the
 encoding); the cut one must keep the steps of the intact lines of a line-per-record file, or
 say that the file is cut off; no damage may raise anything but the ``ValueError`` a reader
 uses to reject a file with its reason.
@@ -49,27 +49,30 @@ def _steps(batch: Batch) -> int:
 
 
 def insert_at_longest_string(data: bytes, insert: bytes, kept: list[str] = ()) -> bytes:
-    """``insert`` just inside the longest JSON string (after its opening quote), or at the longest line's start.
+    """``insert`` just inside the longest JSON string (after its opening quote), or at the longest line's end.
 
-    With ``kept`` (the texts a reader keeps), the longest JSON string that opens one of them.
+    With ``kept`` (the texts a reader keeps), the longest string or line that is part of one of them.
     """
-    strings = sorted(JSON_STRING.finditer(data), key=lambda m: m.start() - m.end())
-    opening = [m for m in strings if _opens_one_of(m.group(), kept)]
+    is_json = data.lstrip()[:1] in (b"{", b"[")
+    strings = sorted(JSON_STRING.finditer(data), key=lambda m: m.start() - m.end()) if is_json else []
     if strings:
-        at = (opening or strings)[0].start() + 1
+        at = ([m for m in strings if _in_one_of(_decoded(m.group())[:40], kept)] or strings)[0].start() + 1
     else:
-        lines = data.split(b"\n")
-        longest = max(range(len(lines)), key=lambda i: len(lines[i]))
-        at = sum(len(line) + 1 for line in lines[:longest])
+        lines = sorted(re.finditer(rb"[^\n]+", data), key=lambda m: m.start() - m.end())
+        once = [m for m in lines if data.count(m.group()) == 1]  # not a text the format repeats (a resent prompt)
+        at = ([m for m in once if _in_one_of(m.group()[-40:].decode(errors="replace"), kept)] or lines)[0].end()
     return data[:at] + insert + data[at:]
 
 
-def _opens_one_of(quoted: bytes, texts: list[str]) -> bool:
+def _decoded(quoted: bytes) -> str:
     try:
-        start = json.loads(quoted)[:40]
+        return json.loads(quoted)
     except ValueError:
-        return False
-    return len(start) >= 10 and any(text.startswith(start) for text in texts)
+        return ""
+
+
+def _in_one_of(piece: str, texts: list[str]) -> bool:
+    return len(piece.strip()) >= 10 and any(piece in text for text in texts)
 
 
 def cut_inside_a_line(data: bytes) -> bytes:
@@ -114,9 +117,7 @@ def test_escaped_binary_output_keeps_every_step(tmp_path, sample):
 
 @pytest.mark.parametrize("sample", ONE_PER_READER, ids=lambda p: p.relative_to(AGENTS).as_posix())
 def test_a_50_mb_output_keeps_every_step(tmp_path, sample):
-    """Put into a text the reader keeps (a tool output, a message), the 50 MB must be kept too."""
-    kept = _texts(choose(Input(sample)).read(Input(sample)))
-    batch = assert_every_step_kept(tmp_path, sample, b"x" * HUGE, kept)
+    batch = assert_every_step_kept(tmp_path, sample, b"x" * HUGE)
     assert max(map(len, _texts(batch))) >= HUGE, "the 50 MB output was dropped"
 
 
@@ -125,11 +126,12 @@ def _texts(batch: Batch) -> list[str]:
     return [row[column] for row in rows for column in ("content", "arguments") if row[column]]
 
 
-def assert_every_step_kept(tmp_path: Path, sample: Path, insert: bytes, kept: list[str] = ()) -> Batch:
-    intact = _steps(choose(Input(sample)).read(Input(sample)))
-    batch = read_damaged(tmp_path, sample, insert_at_longest_string(sample.read_bytes(), insert, kept))
+def assert_every_step_kept(tmp_path: Path, sample: Path, insert: bytes) -> Batch:
+    """``insert`` put into a text the reader keeps (a tool output, a message): the steps are as before."""
+    intact = choose(Input(sample)).read(Input(sample))
+    batch = read_damaged(tmp_path, sample, insert_at_longest_string(sample.read_bytes(), insert, _texts(intact)))
     assert isinstance(batch, Batch), f"rejected: {batch}"
-    assert _steps(batch) == intact
+    assert _steps(batch) == _steps(intact)
     return batch
 
 

@@ -113,6 +113,7 @@ def read(source: Input) -> Batch:
 
 def _records(text: str, problems: list[Problem]) -> list[_Record]:
     text = CRLF.sub("\n", text)  # logs written on Windows
+    ac.note_unfinished_line(text, problems)
     headers = list(HEADER.finditer(text))
     if headers and text[:headers[0].start()].strip():
         problems.append(Problem("text before the first log record: skipped", 1))
