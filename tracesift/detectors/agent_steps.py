@@ -170,6 +170,11 @@ class View:
         return [i for i in range(len(self)) if self.kind[i] == "error" and i not in self.containers]
 
     @cached_property
+    def result_steps(self) -> frozenset[int]:
+        """Steps that hold an action's result (result steps, and tool calls that hold their own)."""
+        return frozenset(a.result for a in self.actions if a.result is not None)
+
+    @cached_property
     def failed(self) -> list[Action]:
         return [a for a in self.actions if a.failed]
 
@@ -349,3 +354,15 @@ def _text(value: object) -> str:
 
 def _optional(steps: dict, name: str, n: int) -> list[str | None]:
     return [v if isinstance(v, str) and v else None for v in steps.get(name, [None] * n)]
+
+
+def tfidf(texts: list[str]):
+    """Rows of L2-normalised TF-IDF vectors (scikit-learn; English stop words out, sublinear counts), one per text;
+    None when the texts share no word worth a weight. ``a @ b.T`` of two rows is their cosine similarity."""
+    from sklearn.feature_extraction.text import TfidfVectorizer  # a second to import: only when judged
+
+    try:
+        return TfidfVectorizer(stop_words="english", sublinear_tf=True, max_features=20_000,
+                               token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9_]+\b").fit_transform(texts)
+    except ValueError:  # nothing but stop words and numbers
+        return None
