@@ -163,7 +163,7 @@ def judge(task: ScanTask) -> Judged:
     for subject in subjects(task):
         findings = [f for d in detectors for f in d.judge(subject, params[d.name])]
         for stage in POST_STAGES[task.subject]:
-            findings = stage(findings)
+            findings = stage(subject, findings)
         judged.findings += findings
         subject_id = subject.run_id if isinstance(subject, Run) else subject.trajectory_id
         judged.notes.update({(subject_id, metric): texts for metric, texts in subject.notes.items()})

@@ -41,6 +41,7 @@ LIMIT_TEXT = {
     "time": re.compile(r"time limit|timed? ?out after", re.I),
 }
 """What an error step or an exit status says was exhausted."""
+UNIT = {"steps": "step", "messages": "message", "turns": "turn", "tokens": "token", "tool_calls": "tool-call"}
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def _recorded_finding(v: View, budget: str, step: int | None, text: str, context
                     len(v) - 1)
     onset = _oversized(v, context, step, params) if budget == "context" else None
     kind = "context_overrun" if budget == "context" else "budget_exceeded"
-    what = "the context overran" if budget == "context" else f"the {budget} budget ran out"
+    what = "the context overran" if budget == "context" else f"the {UNIT.get(budget, budget)} budget ran out"
     message = f"{what} (recorded: {excerpt(text, 80)})" + (f"; began with the output of step {onset}"
                                                            if onset is not None else "")
     return finding(v.trajectory, NAME, kind, "critical", message, step=step, agent=v.responsible(step),
