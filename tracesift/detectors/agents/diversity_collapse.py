@@ -22,7 +22,7 @@ NAME = "diversity_collapse"
 
 @dataclass(frozen=True)
 class Params:
-    similarity: float = 0.9
+    similarity: float = 0.8
     """Cosine similarity at which two messages are near-identical."""
     min_chars: int = 40
     """Messages shorter than this are not compared ("OK", "TERMINATE")."""

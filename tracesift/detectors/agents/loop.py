@@ -123,7 +123,7 @@ def _monologue(v: View, params: Params) -> list[Finding]:
         if v.kind[i] in ("tool_call", "tool_result") or v.user_turns[i] or (v.decisions[i] and v.agent[i] != speaker):
             counts = {}
             speaker = v.agent[i] if v.decisions[i] else None
-        if v.decisions[i] and v.kind[i] in ("message", "thought") and v.content[i].strip():
+        if v.decisions[i] and v.kind[i] in ("message", "thought", "final") and v.content[i].strip():
             steps = counts.setdefault((v.agent[i], normal_text(v.content[i])), [])
             steps.append(i)
             if len(steps) == params.monologue:

@@ -3,11 +3,11 @@
 Each decision (its text, its call's arguments and the result it got) is compared with the
 task by TF-IDF cosine similarity (scikit-learn, fitted on the task and the trajectory's
 own steps). The similarity is smoothed over ``window`` decisions; the trajectory drifted
-at the first decision from which the smoothed similarity stays under ``fraction`` of its
-early level (the highest of the first ``window`` smoothed values) to the end, for at least
-``min_after`` decisions. Needs a task and ``min_steps`` decisions. Lexical similarity is
-weak evidence (a coding agent reading files says little of the task), so the finding is
-``info``.
+where the smoothed similarity falls under ``fraction`` of its early level (the highest of
+the first ``window`` smoothed values) and stays there to the end, for at least ``min_after``
+decisions; the drift begins at the first of the decisions that are themselves that far off.
+Needs a task and ``min_steps`` decisions. Lexical similarity is weak evidence (a coding
+agent reading files says little of the task), so the finding is ``info``.
 """
 
 from __future__ import annotations
@@ -54,15 +54,20 @@ def judge(trajectory: Trajectory, params: Params) -> list[Finding]:
     below = smooth < params.fraction * early
     stays = np.flip(np.cumprod(np.flip(below))).astype(bool)  # below from here to the end
     start = int(np.argmax(stays)) if stays.any() else None
-    if start is None or start < params.window or len(steps) - start < params.min_after:
+    if start is None:
+        return []
+    while start > 0 and similarity[start - 1] < params.fraction * early:  # back to where the words changed
+        start -= 1
+    if start < params.window or len(steps) - start < params.min_after:
         return []
     step = int(steps[start])
     return [finding(trajectory, NAME, "task_drift", "info",
-                    f"from step {step} the steps stop resembling the task (similarity {smooth[start]:.2f}, early "
-                    f"{early:.2f})", step=step, agent=v.agent[step], end=int(steps[-1]), score=float(smooth[start] / early),
+                    f"from step {step} the steps stop resembling the task (similarity {similarity[start]:.2f}, early "
+                    f"{early:.2f})", step=step, agent=v.agent[step], end=int(steps[-1]),
+                    score=float(similarity[start] / early),
                     evidence={"similarity": [round(float(s), 3) for s in similarity[:200]],
                               "steps": [int(s) for s in steps[:200]], "early_level": round(early, 3),
-                              "at_drift": round(float(smooth[start]), 3), "text": excerpt(texts[start], 200)})]
+                              "at_drift": round(float(similarity[start]), 3), "text": excerpt(texts[start], 200)})]
 
 
 DETECTOR = Detector(

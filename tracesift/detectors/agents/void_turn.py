@@ -3,7 +3,7 @@
 A *turn* is a stretch of one agent's decisions with nothing else between (see
 :mod:`tracesift.detectors.agent_steps`). It is void when
 
-- it is empty: no tool call, no final answer, and no text in any of its steps; or
+- it is empty: no tool call, and no text in any of its steps (a blank final answer too); or
 - the framework answered it with a format error: it had no action where one was required
   ("You did not use a tool", "found 0 actions", "no function call").
 
@@ -65,7 +65,7 @@ def turns(v: View) -> list[list[int]]:
 
 
 def _void(v: View, turn: list[int]) -> str | None:
-    if any(v.kind[i] in ("tool_call", "final") for i in turn):
+    if any(v.kind[i] == "tool_call" for i in turn):
         return None
     after = turn[-1] + 1
     if after < len(v) and v.kind[after] == "error" and FORMAT_ERROR.search(v.content[after][:1000]):
