@@ -1,7 +1,7 @@
 """Diversity collapse in multi-agent runs: different agents saying near-identical things.
 
-Every message of one agent is compared with the earlier messages of the other agents by
-TF-IDF cosine similarity; a pair at ``similarity`` or above, both at least ``min_chars``
+Every message of one agent is compared with the ``window`` messages before it that other
+agents wrote, by TF-IDF cosine similarity; a pair at ``similarity`` or above, both at least ``min_chars``
 long, is an echo. The finding is at the first echo (its agent is the one who echoed);
 ``info`` for one, a ``warning`` when ``min_echoes`` or more messages echo another agent.
 Needs two agents or more.
@@ -28,6 +28,8 @@ class Params:
     """Messages shorter than this are not compared ("OK", "TERMINATE")."""
     min_echoes: int = 2
     """Echoing messages that make a warning."""
+    window: int = 50
+    """Each message is compared with the messages this far back."""
 
 
 def judge(trajectory: Trajectory, params: Params) -> list[Finding]:
@@ -41,12 +43,13 @@ def judge(trajectory: Trajectory, params: Params) -> list[Finding]:
     vectors = tfidf([v.content[i] for i in steps])
     if vectors is None:
         return []
-    similar = (vectors @ vectors.T).toarray()
     echoes = []
-    for b in range(len(steps)):
-        for a in range(b):
-            if v.agent[steps[a]] != v.agent[steps[b]] and similar[a, b] >= params.similarity:
-                echoes.append((steps[b], steps[a], float(similar[a, b])))
+    for b in range(1, len(steps)):
+        lo = max(0, b - params.window)
+        similar = (vectors[lo:b] @ vectors[b].T).toarray().ravel()
+        for a in range(lo, b):
+            if v.agent[steps[a]] != v.agent[steps[b]] and similar[a - lo] >= params.similarity:
+                echoes.append((steps[b], steps[a], float(similar[a - lo])))
                 break
     if not echoes:
         return []

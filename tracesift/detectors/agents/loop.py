@@ -96,7 +96,10 @@ def _longest(run: list[Action], same, first=lambda a: True) -> list[Action]:
     best: list[Action] = []
     current: list[Action] = []
     for action in run:
-        current = current + [action] if current and same(current[-1], action) else [action] if first(action) else []
+        if current and same(current[-1], action):
+            current.append(action)
+        else:
+            current = [action] if first(action) else []
         if len(current) > len(best):
             best = current
     return best
