@@ -33,7 +33,8 @@ rule's base (:data:`POINTS_AT`), plus 0.1 for each other detector pointing at th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from tracesift.detectors.agent_steps import HANDOFF_TOOLS, View, excerpt, view
 from tracesift.detectors.base import Trajectory
@@ -69,14 +70,14 @@ FIRST_DECISION_CONFIDENCE = 0.15
 UNKNOWN_OUTCOME_FACTOR = 0.8
 
 
-@dataclass(frozen=True)
-class Located:
-    """Where a trajectory first failed: the step (0-based; None when it has no steps), the agent, how sure."""
+class Located(NamedTuple):
+    """Where a trajectory first failed: the step (0-based; None when it has no steps), the agent, how sure (0-1),
+    and the evidence (``rule``, ``detectors``, ``text``, ...). A tuple: ``step, agent, confidence, evidence = ...``."""
 
     step: int | None
     agent: str | None
     confidence: float
-    evidence: dict = field(default_factory=dict)
+    evidence: dict
 
 
 @dataclass(frozen=True)

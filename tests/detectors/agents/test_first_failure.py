@@ -103,7 +103,8 @@ def test_locate_is_a_plain_function(samples):
     findings = [f for d in all_detectors() if d.subject is SubjectType.trajectory
                 for f in d.judge(trajectory, d.params())]
     located = locate(trajectory, findings)
-    assert (located.step, located.agent) == (2, "agent")
+    step, agent, confidence, evidence = located
+    assert (step, agent) == (2, "agent") and 0 < confidence <= 1 and evidence["text"]
     assert located.evidence["rule"].startswith("wrong hand-off") and "handoff" in located.evidence["detectors"]
     assert located.confidence > locate(trajectory, []).confidence  # with no findings: the first action, unsure
 

@@ -80,3 +80,14 @@ def test_alternation(tmp_path):
                      call(f"b{i}", "close", {"f": "x"}), result(f"b{i}", "closed")]
     f = one("loop", chat(tmp_path, "abab", messages))
     assert (f.kind, f.onset_step, f.first_step) == ("alternation", 1, 12)
+
+
+def test_condensation_loop(tmp_path):
+    # the framework condenses the context again and again, and nothing gets done between
+    condensed = [say("Context condensed: 40 earlier events summarised to fit the window.", "system")] * 3
+    messages = [say("Refactor the parser.", "user"), call("a", "read", {"f": "p.py"}), result("a", "def parse(): ..."),
+                *condensed, call("b", "read", {"f": "p.py"}), result("b", "def parse(): ...")]
+    f = one("loop", chat(tmp_path, "condense", messages))
+    assert (f.kind, f.onset_step, f.first_step, f.severity.value) == ("condensation_loop", 3, 5, "warning")
+    asked = [say("Please condense this paragraph.", "user"), say("Condensed: ...")] * 3
+    assert judge("loop", chat(tmp_path, "asked", [say("Edit my essay.", "user"), *asked])) == []

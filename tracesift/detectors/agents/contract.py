@@ -197,6 +197,6 @@ DETECTOR = Detector(
     needs=("kind", "tool", "agent", "content"),
     params=Params,
     judge=judge,
-    description="user-written trace contracts in tracesift.toml ('no tool_call after final', 'test before final', "
-                "'at most 3 consecutive failure'): the first step that breaks each",
+    description="user-written trace contracts in tracesift.toml ('no tool_call after final', 'tests run before submit', "
+                "'at most 3 consecutive failures'): the first step that breaks each",
 )

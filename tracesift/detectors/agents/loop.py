@@ -10,7 +10,9 @@ user turn, each reported once, where it first appears:
   result, user turn or other agent between (OpenHands: 3);
 - ``alternation``: two calls taking turns, A-B-A-B, over ``alternation`` calls with their
   results repeating too (OpenHands: 6);
-- ``condensation_loop``: ``condensations`` context condensations in a row with no call between.
+- ``condensation_loop``: ``condensations`` context condensations in a row with no call between
+  (a step of the system or the framework, not an agent or the user, saying it condensed or
+  compacted the context, or a condensation tool).
 
 Results compare with numbers blanked (timings, ids). ``onset_step`` is the first step of
 the loop (for a failing call, its first failed result), ``first_step`` where the count
@@ -140,7 +142,8 @@ def _monologue(v: View, params: Params) -> list[Finding]:
 def _condensation(v: View, params: Params) -> list[Finding]:
     run: list[int] = []
     for i in range(len(v)):
-        if CONDENSATION.search(f"{v.tool[i] or ''} {v.content[i][:200]}") and v.kind[i] != "tool_call":
+        by_system = not v.decisions[i] and not v.user_turns[i] and v.kind[i] != "tool_call"
+        if (by_system and CONDENSATION.search(v.content[i][:200])) or CONDENSATION.search(v.tool[i] or ""):
             run.append(i)
             if len(run) == params.condensations:
                 return [finding(v.trajectory, NAME, "condensation_loop", _severity(v, i),
