@@ -27,7 +27,8 @@ an unsupported answer, a void turn, drift, echoing). The rules, in order:
 
 The agent is the one who decided the step: for a failed tool result, the agent who called
 the tool (the decision after a failed result is that agent's). ``confidence`` is the
-rule's base (:data:`POINTS_AT`), plus 0.1 for each other detector pointing at the same step
+rule's base (:data:`POINTS_AT`, :data:`HANDOFF_CONFIDENCE`; 0.7 of it for a failure made good
+later), plus 0.1 for each other detector pointing at the same step
 (at most 0.2 more), times 0.8 when the outcome is unknown.
 """
 
@@ -64,6 +65,8 @@ POINTS_AT: dict[str, tuple[str, str, float]] = {
     "diversity_collapse": ("first", "weak", 0.25),
 }
 """Where each kind of finding points, how strong that evidence is, and the confidence it gives."""
+HANDOFF_CONFIDENCE = 0.65
+"""Confidence of rule 2, a hand-off whose work failed."""
 RECOVERED_FACTOR = 0.7
 """Confidence kept when the failure pointed at was made good later."""
 FIRST_DECISION_CONFIDENCE = 0.15
@@ -102,7 +105,7 @@ def locate(trajectory: Trajectory, findings: list[Finding]) -> Located:
         chosen, rule = strong[0], f"earliest strong evidence: {strong[0].how}"
         handoff = _handoff_before(findings, chosen.step)
         if handoff is not None:
-            chosen = _Pointer(handoff.first_step, handoff.agent, True, 0.65, handoff, "a hand-off")
+            chosen = _Pointer(handoff.first_step, handoff.agent, True, HANDOFF_CONFIDENCE, handoff, "a hand-off")
             rule = (f"wrong hand-off: the work {handoff.agent or 'an agent'} handed to "
                     f"{handoff.evidence.get('receiver') or 'another agent'} failed at step {strong[0].step}")
     elif weak:
