@@ -37,7 +37,9 @@ ALL_STEPS = (-(2**62), 2**62)
 
 _SUBJECTS_SQL = {
     SubjectType.run: "SELECT run_id, count(*) FROM metrics WHERE step BETWEEN $first AND $last GROUP BY 1 ORDER BY 1",
-    SubjectType.trajectory: "SELECT trajectory_id, count(*) FROM steps GROUP BY 1 ORDER BY 1",
+    # a trajectory with no steps (a run that died before its first) is judged too
+    SubjectType.trajectory: "SELECT trajectory_id, count(s.step) FROM (SELECT trajectory_id FROM trajectories UNION "
+                            "SELECT trajectory_id FROM steps) LEFT JOIN steps s USING (trajectory_id) GROUP BY 1 ORDER BY 1",
 }
 _RUN_ROWS_SQL = """
 SELECT run_id, metric, raw_metric, step, value, source_file FROM metrics
@@ -163,7 +165,7 @@ def judge(task: ScanTask) -> Judged:
     for subject in subjects(task):
         findings = [f for d in detectors for f in d.judge(subject, params[d.name])]
         for stage in POST_STAGES[task.subject]:
-            findings = stage(findings)
+            findings = stage(subject, findings)
         judged.findings += findings
         subject_id = subject.run_id if isinstance(subject, Run) else subject.trajectory_id
         judged.notes.update({(subject_id, metric): texts for metric, texts in subject.notes.items()})
@@ -171,6 +173,8 @@ def judge(task: ScanTask) -> Judged:
 
 
 def subjects(task: ScanTask) -> Iterator[Run | Trajectory]:
+    import pyarrow.compute as pc
+
     con = connect(task.store)
     try:
         bounds = {"lo": task.lo, "hi": task.hi}
@@ -179,7 +183,11 @@ def subjects(task: ScanTask) -> Iterator[Run | Trajectory]:
             yield from runs_of_table(rows(_RUN_ROWS_SQL, first=task.steps[0], last=task.steps[1]))
         else:
             info = {row["trajectory_id"]: row for row in rows(_TRAJECTORY_ROWS_SQL).to_pylist()}
-            yield from _trajectories(rows(_STEP_ROWS_SQL), info)
+            steps = rows(_STEP_ROWS_SQL)
+            yield from _trajectories(steps, info)
+            stepless = sorted(set(info) - set(pc.unique(steps["trajectory_id"]).to_pylist()))
+            empty = {name: steps[name].to_numpy(zero_copy_only=False)[:0] for name in steps.column_names}
+            yield from (Trajectory(subject, info[subject], dict(empty)) for subject in stepless)
     finally:
         con.close()
 
