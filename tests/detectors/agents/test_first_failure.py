@@ -40,12 +40,16 @@ KNOWN = [
     ("tau_bench/", "#1-trial1", 0, None),
     ("openai_agents/support_desk.jsonl#trace_a1b2", "", 3, "Test fixer"),
     ("openai_agents/guardrail_batch.json#trace_0e9d", "", 1, "Payments agent"),
+    # a tool-call checkpoint: the chat as it stood when the fix waited for approval, its failure not yet made good
+    ("gemini_cli/tmp/9f2c", "/checkpoints/2026-03-02T10-15-21_050Z-dates.py-replace.json", 4, "gemini"),
 ]
+GEMINI_9F2C = "gemini_cli/tmp/9f2c41d07be35a86c1e04f7d2ab9e6c35d80f1a4b7e2c9d6f03a85b1e4c7d290/"
 SUCCESSFUL = ["chat/sessions.jsonl#ok-1", "chat/messages_per_line.jsonl", "swe_agent/run_1x/", "openhands/hello_ok.json",
               "openhands_eval/v0/output.jsonl#acme__hello-7", "inspect/toy_agent.eval#add", "inspect/toy_agent.json#add",
               "multi_agent/hand_crafted.jsonl#ok-1", "generic/team_log.jsonl#s1", "otel_genai/trip_planner.json#2ec8",
               # failures that were made good, outcome unknown or success
-              "chat/anthropic_blocks.json", "claude_code/", "codex_cli/", "gemini_cli/", "openhands_sdk/",
+              "chat/anthropic_blocks.json", "claude_code/", "codex_cli/", "gemini_cli/tmp/092d", GEMINI_9F2C + "chats/",
+              GEMINI_9F2C + "checkpoint-", "openhands_sdk/",
               "openai_agents/support_desk.jsonl#trace_5f0c", "langfuse/", "cline/tasks/1760433000000"]
 
 
