@@ -5,7 +5,7 @@
 - :mod:`~tracesift.locate.scoring`: predicted first failures scored against those labels, per subset;
 - :mod:`~tracesift.locate.features` and :mod:`~tracesift.locate.model`: the learned locator, a per-step
   classifier over one trajectory and its findings, saved as a versioned JSON model file;
-- :mod:`~tracesift.locate.baselines`: trivial rules to compare against.
+- :mod:`~tracesift.locate.stage`: the locator's ``first_failure`` finding in place of the rules', in a scan.
 
 This layer knows trajectories and findings, never the store or the readers: the pipeline brings them.
 """

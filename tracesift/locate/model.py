@@ -158,7 +158,7 @@ def load(path: Path) -> LocatorModel:
     return model
 
 
-def fit(samples: Sequence[tuple[StepFeatures, int]], *, c: float = 0.01, words: bool = False,
+def fit(samples: Sequence[tuple[StepFeatures, int]], *, c: float = 0.003, words: bool = False,
         agent_rule: str = "weight", class_weight: str | None = "balanced", per_trajectory: bool = True) -> LocatorModel:
     """Train on ``(steps, decisive step)`` pairs, one per labelled trajectory.
 
