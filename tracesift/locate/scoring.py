@@ -150,8 +150,9 @@ def score(subjects: Iterable[Subject], labels: dict[str, Label], findings: Itera
             problems.append(f"{label.source}: no trajectory {tid!r} was read: label not used")
             continue
         if label.step is not None and not 0 <= label.step < subject.steps:
+            steps = f"0 to {subject.steps - 1}" if subject.steps else "it has none"
             problems.append(f"{tid}: labelled step {label.step} is not one of its {subject.steps} steps "
-                            f"(0 to {subject.steps - 1}): not scored")
+                            f"({steps}; steps count from 0): not scored")
             continue
         case = Case(tid, subject.subset, subject.steps, label)
         found = predictions.get(tid)
