@@ -169,3 +169,9 @@ def test_the_help_examples_run(runner, tmp_path, monkeypatch, name):
     result = runner.invoke(app, shlex.split(line.removeprefix("Example:"))[1:])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip()
+
+
+def test_the_shipped_model_loads_and_places_every_failed_sample(runner, tmp_path):
+    shutil.copytree(SAMPLES / "agents" / "multi_agent", tmp_path / "ma")
+    document, _ = evaluate(runner, tmp_path / "ma", "--store", tmp_path / "store", "--locator", "default")
+    assert document["overall"]["predicted"] == 2 and document["locator"] == "default"

@@ -21,8 +21,9 @@ LabelsOption = Annotated[
 OneBasedOption = Annotated[bool, typer.Option("--one-based", help="The labels file counts steps from 1.")]
 LocatorOption = Annotated[
     Path | None,
-    typer.Option("--locator", help="A model file from `tracesift train-locator`: it places first_failure instead "
-                                   "of the rules.", show_default=False),
+    typer.Option("--locator", help="A model file from `tracesift train-locator` (`default`: the one shipped, "
+                                   "trained on Who&When): it places first_failure instead of the rules.",
+                 show_default=False),
 ]
 COLUMNS = ["subset", "labelled", "predicted", "missing", "agent", "step", "±1", "±2", "±3", "±4", "±5"]
 

@@ -18,11 +18,18 @@ from tracesift.locate.model import LocatorModel, load
 
 KIND = "first_failure"
 DETECTOR = "locator"
+DEFAULT = "default"
+"""``--locator default``: the model shipped in the package, trained on the Who&When development split."""
+
+
+def default_model() -> Path:
+    return Path(__file__).with_name("default_locator.json")
 
 
 def check_model(path: Path) -> str:
-    """The model file's absolute path once it loads (a usage error names what is wrong with it)."""
-    resolved = str(Path(path).resolve())
+    """The model file's absolute path once it loads (a usage error names what is wrong with it);
+    ``default`` names the shipped model (a file called ``default`` needs ``./default``)."""
+    resolved = str((default_model() if str(path) == DEFAULT else Path(path)).resolve())
     cached_model(resolved)
     return resolved
 
