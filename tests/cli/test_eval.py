@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+from importlib.resources import files
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.conftest import SAMPLES
@@ -149,6 +151,8 @@ def test_train_locator_round_trip_through_scan_and_eval(runner, tmp_path):
     scan = runner.invoke(app, ["scan", str(tmp_path / "ma"), "--store", store, "--locator", str(model), "--json"])
     found = [f for f in json.loads(scan.stdout)["findings"] if f["kind"] == "first_failure"]
     assert {f["detector"] for f in found} == {"locator"} and len(found) == 2  # the successful log has none
+    schema = json.loads(files("tracesift.reports").joinpath("findings.schema.json").read_text())
+    jsonschema.validate(json.loads(scan.stdout), schema)
 
 
 def test_train_locator_without_labels_is_exit_2(runner, tmp_path):
