@@ -159,12 +159,14 @@ def load(path: Path) -> LocatorModel:
 
 
 def fit(samples: Sequence[tuple[StepFeatures, int]], *, c: float = 0.003, words: bool = False,
-        agent_rule: str = "weight", class_weight: str | None = "balanced", per_trajectory: bool = True) -> LocatorModel:
+        agent_rule: str = "weight", class_weight: str | None = "balanced", per_trajectory: bool = True,
+        trajectory_weights: Sequence[float] | None = None) -> LocatorModel:
     """Train on ``(steps, decisive step)`` pairs, one per labelled trajectory.
 
     ``c`` is the inverse L2 strength; ``words`` adds the words of the steps' text as features (they
     overfit on the benchmark's 164 logs, so they are off by default); ``per_trajectory`` weighs every
-    trajectory the same however many steps it has. The defaults are what scored best in
+    trajectory the same however many steps it has; ``trajectory_weights`` (one per sample) then scales each
+    trajectory's weight (to weigh subsets of different sizes equally, say). The defaults are what scored best in
     cross-validation (benchmarks/README.md, "First failure").
     """
     import sklearn
@@ -182,10 +184,14 @@ def fit(samples: Sequence[tuple[StepFeatures, int]], *, c: float = 0.003, words:
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-9] = 1.0
     classifier = LogisticRegression(C=c, class_weight=class_weight, max_iter=2000)
+    if trajectory_weights is not None and len(trajectory_weights) != len(samples):
+        raise ValueError("trajectory_weights needs one weight per sample")
     weights = None
-    if per_trajectory:  # every trajectory weighs the same, however many steps it has
-        weights = np.concatenate([np.where(np.arange(len(s)) == step, 1.0, 1.0 / max(len(s) - 1, 1))
-                                  for s, step in samples])
+    if per_trajectory or trajectory_weights is not None:
+        weights = np.concatenate([
+            (np.where(np.arange(len(s)) == step, 1.0, 1.0 / max(len(s) - 1, 1)) if per_trajectory
+             else np.ones(len(s))) * (1.0 if trajectory_weights is None else float(trajectory_weights[k]))
+            for k, (s, step) in enumerate(samples)])
         weights *= len(weights) / weights.sum()
     classifier.fit((x - mean) / scale, y, sample_weight=weights)
     model.mean, model.scale = mean.tolist(), scale.tolist()

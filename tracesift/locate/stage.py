@@ -3,7 +3,9 @@
 ``scan --locator FILE`` (and ``eval --locator FILE``) run this after the post-stages on every
 trajectory: the ``first_failure`` findings the rules made are dropped and, for a trajectory whose
 outcome is not ``success``, the locator's one takes their place (``warning`` for a failure,
-``info`` for an unknown outcome). Every other finding stays, and is a feature the locator reads.
+``info`` for an unknown outcome). Every other finding stays. The locator reads all of them as
+features, the rules' ``first_failure`` included: it was trained on a scan's findings, which hold it
+(``train-locator`` and benchmarks/bench_first_failure.py), so it sees the same here.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def replace_first_failure(model: LocatorModel, trajectory: Trajectory, findings:
     outcome = str(trajectory.info.get("outcome") or "unknown")
     if outcome == "success":
         return kept
-    located = model.locate(trajectory, kept)
+    located = model.locate(trajectory, findings)  # what it was trained on: the rules' answer included
     if located is None:
         return kept
     who = f" by {located.agent}" if located.agent else ""
