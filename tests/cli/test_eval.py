@@ -187,7 +187,12 @@ def test_the_help_examples_run(runner, tmp_path, monkeypatch, name):
     assert result.stdout.strip()
 
 
-def test_the_shipped_model_loads_and_places_every_failed_sample(runner, tmp_path):
+@pytest.mark.parametrize("command", ["eval", "scan"])
+def test_locator_default_says_none_ships_and_the_rules_stay(runner, tmp_path, command):
     shutil.copytree(SAMPLES / "agents" / "multi_agent", tmp_path / "ma")
-    document, _ = evaluate(runner, tmp_path / "ma", "--store", tmp_path / "store", "--locator", "default")
-    assert document["overall"]["predicted"] == 2 and document["locator"] == "default"
+    result = runner.invoke(app, [command, str(tmp_path / "ma"), "--store", str(tmp_path / "store"), "--locator",
+                                 "default"])
+    assert result.exit_code == 2 and "ships no default locator model" in result.stderr
+    assert "train-locator" in result.stderr
+    document, _ = evaluate(runner, tmp_path / "ma", "--store", tmp_path / "store")  # without --locator: the rules
+    assert document["overall"]["predicted"] == 2 and document["locator"] is None

@@ -121,3 +121,15 @@ def test_no_steps_and_one_step():
                                "content": np.array([None], dtype=object)})
     found = model.locate(one)
     assert (found.step, found.agent, found.confidence) == (0, "A", 1.0)
+
+
+def test_the_stage_locates_with_the_rules_answer_it_was_trained_on():
+    """Training reads a scan's findings, the rules' first_failure among them: so does the stage."""
+    from tracesift.locate.model import LocatorModel
+
+    model = LocatorModel(["finding:first_failure/first_failure:at"], [0.0], [1.0], [10.0], 0.0, "step")
+    t, _, _ = trajectory(5)
+    rules = Finding("t5", "first_failure", "first_failure", Severity.critical, "rules' guess", first_step=2,
+                    subject_type=SubjectType.trajectory)
+    (located,) = [f for f in replace_first_failure(model, t, [rules]) if f.kind == "first_failure"]
+    assert located.detector == "locator" and located.first_step == 2

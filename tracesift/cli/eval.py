@@ -21,8 +21,8 @@ LabelsOption = Annotated[
 OneBasedOption = Annotated[bool, typer.Option("--one-based", help="The labels file counts steps from 1.")]
 LocatorOption = Annotated[
     Path | None,
-    typer.Option("--locator", help="A model file from `tracesift train-locator` (`default`: the one shipped, "
-                                   "trained on Who&When): it places first_failure instead of the rules.",
+    typer.Option("--locator", help="A model file from `tracesift train-locator`: it places first_failure "
+                                   "instead of the rules (no default model ships: `default` says so).",
                  show_default=False),
 ]
 COLUMNS = ["subset", "labelled", "predicted", "missing", "agent", "step", "±1", "±2", "±3", "±4", "±5"]

@@ -15,13 +15,20 @@ import os
 from pathlib import Path
 
 from tracesift.detectors.base import Trajectory
+from tracesift.errors import UsageError
 from tracesift.findings import Finding, Severity, SubjectType
 from tracesift.locate.model import LocatorModel, load
 
 KIND = "first_failure"
 DETECTOR = "locator"
 DEFAULT = "default"
-"""``--locator default``: the model shipped in the package, trained on the Who&When development split."""
+"""``--locator default``: the model shipped in the package, when one ships (none does now: under
+cross-validation on the Who&When development split no trained locator beat the rules on both subsets,
+so the rules are the default; benchmarks/README.md, "First failure")."""
+NO_DEFAULT = ("--locator default: this tracesift ships no default locator model (none beat the rule-based "
+              "first_failure under cross-validation, so the rules place first_failure without --locator); "
+              "train one with `tracesift train-locator PATH -o locator.json` and pass --locator locator.json "
+              "(a file called `default` needs ./default)")
 
 
 def default_model() -> Path:
@@ -30,7 +37,10 @@ def default_model() -> Path:
 
 def check_model(path: Path) -> str:
     """The model file's absolute path once it loads (a usage error names what is wrong with it);
-    ``default`` names the shipped model (a file called ``default`` needs ``./default``)."""
+    ``default`` names the shipped model, and is refused when none ships (a file called ``default``
+    needs ``./default``)."""
+    if str(path) == DEFAULT and not default_model().is_file():
+        raise UsageError(NO_DEFAULT)
     resolved = str((default_model() if str(path) == DEFAULT else Path(path)).resolve())
     cached_model(resolved)
     return resolved
