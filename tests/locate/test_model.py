@@ -133,3 +133,12 @@ def test_the_stage_locates_with_the_rules_answer_it_was_trained_on():
                     subject_type=SubjectType.trajectory)
     (located,) = [f for f in replace_first_failure(model, t, [rules]) if f.kind == "first_failure"]
     assert located.detector == "locator" and located.first_step == 2
+
+
+def test_trajectory_weights_scale_each_sample_and_need_one_per_sample():
+    samples = [(step_features(t), bad) for t, bad, _ in (trajectory(s) for s in range(10))]
+    even = fit(samples, trajectory_weights=[1.0] * 10)
+    assert np.allclose(even.coef, fit(samples).coef)  # equal weights change nothing
+    assert not np.allclose(fit(samples, trajectory_weights=[5.0] * 5 + [1.0] * 5).coef, even.coef)
+    with pytest.raises(ValueError, match="one weight per sample"):
+        fit(samples, trajectory_weights=[1.0])
