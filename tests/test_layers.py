@@ -13,9 +13,12 @@ ALLOWED = {
     "tracesift.registry": set(),
     "tracesift.store": set(),
     "tracesift.readers": {"tracesift.store.schema", "tracesift.store.paths", "tracesift.registry"},
-    "tracesift.detectors": {"tracesift.findings", "tracesift.registry"},
+    "tracesift.detectors": {"tracesift.findings", "tracesift.registry",
+                            "tracesift.store.roles"},  # the roles detectors ask for, and their parts
+    "tracesift.locate": {"tracesift.findings", "tracesift.detectors.base"},  # one trajectory and its findings
     "tracesift.reports": {"tracesift.findings"},
     "tracesift.pipeline": {"tracesift.findings", "tracesift.readers", "tracesift.store", "tracesift.detectors",
+                           "tracesift.locate",
                            "tracesift.config"},  # reader options from a tracesift.toml beside an input
     "tracesift.config": {"tracesift.findings", "tracesift.store.roles"},
 }

@@ -56,8 +56,9 @@ def test_a_trajectory_detector_from_a_plugin_judges_every_trajectory(plugins, tm
         result = scan([tmp_path / "agents"], jobs=1, detectors=["first_error"])
     stored = query(result.ingest.store, "select count(*) n from trajectories").dicts()[0]["n"]
     assert result.trajectories == stored > 20 and result.runs == 0
-    found = {f.subject_id: f for f in result.findings}
-    assert found and all(f.subject_type is SubjectType.trajectory for f in found.values())
+    assert all(f.subject_type is SubjectType.trajectory for f in result.findings)
+    found = {f.subject_id: f for f in result.findings if f.detector == "first_error"}  # first_failure follows it
+    assert found
     sql = "select trajectory_id, min(step) from steps where is_error group by 1"
     with_errors = dict(tuple(row.values()) for row in query(result.ingest.store, sql).dicts())
     assert {subject: f.first_step for subject, f in found.items()} == with_errors

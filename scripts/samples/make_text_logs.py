@@ -164,9 +164,9 @@ def write_megatron(run, rows, log_interval=10, eval_interval=100, gbs=32):
         if it % log_interval == 0 or it == 1:
             ts = (T0 + datetime.timedelta(seconds=r["wall_time"] - rows[0]["wall_time"] + 41.377)).strftime("%Y-%m-%d %H:%M:%S.%f")
             s = f" [{ts}]"
-            s += " iteration {:8d}/{:8d} |".format(it, train_iters)
-            s += " consumed samples: {:12d} |".format(it * gbs)
-            s += " elapsed time per iteration (ms): {:.1f} |".format(tacc / nacc)
+            s += f" iteration {it:8d}/{train_iters:8d} |"
+            s += f" consumed samples: {it * gbs:12d} |"
+            s += f" elapsed time per iteration (ms): {tacc / nacc:.1f} |"
             s += f" learning rate: {r['lr']:.6E} |"
             s += f" global batch size: {gbs:5d} |"
             avg = acc / max(1, nacc)
@@ -174,8 +174,8 @@ def write_megatron(run, rows, log_interval=10, eval_interval=100, gbs=32):
                 s += " {}: {:.6E} |".format("lm loss", avg)
             s += f" loss scale: {1.0:.1f} |"
             s += f" grad norm: {r['grad_norm']:.3f} |"
-            s += " number of skipped iterations: {:3d} |".format(0)
-            s += " number of nan iterations: {:3d} |".format(0)
+            s += f" number of skipped iterations: {0:3d} |"
+            s += f" number of nan iterations: {0:3d} |"
             out.append(s)
             if it != 1:
                 acc, nacc, tacc = 0.0, 0, 0.0

@@ -35,3 +35,9 @@ def trajectories(batch: Batch) -> dict[str, dict]:
 
 def column(rows: list[dict], name: str) -> list:
     return [r[name] for r in rows]
+
+
+def claimed_elsewhere(reader: str, folder: str) -> list[Path]:
+    """The sample files outside ``folder`` (training ones too) that ``reader``'s sniff gives any confidence."""
+    sniff = by_name(reader).sniff
+    return [p for p in SAMPLES.rglob("*") if p.is_file() and folder not in p.parts and sniff(Input(p)) > 0.0]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.readers.agent_helpers import column, read_file, read_sample, steps, trajectories
+from tests.readers.agent_helpers import AGENTS, column, read_file, read_sample, steps, trajectories
 
 
 def test_successful_run_has_exit_codes_tokens_and_cost():
@@ -19,6 +17,15 @@ def test_successful_run_has_exit_codes_tokens_and_cost():
     assert list(trajectories(batch).values())[0]["outcome"] == "success"
 
 
+def test_a_cut_off_list_keeps_its_complete_events(tmp_path):
+    text = (AGENTS / "openhands/hello_ok.json").read_text()
+    path = tmp_path / "cut.json"
+    path.write_text(text[:text.rfind('"id": 5')])
+    batch = read_file(path, "openhands")
+    assert 0 < len(steps(batch)) < len(steps(read_sample("openhands/hello_ok.json", "openhands")))
+    assert "cut off" in batch.problems[0].error
+
+
 def test_delegation_error_and_loop():
     batch = read_sample("openhands/delegation_loop.json", "openhands")
     rows = steps(batch)
@@ -28,17 +35,3 @@ def test_delegation_error_and_loop():
     assert rows[-1]["kind"] == "error" and "stuck in a loop" in rows[-1]["content"]
     [t] = trajectories(batch).values()
     assert t["outcome"] == "failure" and t["task"].startswith("Fix the failing test")
-
-
-def test_eval_output_jsonl_and_broken_events(tmp_path):
-    events = [{"id": 0, "source": "user", "action": "message", "args": {"content": "go"}},
-              {"id": 1, "source": "agent", "action": "run", "args": {"command": "ls"}},
-              {"id": 2, "source": "agent", "cause": 1, "observation": "run", "content": "x",
-               "extras": {"command": "ls", "metadata": {"exit_code": 0}}}]
-    path = tmp_path / "output.jsonl"
-    lines = [json.dumps({"instance_id": f"i{k}", "history": events, "report": {"resolved": k == 0}}) for k in (0, 1)]
-    path.write_text("\n".join(lines) + "\n" + lines[0][:40] + "\n")
-    batch = read_file(path, "openhands")
-    found = trajectories(batch)
-    assert found["output.jsonl#i0"]["outcome"] == "success" and found["output.jsonl#i1"]["outcome"] == "failure"
-    assert len(steps(batch)) == 6 and "cut off" in batch.problems[0].error

@@ -109,3 +109,15 @@ def test_broken_to_json_spans_are_skipped_or_refused(tmp_path):
     cut.write_text(json.dumps(spans)[:300])
     with pytest.raises(ValueError):
         read_file(cut, "otel_genai")
+
+
+def test_a_failing_span_keeps_its_stack_trace_once(tmp_path):
+    span = next(s for s in _sample_spans() if s["status"]["status_code"] == "ERROR" and s["events"])
+    span["attributes"].pop("output.value", None)
+    trace = 'Traceback (most recent call last):\n  File "tools.py", line 12, in lookup\nConnectionError: down'
+    span["events"][0]["attributes"]["exception.stacktrace"] = trace
+    path = tmp_path / "spans.json"
+    path.write_text(json.dumps([span]))
+    [row] = steps(read_file(path, "otel_genai"))
+    assert row["is_error"] and trace in row["content"]
+    assert row["content"].count(span["events"][0]["attributes"]["exception.message"]) == 1

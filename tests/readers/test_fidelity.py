@@ -2,9 +2,9 @@
 
 Each sample is counted here with the standard library (``ast.literal_eval`` for printed dicts,
 ``json``, ``csv``, ``sqlite3``, plain string splitting for console lines and MLflow's files) or
-with tbparse for event files, never with tracesift's own parsers: the number of values per
-(file or run, logged name). W&B's binary run files are not covered: their only other reader
-is the wandb package.
+with tbparse for event files, W&B's run logs with the wandb package's own protobuf classes
+(the record framing walked here from the published layout), never with tracesift's own parsers:
+the number of values per (file or run, logged name).
 The samples are ingested once, through the whole pipeline, and counted from the store.
 """
 
@@ -14,6 +14,7 @@ import ast
 import csv
 import json
 import re
+import struct
 from collections import Counter
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def stored(tmp_path_factory) -> dict[str, Counter]:
     rows = query(store, "select source_file, run_id, raw_metric, count(*) n from metrics group by all").dicts()
     found: dict[str, Counter] = {}
     for row in rows:
-        for key in (row["source_file"], row["run_id"]):
+        for key in {row["source_file"], row["run_id"]}:  # a folder format: one and the same
             found.setdefault(key, Counter())[row["raw_metric"]] += row["n"]
     return found
 
@@ -109,6 +110,40 @@ def count_mlflow_sqlite(database: Path) -> dict[str, Counter]:
     return counts
 
 
+WANDB_BLOCK, WANDB_HEADER, WANDB_CHUNK = 32 * 1024, 7, 7
+"""A ``.wandb`` log: a 7-byte header, then 32 KiB blocks of chunks (``<IHB``: crc, length, type)."""
+
+
+def count_wandb(run_folder: Path) -> Counter:
+    """Numeric ``wandb.log`` values per key in the folder's run log, parsed by wandb's ``Record`` message."""
+    pb = pytest.importorskip("wandb.proto.wandb_internal_pb2", reason="the wandb package counts W&B run logs")
+    (run_log,) = run_folder.glob("run-*.wandb")
+    counts: Counter = Counter()
+    for payload in _wandb_records(run_log.read_bytes()):
+        record = pb.Record.FromString(payload)
+        if record.WhichOneof("record_type") == "history":
+            for item in record.history.item:
+                key = item.key or "/".join(item.nested_key)
+                if not key.startswith("_") and _number(json.loads(item.value_json)):
+                    counts[key] += 1
+    return counts
+
+
+def _wandb_records(data: bytes):
+    assert data[:4] == b":W&B"
+    position, pending = WANDB_HEADER, b""
+    while position + WANDB_CHUNK <= len(data):
+        if (left := WANDB_BLOCK - position % WANDB_BLOCK) < WANDB_CHUNK:
+            position += left  # zero padding at a block's end
+            continue
+        _, length, kind = struct.unpack_from("<IHB", data, position)
+        payload = data[position + WANDB_CHUNK:position + WANDB_CHUNK + length]
+        position += WANDB_CHUNK + length
+        pending = payload if kind in (1, 2) else pending + payload
+        if kind in (1, 4):  # full, last
+            yield pending
+
+
 PREAMBLE = "_preamble"
 """A sample made of a real log with a start-up preamble before it: it must hold what the log alone holds."""
 
@@ -151,10 +186,12 @@ def samples() -> list[tuple[str, Path]]:
     found += [("console", p) for p in sorted(TRAINING.glob("stdout/*.log"))]
     found += [("mlflow_files", TRAINING / "mlflow" / "mlruns"), ("mlflow_sqlite", TRAINING / "mlflow" / "mlflow.db")]
     found += [("tensorboard", p) for p in sorted(TRAINING.glob("tensorboard/*"))]
+    found += [("wandb", p) for p in sorted(TRAINING.glob("wandb/offline-run-*"))]
     return found
 
 
-COUNTERS = {"csv": count_csv, "jsonl": count_jsonl, "trainer_state": count_trainer_state, "console": count_console}
+COUNTERS = {"csv": count_csv, "jsonl": count_jsonl, "trainer_state": count_trainer_state, "console": count_console,
+            "wandb": count_wandb}
 
 
 def _name(value: str | Path) -> str:

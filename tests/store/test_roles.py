@@ -49,6 +49,17 @@ LOGGED_AS = {
     "test_loss": "test/loss",  # another split than validation
     "val-core/openai/gsm8k/reward/mean@1": "eval/openai/gsm8k/reward/mean@1",  # verl's validation metrics
     "test/accuracy": "test/accuracy",
+    "train/box_loss": "loss/box",  # Ultralytics YOLO: the loss in parts, no total
+    "train/cls_loss": "loss/cls",
+    "train/dfl_loss": "loss/dfl",
+    "train/obj_loss": "loss/obj",  # YOLOv5
+    "val/box_loss": "eval/loss/box",
+    "lr/pg0": "lr",  # one learning rate per parameter group: the first is the lr
+    "lr/pg1": "lr/pg1",
+    "lr-AdamW/pg2": "lr-AdamW/pg2",  # Lightning, several groups
+    "x/lr0": "lr",  # YOLOv5
+    "train_elbo": "elbo",  # Pyro: higher is better, not a loss
+    "test_elbo": "test/elbo",
 }
 
 

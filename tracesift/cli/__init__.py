@@ -34,7 +34,15 @@ def _root(
     """Post-hoc forensics for machine-learning traces."""
 
 
-from tracesift.cli import detectors, formats, ingest, query, scan  # noqa: E402,F401  (each registers itself)
+from tracesift.cli import (  # noqa: E402,F401  (each registers itself)
+    detectors,
+    eval,
+    formats,
+    ingest,
+    query,
+    scan,
+    train_locator,
+)
 from tracesift.cli.output import show_plugin_warnings  # noqa: E402
 
 

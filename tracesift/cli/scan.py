@@ -18,6 +18,7 @@ from tracesift.cli.common import (
     prints_rows,
     reports_errors,
 )
+from tracesift.cli.eval import LocatorOption
 from tracesift.cli.output import Format, progress_bar, show_ingest_problems, show_notes, show_scan
 from tracesift.errors import NothingReadable
 
@@ -58,6 +59,7 @@ def scan_command(
     mappings: MapOption = None,
     verbose: VerboseOption = False,
     reader: ReaderOption = None,
+    locator: LocatorOption = None,
     fmt: Format = Format.table,
 ) -> None:
     """Find collapse in training runs: per run, what went wrong, from which step, how sure.
@@ -70,6 +72,8 @@ def scan_command(
     one document (see docs/json.md), `--jsonl` one finding per line. Inputs that
     were not read are counted on stderr; --verbose names each (see `tracesift
     ingest --help`), and --reader reads the files given with that reader.
+    --locator FILE places each failed trajectory's first_failure with a model
+    from `tracesift train-locator` instead of the rules.
 
     Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage error,
     3 nothing readable, 4 the store could not be written (a full disk, a read-only
@@ -86,7 +90,7 @@ def scan_command(
             paths, store=store, jobs=jobs, roles=config.roles(mappings), reader_options=config.reader_options(),
             detectors=config.detectors(detectors), metrics=metrics, first_step=from_step, last_step=to_step,
             params=config.detector_params(settings), fail_on=config.fail_on(fail_on.value if fail_on else None),
-            on_progress=on_progress, reader=reader,
+            on_progress=on_progress, reader=reader, locator=locator,
         )
     show_ingest_problems(result.ingest, verbose=verbose)
     show_notes(result.notes)

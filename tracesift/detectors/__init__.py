@@ -10,7 +10,8 @@ from tracesift.detectors.base import Detector, Run, Series, Trajectory
 from tracesift.registry import Registry
 
 # Every module of these packages that defines DETECTOR is a detector.
-DETECTORS: Registry[Detector] = Registry("detector", "tracesift.detectors", ["tracesift.detectors.training"], "DETECTOR")
+DETECTORS: Registry[Detector] = Registry("detector", "tracesift.detectors",
+                                         ["tracesift.detectors.training", "tracesift.detectors.agents"], "DETECTOR")
 
 __all__ = ["DETECTORS", "Detector", "Run", "Series", "Trajectory", "all_detectors", "by_name"]
 

@@ -156,12 +156,18 @@ def _runs_of(sorted_values: np.ndarray) -> Iterator[tuple[object, slice]]:
 
 @dataclass
 class Trajectory:
-    """One agent trajectory: its ``trajectories`` row and its steps (column arrays, in step order)."""
+    """One agent trajectory: its ``trajectories`` row and its steps (column arrays, in step order).
+
+    ``derived`` holds what detectors work out once and share (the actions and their
+    results, in :mod:`tracesift.detectors.agent_steps`), so that each is worked out
+    once per trajectory, not once per detector.
+    """
 
     trajectory_id: str
     info: dict
     steps: dict[str, np.ndarray]
     notes: dict[str, list[str]] = field(default_factory=dict)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.steps.get("step", ()))

@@ -9,6 +9,7 @@ from tracesift.detectors.changepoint import onset_index
 from tracesift.detectors.early_warning import early_warning
 from tracesift.detectors.signal import early_level, first_sustained
 from tracesift.findings import Finding
+from tracesift.store.roles import components
 
 
 def collapse_finding(
@@ -48,16 +49,26 @@ def collapse_finding(
 
 
 def judge_series(run: Run, role: str, judge, min_length: int = 10) -> list[Finding]:
-    """``judge(series)`` on the run's ``role`` series when it is long enough to judge; a note when it is not."""
-    series = run.series(role)
+    """``judge(series)`` on the run's ``role`` series when it is long enough to judge; a note when it is not.
+
+    A run that logs no ``role`` series but its parts (``loss/box``, ``loss/cls``: see
+    :func:`tracesift.store.roles.components`) has each part judged.
+    """
+    if run.series(role) is not None:
+        return _judge_one(run, role, judge, min_length)
+    return [finding for part in components(role) for finding in _judge_one(run, part, judge, min_length)]
+
+
+def _judge_one(run: Run, metric: str, judge, min_length: int) -> list[Finding]:
+    series = run.series(metric)
     if series is None:
         return []
     detector = judge.__module__.rsplit(".", 1)[-1]
     if len(series) < min_length:
         points = f"{len(series)} point{'s' if len(series) != 1 else ''}"
-        run.note(role, f"{points}, too few for {detector} (needs {min_length})")
+        run.note(metric, f"{points}, too few for {detector} (needs {min_length})")
     elif not series.finite.any():
-        run.note(role, "no finite value: only the non-finite check applies")
+        run.note(metric, "no finite value: only the non-finite check applies")
     elif (finding := judge(series)) is not None:
         return [finding]
     return []

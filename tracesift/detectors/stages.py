@@ -1,23 +1,28 @@
 """Post-stages: rules over one subject's findings from every detector, run after the detectors.
 
-A stage takes the findings of ONE subject and returns them, amended or extended.
+A stage takes ONE subject and its findings and returns the findings, amended or extended.
 For runs, ``lead_over_loss`` gives each gradient-norm explosion its lead over the
 loss trouble that followed it, and makes an isolated spike (info on its own) a
-warning when the loss reacted to it.
+warning when the loss reacted to it. For trajectories, ``first_failure``
+(:mod:`tracesift.detectors.first_failure`) names the decisive step and the agent
+responsible for each trajectory that failed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from tracesift.detectors.first_failure import first_failure
 from tracesift.findings import Finding, Severity, SubjectType
 
-PostStage = Callable[[list[Finding]], list[Finding]]
+PostStage = Callable[[Any, list[Finding]], list[Finding]]
+"""(subject, its findings) -> its findings; the subject is a Run or a Trajectory."""
 
 LOSS_TROUBLE = {"divergence", "loss_excursion", "loss_spike", "non_finite"}
 
 
-def lead_over_loss(findings: list[Finding]) -> list[Finding]:
+def lead_over_loss(run: object, findings: list[Finding]) -> list[Finding]:
     """Each grad_explosion's ``lead_steps``: steps until the first loss trouble at or after it (None if none)."""
     trouble = [step for f in findings if (step := _loss_trouble_step(f)) is not None]
     for f in findings:
@@ -49,5 +54,5 @@ def _loss_trouble_step(f: Finding) -> int | None:
 
 POST_STAGES: dict[SubjectType, list[PostStage]] = {
     SubjectType.run: [lead_over_loss],
-    SubjectType.trajectory: [],
+    SubjectType.trajectory: [first_failure],
 }

@@ -21,6 +21,7 @@ from tracesift.detectors.base import Run, Trajectory, runs_of_table
 from tracesift.detectors.stages import POST_STAGES
 from tracesift.errors import UsageError
 from tracesift.findings import Finding, ScanResult, Severity, SubjectType
+from tracesift.locate.stage import cached_model, check_model, replace_first_failure
 from tracesift.pipeline.executors import Executor, given_or_local
 from tracesift.pipeline.failures import stops_cleanly
 from tracesift.pipeline.ingest import ingest
@@ -37,7 +38,9 @@ ALL_STEPS = (-(2**62), 2**62)
 
 _SUBJECTS_SQL = {
     SubjectType.run: "SELECT run_id, count(*) FROM metrics WHERE step BETWEEN $first AND $last GROUP BY 1 ORDER BY 1",
-    SubjectType.trajectory: "SELECT trajectory_id, count(*) FROM steps GROUP BY 1 ORDER BY 1",
+    # a trajectory with no steps (a run that died before its first) is judged too
+    SubjectType.trajectory: "SELECT trajectory_id, count(s.step) FROM (SELECT trajectory_id FROM trajectories UNION "
+                            "SELECT trajectory_id FROM steps) LEFT JOIN steps s USING (trajectory_id) GROUP BY 1 ORDER BY 1",
 }
 _RUN_ROWS_SQL = """
 SELECT run_id, metric, raw_metric, step, value, source_file FROM metrics
@@ -59,6 +62,8 @@ class ScanTask:
     detectors: tuple[str, ...]
     params: dict[str, Any]
     steps: tuple[int, int] = ALL_STEPS
+    locator: str | None = None
+    """A locator model file: it places each failed trajectory's first failure instead of the rules."""
 
 
 @dataclass
@@ -84,21 +89,25 @@ def scan(
     on_progress: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
     reader: str | None = None,
+    locator: Path | None = None,
 ) -> ScanResult:
     """Ingest what is new under ``paths``, judge every subject, keep the findings in the store.
 
     ``params`` are parameter overrides by detector, as text or TOML values; ``metrics``
     keeps only findings on those metric roles; ``fail_on`` decides ``ScanResult.failed``;
-    ``reader`` reads ``paths`` with that reader (see :func:`tracesift.pipeline.ingest.ingest`).
+    ``reader`` reads ``paths`` with that reader (see :func:`tracesift.pipeline.ingest.ingest`);
+    ``locator`` is a model file from ``train-locator`` that places each failed or unknown
+    trajectory's ``first_failure`` in place of the rules (see :mod:`tracesift.locate.stage`).
     """
     chosen = _choose(detectors)
+    locator = check_model(locator) if locator is not None else None
     parsed = {d.name: d.parse(params.get(d.name, {})) for d in chosen if params and d.name in params}
     _refuse_unknown(params or {}, chosen)
     steps = (ALL_STEPS[0] if first_step is None else first_step, ALL_STEPS[1] if last_step is None else last_step)
     with given_or_local(executor, jobs) as executor:
         report = ingest(paths, store=store, roles=roles, reader_options=reader_options, on_progress=on_progress,
                         executor=executor, reader=reader)
-        counts, tasks = _plan(report.store, chosen, parsed, steps)
+        counts, tasks = _plan(report.store, chosen, parsed, steps, locator)
         parallel = sum(n for by_id in counts.values() for n in by_id.values()) >= PARALLEL_FROM_ROWS
         judged = list(executor.map(judge, tasks, parallel=parallel))
     findings = [f for part in judged for f in part.findings if not metrics or f.metric in metrics]
@@ -126,7 +135,7 @@ def _refuse_unknown(params: dict[str, dict], chosen: list[Detector]) -> None:
             raise UsageError(f"parameters for {name!r}, which is not among the detectors run")
 
 
-def _plan(store: Path, chosen: list[Detector], params: dict, steps: tuple[int, int]):
+def _plan(store: Path, chosen: list[Detector], params: dict, steps: tuple[int, int], locator: str | None = None):
     """Subjects by type (id -> rows), and the tasks that judge them."""
     con = connect(store)
     try:
@@ -137,9 +146,10 @@ def _plan(store: Path, chosen: list[Detector], params: dict, steps: tuple[int, i
     tasks = []
     for kind, by_id in counts.items():
         names = tuple(d.name for d in chosen if d.subject is kind)
-        if names:
-            tasks += [ScanTask(store, kind, lo, hi, names, {n: params[n] for n in names if n in params}, steps)
-                      for lo, hi in _ranges(by_id)]
+        located = locator if kind is SubjectType.trajectory else None
+        if names or located:
+            tasks += [ScanTask(store, kind, lo, hi, names, {n: params[n] for n in names if n in params}, steps,
+                               located) for lo, hi in _ranges(by_id)]
     return counts, tasks
 
 
@@ -160,17 +170,33 @@ def judge(task: ScanTask) -> Judged:
     detectors = [by_name(name) for name in task.detectors]
     params = {d.name: task.params.get(d.name) or d.params() for d in detectors}
     judged = Judged()
+    model = cached_model(task.locator) if task.locator else None
     for subject in subjects(task):
         findings = [f for d in detectors for f in d.judge(subject, params[d.name])]
         for stage in POST_STAGES[task.subject]:
-            findings = stage(findings)
+            findings = stage(subject, findings)
+        if model is not None:
+            findings = replace_first_failure(model, subject, findings)
         judged.findings += findings
         subject_id = subject.run_id if isinstance(subject, Run) else subject.trajectory_id
         judged.notes.update({(subject_id, metric): texts for metric, texts in subject.notes.items()})
     return judged
 
 
+def all_trajectories(store: Path) -> Iterator[Trajectory]:
+    """Every trajectory in the store, with its steps, one task of about ``TASK_ROWS`` steps at a time."""
+    con = connect(store)
+    try:
+        by_id = dict(con.execute(_SUBJECTS_SQL[SubjectType.trajectory]).fetchall())
+    finally:
+        con.close()
+    for lo, hi in _ranges(by_id):
+        yield from subjects(ScanTask(store, SubjectType.trajectory, lo, hi, (), {}))
+
+
 def subjects(task: ScanTask) -> Iterator[Run | Trajectory]:
+    import pyarrow.compute as pc
+
     con = connect(task.store)
     try:
         bounds = {"lo": task.lo, "hi": task.hi}
@@ -179,7 +205,11 @@ def subjects(task: ScanTask) -> Iterator[Run | Trajectory]:
             yield from runs_of_table(rows(_RUN_ROWS_SQL, first=task.steps[0], last=task.steps[1]))
         else:
             info = {row["trajectory_id"]: row for row in rows(_TRAJECTORY_ROWS_SQL).to_pylist()}
-            yield from _trajectories(rows(_STEP_ROWS_SQL), info)
+            steps = rows(_STEP_ROWS_SQL)
+            yield from _trajectories(steps, info)
+            stepless = sorted(set(info) - set(pc.unique(steps["trajectory_id"]).to_pylist()))
+            empty = {name: steps[name].to_numpy(zero_copy_only=False)[:0] for name in steps.column_names}
+            yield from (Trajectory(subject, info[subject], dict(empty)) for subject in stepless)
     finally:
         con.close()
 

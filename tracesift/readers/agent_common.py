@@ -189,6 +189,13 @@ def load_json(text: str) -> Any:
         raise ValueError(f"{what} at line {exc.lineno}, column {exc.colno}") from None
 
 
+def note_unfinished_line(text: str, problems: list[Problem]) -> None:
+    """A problem when a text log that writes whole lines ends inside one: the file was cut off (or is still written)."""
+    if text and not text.endswith("\n"):
+        problems.append(Problem("the file ends inside a line (cut off, or still being written): "
+                                "its last line read as far as it goes", text.count("\n") + 1))
+
+
 def is_truncated(text: str) -> bool:
     """True when ``text`` ends inside a string or with brackets still open (a file cut off)."""
     depth, in_string, escape = 0, False, False

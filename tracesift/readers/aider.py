@@ -68,7 +68,9 @@ class _Session:
 
 def read(source: Input) -> Batch:
     problems: list[Problem] = []
-    sessions = _sessions(ac.read_text(source, problems), problems)
+    text = ac.read_text(source, problems)
+    sessions = _sessions(text, problems)
+    ac.note_unfinished_line(text, problems)
     if not sessions:
         raise ValueError("no '# aider chat started at' header and no turns: not an aider chat history")
     table = ac.StepTable("aider", source.path)
@@ -155,7 +157,7 @@ class _Walk:
             return
         self.talked, self.command = True, None
         self.add("message", "assistant", content=text)
-        self.edits = _edits(block, self.problems)
+        self.edits = edit_paths(block.lines, block.line, self.problems)
         for path in self.edits:
             self.add("tool_call", "assistant", tool="edit", arguments=path)
 
@@ -202,13 +204,14 @@ def _pieces(lines: list[str]) -> list[list[str]]:
     return pieces
 
 
-def _edits(block: _Block, problems: list[Problem]) -> list[str]:
-    """The file of every SEARCH/REPLACE block in a reply: the last non-fence line before ``<<<<<<< SEARCH``."""
+def edit_paths(lines: list[str], first_line: int, problems: list[Problem]) -> list[str]:
+    """The file of every SEARCH/REPLACE block in a reply (whose first line is number ``first_line``): the last
+    non-fence line before ``<<<<<<< SEARCH``. A block left open is a problem."""
     paths: list[str] = []
     state, path, start = "text", None, 0
-    for offset, line in enumerate(block.lines):
+    for offset, line in enumerate(lines):
         if state == "text" and SEARCH.match(line):
-            path, start = _path_before(block.lines, offset), block.line + offset
+            path, start = _path_before(lines, offset), first_line + offset
             state = "search"
         elif state == "search" and DIVIDER.match(line):
             state = "replace"

@@ -35,6 +35,7 @@ GROUP_KEYS = ("conversation_id", "session_id", "thread_id")
 FOREIGN = ('"resourceSpans"', '"mistake_agent"', '"trajectory"', '"tool_call_metadata"', '"eval_id"',
            '"mini_version"', '"trajectory_format"', '"traj"')
 MESSAGES_KEY = re.compile(r'"messages"\s*:\s*\[')
+GEMINI_CONTENTS = re.compile(r'\[\s*\{\s*"role"\s*:\s*"(?:user|model)"\s*,\s*"parts"\s*:')
 
 
 # {"messages": [{"role": ...: a conversation object whose first message is in view.
@@ -61,6 +62,8 @@ def _layout_score(head: str) -> float:
     lines = ac.json_lines_head(head)
     if lines and all(_is_message(v) or _is_conversation(v) for v in lines) and len(lines) > 1:
         return 0.9
+    if GEMINI_CONTENTS.match(body):
+        return 0.0  # Gemini Content (role user/model, parts): gemini_checkpoint reads it
     if body.startswith("[") and re.match(r'\[\s*\{\s*"(role|content|messages|name|id)"', body):
         return 0.9 if re.match(r'\[\s*\{\s*"role"', body) else 0.7
     if body.startswith("{") and MESSAGES_KEY.search(head):

@@ -152,7 +152,8 @@ def _file_source(path: Path, base: Path, known: Known, given: bool = False) -> S
 def never_a_log(path: Path) -> bool:
     """Whether a file found in a folder is passed over unsniffed: by its name (see ``NOT_LOGS``; the
     names in ``LOG_NAMES`` are always looked at), or as an evaluation result beside SWE-agent
-    trajectories (the ``swe_agent`` reader reads it with them)."""
+    trajectories or an OpenHands ``output.jsonl`` (the ``swe_agent`` and ``openhands_eval`` readers
+    read it with them)."""
     name = path.name.lower()
     if name in LOG_NAMES:
         return False
@@ -160,11 +161,17 @@ def never_a_log(path: Path) -> bool:
 
 
 def _result_beside_traj(path: Path) -> bool:
-    """A SWE-bench ``report.json`` / ``results.json`` in a folder with ``.traj`` files, or above such folders."""
+    """A SWE-bench ``report.json`` / ``results.json`` in a folder with ``.traj`` files or above such
+    folders, or beside an evaluation's ``output.jsonl``; or ``<name>.report.json`` beside ``<name>.jsonl``
+    (the OpenHands agent-SDK harness's name for it)."""
+    stem = path.name.removesuffix(".report.json")
+    if stem != path.name and path.with_name(f"{stem}.jsonl").is_file():
+        return True
     if path.name not in RESULT_FILES:
         return False
     folder = path.parent
-    return any(True for _ in folder.glob("*.traj")) or any(True for _ in folder.glob("*/*.traj"))
+    return (any(True for _ in folder.glob("*.traj")) or any(True for _ in folder.glob("*/*.traj"))
+            or (folder / "output.jsonl").is_file())
 
 
 def identify(source: Input) -> tuple[str | None, str | None]:

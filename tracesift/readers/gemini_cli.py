@@ -139,8 +139,7 @@ def _tool(table: ac.StepTable, tid: str, call: dict, when: float | None) -> None
     text, failed = _result(call.get("result"))
     if text is None and isinstance(call.get("resultDisplay"), str):
         text = call["resultDisplay"]
-    found = EXIT_CODE.search(text or "")
-    exit_code = int(found.group(1)) if found else None
+    exit_code = shell_exit_code(text)
     error = failed or call.get("status") in FAILED_STATUS or bool(exit_code)
     table.add(tid, "tool_result", agent="gemini", role="tool", tool=tool, content=text, is_error=error,
               exit_code=exit_code, parent_span_id=call_id, timestamp=called)
@@ -154,13 +153,25 @@ def _result(result: Any) -> tuple[str | None, bool]:
     for part in result:
         response = part.get("functionResponse") if isinstance(part, dict) else None
         if isinstance(response, dict):
-            body = response.get("response") if isinstance(response.get("response"), dict) else {}
-            failed = failed or "error" in body
-            texts.append(ac.json_text(body.get("error", body.get("output", body or None))))
+            text, error = function_response(response)
+            failed = failed or error
+            texts.append(text)
         else:
             texts.append(_parts_text(part))
     joined = "\n".join(t for t in texts if t)
     return joined or None, failed
+
+
+def function_response(response: dict) -> tuple[str | None, bool]:
+    """(text, failed) of one ``functionResponse``: its ``response.output``, or ``response.error`` (a failure)."""
+    body = response.get("response") if isinstance(response.get("response"), dict) else {}
+    return ac.json_text(body.get("error", body.get("output", body or None))), "error" in body
+
+
+def shell_exit_code(text: str | None) -> int | None:
+    """The ``Exit Code: N`` line of a shell tool's output (Gemini CLI writes it when the command fails)."""
+    found = EXIT_CODE.search(text or "")
+    return int(found.group(1)) if found else None
 
 
 def _parts_text(content: Any) -> str | None:

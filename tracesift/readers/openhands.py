@@ -4,9 +4,9 @@ A trajectory is a JSON list of events as ``event_to_trajectory`` writes them: ``
 ``timestamp``, ``source`` (user|agent|environment), ``message``, ``cause``, and either
 ``action`` + ``args`` or ``observation`` + ``content`` + ``extras``, with
 ``tool_call_metadata`` (function name, call id, the model response and its usage)
-and ``llm_metrics`` (accumulated cost). Also read: an evaluation record
-``{"instance_id", "history": [events], "report"/"test_result", ...}`` and JSONL of
-such records (``output.jsonl``), one trajectory ``<run_id>#<instance_id>`` each.
+and ``llm_metrics`` (accumulated cost). The evaluation harness's ``output.jsonl``, whose
+records hold such events in ``history``, is ``openhands_eval`` (which reads them with
+:class:`EventStream`).
 
 Steps, 0-based in document order: a ``message`` action is a ``message`` step; ``think``
 a ``thought``; ``finish``/``reject`` a ``final``; every other action a ``tool_call``
@@ -21,8 +21,8 @@ answers an action). ``agent_state_changed`` events are kept only when the state 
 its ``delegate`` observation, agent events are attributed to the delegate
 (``args.agent``); otherwise to ``agent``. Tokens come from the model response usage
 (once per response), cost from the growth of ``llm_metrics.accumulated_cost``.
-``outcome``: ``report.resolved`` when present, else failure when the run ends in an
-error state, success after ``finish``, else unknown.
+``outcome``: failure when the run ends in an error state, success after ``finish``, else
+unknown.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ DEFAULT_AGENT = "agent"
 
 
 def sniff(source: Input) -> float:
+    """0.9 for a JSON list whose prefix holds events (``source`` with ``action``/``observation`` and ``args``/``extras``)."""
     head = source.text_prefix()
-    if head is None or not head.lstrip().startswith(("[", "{")) or '"source"' not in head:
+    if head is None or not head.lstrip().startswith("[") or '"source"' not in head:
         return 0.0
     if ('"action"' in head or '"observation"' in head) and ('"args"' in head or '"extras"' in head):
         return 0.9
@@ -48,35 +49,18 @@ def sniff(source: Input) -> float:
 
 
 def read(source: Input) -> Batch:
-    path, run_id = source.path, source.rel
-    records, problems = ac.parse_or_fail(source, _records, "no OpenHands events")
-    table = ac.StepTable("openhands", path)
-    for index, (inner, record, events) in enumerate(records):
-        tid = ac.trajectory_id(run_id, (inner if inner is not None else index) if len(records) > 1 else None)
-        _Stream(table, tid, problems).read(events)
-        table.trajectory(tid, task=_task(record, events), outcome=_outcome(record, events),
-                         labels=_labels(record))
+    problems: list[Problem] = []
+    events = ac.load_list_or_salvage(ac.read_text(source, problems), problems)
+    if not isinstance(events, list) or not events:
+        raise ValueError("not a JSON list of OpenHands events")
+    table = ac.StepTable("openhands", source.path)
+    tid = ac.trajectory_id(source.rel)
+    EventStream(table, tid, problems).read(events)
+    table.trajectory(tid, task=task(events), outcome=outcome(events))
     return table.batch(problems)
 
 
-def _records(text: str, problems: list[Problem]) -> list[tuple[Any, dict, list]]:
-    whole, lines = ac.document_or_lines(text, problems)
-    if lines is not None:
-        return [_record(value, number - 1) for number, value in lines if isinstance(value, dict)]
-    if isinstance(whole, list):
-        return [(None, {}, whole)]
-    return [_record(whole, None)] if isinstance(whole, dict) else []
-
-
-def _record(value: dict, index: int | None) -> tuple[Any, dict, list]:
-    history = value.get("history") if isinstance(value.get("history"), list) else []
-    flat: list = []
-    for item in history:  # older evaluation output stored [action, observation] pairs
-        flat.extend(item if isinstance(item, list) else [item])
-    return value.get("instance_id", index), value, flat
-
-
-class _Stream:
+class EventStream:
     """Turns events into steps, remembering delegation and what each action called."""
 
     def __init__(self, table: ac.StepTable, tid: str, problems: list[Problem]) -> None:
@@ -186,35 +170,26 @@ def _id(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _task(record: dict, events: list) -> str | None:
-    if record.get("instruction"):
-        return ac.content_text(record["instruction"])
+def task(events: list) -> str | None:
+    """The first user message."""
     for event in events:
         if isinstance(event, dict) and event.get("source") == "user" and event.get("action") == "message":
             return (event.get("args") or {}).get("content") or event.get("message")
     return None
 
 
-def _outcome(record: dict, events: list) -> str:
-    report = record.get("report") or (record.get("test_result") or {}).get("report") or {}
-    if isinstance(report, dict) and isinstance(report.get("resolved"), bool):
-        return "success" if report["resolved"] else "failure"
+def outcome(events: list) -> str:
     for event in reversed([e for e in events if isinstance(e, dict)]):
         if (event.get("extras") or {}).get("agent_state") in ERROR_STATES or event.get("action") == "reject":
             return "failure"
         if event.get("action") == "finish":
             return "success"
-    return "failure" if record.get("error") else "unknown"
-
-
-def _labels(record: dict) -> dict:
-    keys = ("instance_id", "report", "error", "metrics")
-    return {k: record[k] for k in keys if record.get(k) not in (None, {}, [])}
+    return "unknown"
 
 
 READER = Reader(
     name="openhands",
-    description="OpenHands event-stream trajectories (JSON list of action/observation events, eval output.jsonl)",
+    description="OpenHands event-stream trajectories (JSON list of action/observation events)",
     example="trajectories/openhands/session-1.json",
     sniff=sniff,
     read=read,

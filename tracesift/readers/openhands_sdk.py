@@ -98,8 +98,13 @@ def _metrics(state: dict) -> list[dict]:
 
 def response_usage(state: dict) -> dict[str, dict]:
     """Per ``response_id``: ``tokens_in``, ``tokens_out`` and ``latency_s`` from the state's metrics."""
+    return usage_by_response(_metrics(state))
+
+
+def usage_by_response(found: list[dict]) -> dict[str, dict]:
+    """Per ``response_id``: ``tokens_in``, ``tokens_out`` and ``latency_s`` from SDK ``Metrics`` dicts."""
     usage: dict[str, dict] = {}
-    for metrics in _metrics(state):
+    for metrics in found:
         for item in metrics.get("token_usages") or []:
             if isinstance(item, dict) and item.get("response_id"):
                 usage.setdefault(item["response_id"], {}).update(

@@ -150,7 +150,7 @@ def _step(table: ac.StepTable, tid: str, span: dict, attrs: dict, agent: str | N
     start, end = _nanos(span.get("startTimeUnixNano")), _nanos(span.get("endTimeUnixNano"))
     status = span.get("status") or {}
     error = status.get("code") in STATUS_ERROR or "error.type" in attrs
-    failure = (status.get("message") or ot.exception_text(span["event_attrs"])) if error else None
+    failure = ot.failure_text(status, span["event_attrs"]) if error else None
     fields = {
         "agent": agent, "is_error": error,
         "tokens_in": ac.as_int(ot.first(attrs, "gen_ai.usage.input_tokens", "llm.token_count.prompt")),

@@ -83,12 +83,23 @@ def first(attrs: dict, *keys: str) -> Any:
 
 
 def exception_text(events: list[tuple[Any, dict]]) -> str | None:
-    """``type: message`` of the last ``exception`` event, as ``Span.record_exception`` writes it."""
+    """``type: message`` of the last ``exception`` event, as ``Span.record_exception`` writes it,
+    then its ``exception.stacktrace`` when that says more."""
     for name, attrs in reversed(events):
         if name == "exception":
             parts = [attrs.get("exception.type"), attrs.get("exception.message")]
-            return ": ".join(str(p) for p in parts if p) or None
+            head = ": ".join(str(p) for p in parts if p)
+            trace = str(attrs.get("exception.stacktrace") or "").strip()
+            return (f"{head}\n{trace}" if trace and trace != head else head) or None
     return None
+
+
+def failure_text(status: dict, events: list[tuple[Any, dict]]) -> str | None:
+    """What an errored span says of its error: the status message and the exception, each once."""
+    message, exception = status.get("message"), exception_text(events)
+    if message and exception and message in exception:
+        return exception
+    return "\n".join(str(part) for part in (message, exception) if part) or None
 
 
 def agent_name(attrs: dict, span_name: Any) -> str | None:

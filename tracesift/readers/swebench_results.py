@@ -43,10 +43,11 @@ class Verdict:
     file: str
 
 
-def verdict(trajectory: Path, instance_ids: list[str], problems: list[Problem]) -> Verdict | None:
-    """The first result file beside ``trajectory`` that names one of ``instance_ids``, or None."""
+def verdict(trajectory: Path, instance_ids: list[str], problems: list[Problem],
+            names: tuple[str, ...] = RESULT_FILES) -> Verdict | None:
+    """The first result file (of ``names``) beside ``trajectory`` that names one of ``instance_ids``, or None."""
     for folder in (trajectory.parent, trajectory.parent.parent):
-        for name in RESULT_FILES:
+        for name in names:
             path = folder / name
             if not path.is_file():
                 continue

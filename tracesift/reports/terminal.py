@@ -6,10 +6,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tracesift.findings import Finding, ScanResult
+from tracesift.findings import Finding, ScanResult, SubjectType
 
 STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 COLUMNS = ("run", "kind", "onset", "first alarm", "metric", "severity", "evidence")
+TRAJECTORY_COLUMNS = ("trajectory", "kind", "onset", "step", "agent", "severity", "evidence")
+MIXED_COLUMNS = ("run / trajectory", "kind", "onset", "first alarm / step", "metric / agent", "severity", "evidence")
 
 
 def print_findings(result: ScanResult, console: Console) -> None:
@@ -18,8 +20,11 @@ def print_findings(result: ScanResult, console: Console) -> None:
         console.print(Text(f"No findings in {result.subjects()}."))
         return
     table = Table(title=f"{len(result.findings)} findings in {result.subjects()}", title_justify="left")
-    for name in COLUMNS:
-        table.add_column(name, overflow="fold", no_wrap=name in ("onset", "first alarm", "severity"))
+    types = {f.subject_type for f in result.findings}
+    columns = COLUMNS if types == {SubjectType.run} else TRAJECTORY_COLUMNS if types == {SubjectType.trajectory} \
+        else MIXED_COLUMNS
+    for name in columns:
+        table.add_column(name, overflow="fold", no_wrap=name in ("onset", "first alarm", "step", "severity"))
     for f in result.findings:
         table.add_row(
             Text(f.subject_id),

@@ -11,7 +11,15 @@ Where a tool logs two series that could take one role, one gets it and the other
 keeps its name: Lightning's ``train_loss_step`` is ``loss`` and ``train_loss_epoch``
 (its per-epoch mean) is not; verl's ``critic/score/mean`` (the reward function's score)
 is ``reward`` and ``critic/rewards/mean`` (the score less the KL penalty) is not;
-Stable-Baselines3's ``entropy_loss`` is minus the entropy and is never ``entropy``.
+Stable-Baselines3's ``entropy_loss`` is minus the entropy and is never ``entropy``;
+a learning rate per parameter group (``lr/pg0``, ``lr/pg1``: Ultralytics, Lightning's
+``lr-AdamW/pg1``) gives ``lr`` to the first group only.
+
+A loss logged only as its parts has a role per part: Ultralytics YOLO writes
+``train/box_loss``, ``train/cls_loss``, ``train/dfl_loss`` (YOLOv5 ``obj_loss``) and no total,
+so they are ``loss/box``, ``loss/cls``, ... and the loss detectors judge each part of a run
+that has no ``loss`` (:func:`components`). ``elbo`` (Pyro's ``train_elbo``) is the evidence
+lower bound: higher is better, so it is not a loss.
 
 Users extend the table with ``[roles]`` in ``tracesift.toml`` or ``--map
 raw=role``; their entries are exact names and win over every built-in rule.
@@ -37,6 +45,11 @@ ROLES = {
     "response_length": "mean length of generated responses",
     "clip_frac": "fraction of responses cut at the maximum length",
     "ratio_clip_frac": "fraction of policy ratios clipped by PPO/GRPO's clip range",
+    "loss/box": "box-regression part of a detector's loss (Ultralytics YOLO ``box_loss``)",
+    "loss/cls": "classification part of a detector's loss (YOLO ``cls_loss``)",
+    "loss/dfl": "distribution-focal part of a detector's loss (YOLOv8+ ``dfl_loss``)",
+    "loss/obj": "objectness part of a detector's loss (YOLOv5 ``obj_loss``)",
+    "elbo": "evidence lower bound of a VAE (higher is better; minus its loss)",
     "vae_kl": "KL term of a VAE's ELBO",
     "recon_loss": "reconstruction term of a VAE's ELBO",
     "epoch": "epoch counter",
@@ -46,13 +59,15 @@ ROLES = {
 RULES: list[tuple[str, str]] = [
     (r"(train[/_ ])?(lm[ _])?loss(_step)?|(train/)?(total_)?loss|loss/total", "loss"),
     (r"(train[/_ ])?(actor/|policy/)?grad[_ ]?norm(/.*)?|gradient[_ ]norm", "grad_norm"),
-    (r"(train[/_ ])?(learning[_ ]rate|lr)(-.*|/.*)?|(actor/)?lr", "lr"),
+    (r"(train[/_ ])?(learning[_ ]rate|lr)(?!.*/pg[1-9])(-.*|/.*)?|(actor/)?lr|x/lr0", "lr"),
     (r"(actor/|policy/|train/|objective/)?(policy[_ ])?entropy(/mean)?", "entropy"),
     (
         r"(critic/)?score(/mean)?|(train/)?rewards?(/mean)?|env/reward_mean|objective/scores"
         r"|(rollout/)?ep_rew_mean|episode_(reward|return)(_mean)?|rollout/return|cumulative_avg_reward",
         "reward",
     ),
+    (r"(train/)?(box|cls|dfl|obj)_loss", r"loss/\2"),
+    (r"(train[/_])?elbo", "elbo"),
     (r"(loss|vae|elbo)/(kl|kld)|kld|kl_divergence|vae_kl", "vae_kl"),
     (r"(actor/|policy/|train/|objective/)?(ppo_|approx_)?kl(_loss|_div|_to_init|_to_ref)?(/mean)?", "kl"),
     (r"(response_length|completions?/mean_length|tokens/responses_len_mean)(/mean|_mean)?", "response_length"),
@@ -100,9 +115,14 @@ class RoleMap:
 
 def _builtin_role(name: str, *, default: str) -> str:
     for pattern, role in _COMPILED:
-        if pattern.match(name):
-            return role
+        if found := pattern.match(name):
+            return found.expand(role)
     return default
+
+
+def components(role: str) -> list[str]:
+    """The roles that are parts of ``role`` (``loss/box``, ``loss/cls``, ... of ``loss``)."""
+    return [name for name in ROLES if name.startswith(role + "/")]
 
 
 def parse_mappings(entries: Iterable[str]) -> dict[str, str]:
