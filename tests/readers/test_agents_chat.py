@@ -121,3 +121,10 @@ def test_json_values_are_the_standard_librarys_and_lines_end_only_at_line_ends(t
     assert rows[0]["content"] == messages[0]["content"]
     assert rows[1]["arguments"] == '{"big": 123456789012345678901234567890}' and rows[1]["cost"] != rows[1]["cost"]
     assert rows[2]["parent_span_id"] == "c1"
+
+
+def test_a_lone_surrogate_escape_in_content_is_kept_escaped(tmp_path):
+    path = tmp_path / "odd.json"
+    path.write_text('[{"role": "user", "content": "lone \\ud800 here"}]')
+    [row] = steps(read_file(path, "chat_messages"))
+    assert row["content"] == "lone \\xed\\xa0\\x80 here"

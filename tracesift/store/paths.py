@@ -26,11 +26,18 @@ def is_utf8(text: str) -> bool:
 
 
 def escape(text: str) -> str:
-    """``text`` as valid UTF-8: unchanged when it is, else with its undecodable bytes as ``\\xNN``."""
+    """``text`` as valid UTF-8: unchanged when it is, else with its undecodable bytes as ``\\xNN``.
+
+    Text that no file name gives (a lone surrogate from a JSON ``\\ud800`` escape) has its
+    surrogate's three bytes shown so too, rather than failing.
+    """
     if is_utf8(text):
         return text
-    raw = os.fsencode(text).replace(b"\\", b"\\\\")
-    return raw.decode("utf-8", "backslashreplace")
+    try:
+        raw = os.fsencode(text)
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
 
 
 def unescape(text: str) -> str:
