@@ -12,7 +12,7 @@ ALLOWED = {
     "tracesift.findings": set(),
     "tracesift.registry": set(),
     "tracesift.store": set(),
-    "tracesift.readers": {"tracesift.store.schema", "tracesift.store.paths", "tracesift.registry"},
+    "tracesift.readers": {"tracesift.store.schema", "tracesift.store.arrays", "tracesift.store.paths", "tracesift.registry"},
     "tracesift.detectors": {"tracesift.findings", "tracesift.registry"},
     "tracesift.reports": {"tracesift.findings"},
     "tracesift.pipeline": {"tracesift.findings", "tracesift.readers", "tracesift.store", "tracesift.detectors",
