@@ -70,8 +70,9 @@ def test_numpy_arrays_convert_as_pa_array_does(type_, dtype):
 PANDAS_FREE = """
 import sys
 from pathlib import Path
-from tracesift.pipeline.ingest import ingest
-ingest([Path(sys.argv[1])], store=Path(sys.argv[2]), jobs=int(sys.argv[3]))
+from tracesift.pipeline import ingest
+ingest.PARALLEL_FROM_FILES = 1  # a pool even for a few files
+ingest.ingest([Path(sys.argv[1])], store=Path(sys.argv[2]), jobs=int(sys.argv[3]))
 print("pandas" in sys.modules)
 """
 
@@ -79,6 +80,7 @@ print("pandas" in sys.modules)
 @pytest.mark.skipif(importlib.util.find_spec("pandas") is None, reason="only matters where pandas is installed")
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_event_file_ingest_never_imports_pandas(tmp_path: Path, jobs: int):
+    """Not in the process that reads (``jobs=1``), nor in one that starts workers."""
     folder = SAMPLES / "training" / "tensorboard"
     args = [sys.executable, "-c", PANDAS_FREE, str(folder), str(tmp_path / "store"), str(jobs)]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout

@@ -44,9 +44,8 @@ class LocalExecutor:
 
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            import pyarrow as pa
+            import pyarrow.compute  # noqa: F401  (50-70 ms: Arrow casts import it; forked workers share it)
 
-            pa.array([0])  # pyarrow's first conversion imports pandas when it is installed: once here, not per worker
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_start_method(),
                                              initializer=start_worker, initargs=gc.get_threshold())
         return self._pool

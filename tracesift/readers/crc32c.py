@@ -1,11 +1,11 @@
 """CRC-32C (Castagnoli), as TFRecord files use it, masked the TensorFlow way.
 
-Two back ends for one buffer, chosen on first use: the ``crc32c`` package
-(hardware CRC32C; the ``native`` extra) when it imports, else a 256-entry table
-in pure Python. The choice waits for the first record to check because
-importing ``crc32c`` costs 40-100 ms (it reads its own package metadata), which
-a start-up that reads no event file should not pay. Either way, many records of one length are checked at once with
-numpy: the CRC is affine in the message, so a record's CRC is that of the
+Two back ends for one buffer: the ``crc32c`` package (hardware CRC32C; the
+``native`` extra) when it imports, else a 256-entry table in pure Python. The
+package is loaded for the first record of ``NATIVE_FROM`` bytes or more, because
+importing it costs 30-100 ms (it reads its own package metadata) and records
+shorter than that (every ``add_scalar`` record) cost microseconds in Python.
+Either way, many records of one length are checked at once with numpy: the CRC is affine in the message, so a record's CRC is that of the
 group's first record with, for each byte column that differs, one table
 lookup of the difference (``crc(a) ^ crc(b) == crc0(a ^ b)`` for equal
 lengths, ``crc0`` being the register with no initial value or final xor).
@@ -26,6 +26,8 @@ MAX_TABLE_DISTANCE = 4096
 """Records longer than this are checked one by one rather than through per-column tables."""
 _MIN_GROUP = 16
 """With the native CRC, groups smaller than this are checked one record at a time."""
+NATIVE_FROM = 256
+"""Records this long or longer use the native CRC where it is installed; shorter ones never load it."""
 _CHUNK_BYTES = 1 << 24
 """Records are gathered into a matrix this many bytes at a time."""
 
@@ -79,7 +81,7 @@ def mask(crc: int | np.ndarray) -> int | np.ndarray:
 
 def masked_crc32c(data: bytes) -> int:
     """Masked CRC-32C; a short buffer (a record's length) never loads the native package."""
-    return mask(crc32c_python(data) if len(data) < 64 else crc32c(data))
+    return mask(crc32c_python(data) if len(data) < NATIVE_FROM else crc32c(data))
 
 
 def zero_runs(count: int) -> np.ndarray:
@@ -98,7 +100,7 @@ def masked_crc32c_many(buffer: np.ndarray, starts: np.ndarray, length: int, *, u
     """
     if len(starts) == 0:
         return np.zeros(0, dtype=np.uint32)
-    one = (native() if use_native else None) or crc32c_python
+    one = (native() if use_native and length >= NATIVE_FROM else None) or crc32c_python
     if length > MAX_TABLE_DISTANCE or (one is not crc32c_python and len(starts) < _MIN_GROUP):
         raw = [one(buffer[s : s + length].tobytes()) for s in starts.tolist()]
         return mask(np.array(raw, dtype=np.uint64)).astype(np.uint32)
