@@ -90,11 +90,7 @@ def decode(data: bytes, buffer: np.ndarray, starts: np.ndarray, lengths: np.ndar
     so) is skipped and named in ``problems`` with the offset of its record header.
     """
     found = Scalars()
-    leftover = []
-    for length in np.unique(lengths).tolist():
-        group = np.flatnonzero(lengths == length)
-        leftover.append(fast_path(buffer, starts, group, length, found))
-    rest = np.sort(np.concatenate(leftover)) if leftover else np.array([], dtype=np.int64)
+    rest = fast_path(buffer, starts, lengths, found)
     records, steps, tag_ids, values, wall_times = [], [], [], [], []
     for index in rest.tolist():
         start = int(starts[index])
@@ -113,58 +109,38 @@ def decode(data: bytes, buffer: np.ndarray, starts: np.ndarray, lengths: np.ndar
     return found
 
 
-def fast_path(buffer: np.ndarray, starts: np.ndarray, group: np.ndarray, length: int, found: Scalars) -> np.ndarray:
-    """Decode the records of one length that have the one-``simple_value`` layout.
+def fast_path(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray, found: Scalars) -> np.ndarray:
+    """Decode the records that have the one-``simple_value`` layout, all at once.
 
     That layout is ``09 <f64 wall_time> [10 <varint step>] 2a <n> 0a <n> 0a <n>
-    <tag> 15 <f32 value>``: once the length and the width of the step varint are
-    known, every offset is fixed. Returns the indices of records it left alone.
+    <tag> 15 <f32 value>``: once a record's length and the width of its step
+    varint are known, every offset in it is fixed, so each check and each field
+    is one numpy operation over every record of the file. Returns the indices of
+    the records it left alone, in file order.
     """
-    if length < MIN_FIXED_LAYOUT:
-        return group
-    at = starts[group]
-    fits = buffer[at] == 0x09
-    has_step = buffer[at + 9] == 0x10
-    width = _varint_width(buffer, at + 10)
-    summary_at = np.where(has_step, 10 + width, 9)
-    leftover = [group[~fits]]
-    for offset in np.unique(summary_at[fits]).tolist():
-        members = fits & (summary_at == offset)
-        decoded = _fixed_layout(buffer, at[members], length, offset)
-        if decoded is None:
-            leftover.append(group[members])
-            continue
-        ok, step_bytes, tags, values, wall_times = decoded
-        chosen = group[members][ok]
-        tag_ids = _tag_ids(tags, found)
-        found.add(chosen, _varint_values(step_bytes), tag_ids, values, wall_times)
-        leftover.append(group[members][~ok])
-    return np.concatenate(leftover)
+    last = len(buffer) - 1
 
+    def byte(at: np.ndarray) -> np.ndarray:  # a record too short for the layout reads past itself: ruled out anyway
+        return buffer[np.minimum(at, last)]
 
-def _fixed_layout(buffer: np.ndarray, at: np.ndarray, length: int, offset: int):
-    """Check the fixed bytes of the layout and pull out the variable ones."""
-    tag_length = length - offset - 11
-    if tag_length < 1 or length - offset - 2 > 127:
-        return None
-    expected = {
-        offset: 0x2A,
-        offset + 1: length - offset - 2,
-        offset + 2: 0x0A,
-        offset + 3: length - offset - 4,
-        offset + 4: 0x0A,
-        offset + 5: tag_length,
-        offset + 6 + tag_length: 0x15,
-    }
-    ok = np.ones(len(at), dtype=bool)
-    for position, byte in expected.items():
-        ok &= buffer[at + position] == byte
-    at = at[ok]
-    step_bytes = rows(buffer, at + 10, max(offset - 10, 0))
-    tags = rows(buffer, at + offset + 6, tag_length)
-    values = words(buffer, "<f4")[at + offset + 7 + tag_length]
-    wall_times = words(buffer, "<f8")[at + 1]
-    return ok, step_bytes, tags, values, wall_times
+    has_step = byte(starts + 9) == 0x10
+    width = np.where(has_step, _varint_width(buffer, starts + 10), 0)
+    offset = 9 + has_step + width  # where the summary starts
+    tag_length = lengths - offset - 11
+    fits = (lengths >= MIN_FIXED_LAYOUT) & (tag_length >= 1) & (lengths - offset - 2 <= 127) & (byte(starts) == 0x09)
+    summary = starts + offset
+    for position, expected in ((0, 0x2A), (1, lengths - offset - 2), (2, 0x0A), (3, lengths - offset - 4), (4, 0x0A),
+                               (5, tag_length)):
+        fits &= byte(summary + position) == expected
+    fits &= byte(starts + lengths - 5) == 0x15
+    chosen = np.flatnonzero(fits)
+    at, width, tag_length = starts[chosen], width[chosen], tag_length[chosen]
+    step_bytes = rows(buffer, at + 10, int(width.max(initial=0)))
+    step_bytes[np.arange(step_bytes.shape[1]) >= width[:, None]] = 0  # a shorter varint's bytes past its end
+    tag_ids = _tag_ids(buffer, at + offset[chosen] + 6, tag_length, found)
+    values = words(buffer, "<f4")[at + lengths[chosen] - 4]
+    found.add(chosen, _varint_values(step_bytes), tag_ids, values, words(buffer, "<f8")[at + 1])
+    return np.flatnonzero(~fits)
 
 
 def _varint_width(buffer: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -187,20 +163,29 @@ def _varint_values(matrix: np.ndarray) -> np.ndarray:
     return value.view(np.int64)
 
 
-def _tag_ids(tags: np.ndarray, found: Scalars) -> np.ndarray:
-    if len(tags) == 0:
-        return np.array([], dtype=np.int32)
-    codes, firsts = distinct_rows(tags)
-    ids = np.array([found.tag_id(bytes(tags[i]).decode("utf-8", errors="replace")) for i in firsts], dtype=np.int32)
-    return ids[codes]
+def _tag_ids(buffer: np.ndarray, at: np.ndarray, length: np.ndarray, found: Scalars) -> np.ndarray:
+    """The tag id of each tag of ``length[i]`` bytes at ``at[i]``: tags of one length are told apart by content."""
+    ids = np.zeros(len(at), dtype=np.int32)
+    order = np.argsort(length, kind="stable")
+    bounds = np.flatnonzero(np.diff(length[order])) + 1
+    for members in np.split(order, bounds) if len(order) else []:
+        size = int(length[members[0]])
+        tags = rows(buffer, at[members], size)
+        codes, firsts = distinct_rows(tags)
+        names = [bytes(tags[i]).decode("utf-8", errors="replace") for i in firsts]
+        ids[members] = np.array([found.tag_id(name) for name in names], dtype=np.int32)[codes]
+    return ids
 
 
 def distinct_rows(matrix: np.ndarray, few: int = 8) -> tuple[np.ndarray, list[int]]:
     """A code for each row of ``matrix`` by its content, and the first row of each code.
 
-    A group of one record length holds few distinct tags: each takes one comparison
-    of the rows left; past ``few`` of them, the rest are sorted instead.
+    The rows hold few distinct tags: each takes one comparison of the rows left
+    (none at all when every row is the first); past ``few`` of them, the rest are
+    sorted instead.
     """
+    if (matrix == matrix[:1]).all():
+        return np.zeros(len(matrix), dtype=np.int64), [0] if len(matrix) else []
     codes = np.zeros(len(matrix), dtype=np.int64)
     firsts: list[int] = []
     left = np.arange(len(matrix))
