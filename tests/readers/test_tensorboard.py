@@ -123,6 +123,26 @@ def test_fast_path_agrees_with_protobuf_walk(tb_run):
         assert v1 == v2 or (math.isnan(v1) and math.isnan(v2))
 
 
+def test_fast_path_agrees_with_protobuf_walk_across_layouts(tmp_path):
+    """Records of one length with other tags and step widths, step 0 left out, 10-byte negative steps, long tags."""
+    from tensorboardX.proto import event_pb2, summary_pb2
+
+    steps = [0, 1, 127, 128, 16_383, 16_384, 2**35, -1, -(2**40)]
+    tags = ["a", "ab", "abc", "train/x", "train/xy", "eval/é", "t" * 100, "t" * 120, "u" * 119]
+    records = []
+    for i, step in enumerate(steps):
+        for k, tag in enumerate(tags):
+            value = summary_pb2.Summary.Value(tag=tag, simple_value=i - k / 3)
+            event = event_pb2.Event(wall_time=1.7e9 + i, step=step, summary=summary_pb2.Summary(value=[value]))
+            records.append(event.SerializeToString())
+    path = tmp_path / "events.out.tfevents.1.host"
+    write_records(path, records)
+    expected = [row for record in records for row in tensorboard_scalars.decode_event(record)]
+    rows = read(path).tables["metrics"].to_pylist()
+    assert [(r["step"], r["metric"], r["value"], r["wall_time"]) for r in rows] == expected
+    assert len(expected) == len(steps) * len(tags)
+
+
 @pytest.mark.parametrize("folder", sorted((SAMPLES / "training" / "tensorboard").glob("*")), ids=lambda p: p.name)
 def test_sample_runs_read_cleanly(folder):
     for path in folder.glob("events.out.tfevents*"):
