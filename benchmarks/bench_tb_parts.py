@@ -45,6 +45,13 @@ def main() -> None:
         "verified": lambda: [verified(np.frombuffer(d, np.uint8), s, n, []) for d, (s, n) in zip(datas, framed)],
         "read": lambda: [tb.read(tb.Input(f, "r")) for f in files],
     }
+    try:  # the one-value layout found, decoded and CRC-checked in one pass (what `read` uses instead of `verified`)
+        from tracesift.readers import tensorboard_layout
+    except ImportError:
+        tensorboard_layout = None
+    if tensorboard_layout is not None:
+        parts["layout"] = lambda: [tensorboard_layout.find(np.frombuffer(d, np.uint8), s + 12, n)
+                                   for d, (s, n) in zip(datas, framed)]
     try:
         from tracesift.pipeline.ingest import ingest
     except ImportError:  # a checkout from before the pipeline package

@@ -72,6 +72,24 @@ def test_bad_data_crc_skips_only_that_record(tb_run, tmp_path):
     assert "CRC" in batch.problems[0].error
 
 
+def test_any_flipped_byte_of_a_scalar_record_fails_its_crc(tb_run, tmp_path):
+    """Fields, tag, fixed bytes and the wall time's high bytes alike: every byte counts in the CRC."""
+    data = event_file(tb_run).read_bytes()
+    pos = 0
+    for _ in range(60):  # a record well into the file, with a 1-byte step
+        (length,) = struct.unpack_from("<Q", data, pos)
+        pos += 16 + length
+    (length,) = struct.unpack_from("<Q", data, pos)
+    broken = tmp_path / "events.out.tfevents.crc"
+    for byte in range(length):
+        flipped = bytearray(data)
+        flipped[pos + 12 + byte] ^= 0x40
+        broken.write_bytes(bytes(flipped))
+        batch = read(broken)
+        assert batch.tables["metrics"].num_rows == 399, byte
+        assert [(p.line_or_offset, "data fails its CRC" in p.error) for p in batch.problems] == [(pos, True)], byte
+
+
 def test_bad_length_crc_ends_the_file(tb_run, tmp_path):
     data = bytearray(event_file(tb_run).read_bytes())
     (first,) = struct.unpack_from("<Q", data, 0)

@@ -11,7 +11,10 @@ record with, for each byte column that differs, one table lookup of the
 difference (``crc(a) ^ crc(b) == crc0(a ^ b)`` for equal lengths, ``crc0``
 being the register with no initial value or final xor). Only the columns that
 vary within the group (wall time, step, value in an ``add_scalar`` record)
-cost anything, and all of them are looked up in one ``take``.
+cost anything, and all of them are looked up in one ``take``. Records of other
+lengths that differ from templates only in known columns (the TensorBoard
+reader's one-value events) are corrected the same way, column by column over
+all of them at once (:func:`masked_crc32c_columns`).
 """
 
 from __future__ import annotations
@@ -122,3 +125,22 @@ def _by_columns(buffer: np.ndarray, starts: np.ndarray, length: int, one) -> np.
     at = (rows[:, varying] ^ base[varying]).T.astype(np.intp)  # one row of byte differences per varying column
     at += np.arange(0, 256 * len(varying), 256)[:, None]  # each into its column's table
     return crc ^ np.bitwise_xor.reduce(np.take(tables, at), axis=0)
+
+
+def masked_crc32c_columns(template: np.ndarray, length: np.ndarray, columns: list[tuple[int, np.ndarray]]) -> np.ndarray:
+    """Masked CRC-32C of records that differ from their templates in some columns only, as uint32.
+
+    ``template[i]`` is the unmasked CRC of record ``i``'s template, of ``length[i]`` bytes: the record
+    with zero bytes in those columns. A column is ``(position, bytes)``: where it is in every record
+    (from its start, or from its end when negative) and each record's byte there.
+    """
+    crc = template.astype(np.uint32)
+    tables = zero_runs(int(length.max(initial=1)) + 1)
+    row = length * 256  # where each record's length starts in a table laid out by length
+    by_length = np.arange(len(tables))
+    for position, column in columns:
+        if position < 0:  # as far from every record's end
+            crc ^= tables[-1 - position][column]
+        else:  # the table of the distance from each length's last byte
+            crc ^= np.take(tables[np.maximum(by_length - 1 - position, 0)].ravel(), row + column)
+    return mask(crc).astype(np.uint32)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from tracesift.readers import tensorboard_layout as layout
 from tracesift.readers import tensorboard_scalars as scalars
 from tracesift.readers import tfrecord
 from tracesift.readers.base import Batch, Input, Problem, Reader, metrics_table, run_id_of
@@ -47,10 +48,12 @@ def read(source: Input) -> Batch:
         raise ValueError("empty file")
     buffer = np.frombuffer(data, dtype=np.uint8)
     starts, lengths = tfrecord.frame(data, problems)
-    starts, lengths = tfrecord.verified(buffer, starts, lengths, problems)
-    if len(starts) == 0 and problems:
+    starts, lengths = tfrecord.lengths_verified(buffer, starts, lengths, problems)
+    fast = layout.find(buffer, starts + 12, lengths)
+    good = tfrecord.data_verified(buffer, starts, lengths, problems, known=(fast.index, fast.crc))
+    if not good.any() and problems:
         raise ValueError(problems[0].error)
-    found = scalars.decode(data, buffer, starts, lengths, problems)
+    found = scalars.decode(data, starts[good] + 12, lengths[good], fast.kept(good), problems)
     run = run_id_of(run_id)
     step, tag_id, value, wall_time = found.in_file_order()
     metrics = _metrics_table(run, found.tags, step, tag_id, value, wall_time)

@@ -1,9 +1,9 @@
 """Scalars out of serialized TensorBoard ``Event`` messages.
 
-Two paths give the same rows. The fast path recognises, with numpy, the byte
-layout that ``add_scalar`` writes for a one-value summary (``Event{wall_time,
-step, summary{value{tag, simple_value}}}``) across all records of one length at
-once. Every record it does not recognise goes through a plain protobuf walk.
+Two paths give the same rows. Records with the byte layout that ``add_scalar``
+writes for a one-value summary come decoded by :mod:`tensorboard_layout`
+(numpy, all records of a file at once); every other record goes through a plain
+protobuf walk here.
 
 Field numbers are those of tensorboard's ``event.proto``, ``summary.proto`` and
 ``tensor.proto``.
@@ -16,7 +16,6 @@ import struct
 import numpy as np
 
 from tracesift.readers.base import Problem
-from tracesift.readers.byte_views import rows, words
 from tracesift.readers.protobuf_wire import (
     FIXED32,
     FIXED64,
@@ -28,11 +27,10 @@ from tracesift.readers.protobuf_wire import (
     iter_fields,
     read_varint,
 )
+from tracesift.readers.tensorboard_layout import OneValue
 
 MALFORMED = (ValueError, struct.error, OverflowError)
 """What decoding raises on bytes that are not the message they claim to be (WireError is a ValueError)."""
-MIN_FIXED_LAYOUT = 21
-"""The shortest record the fast path's layout fits: wall time, an empty summary header, a 1-byte tag, a value."""
 
 # Event
 WALL_TIME, STEP, SUMMARY = 1, 2, 5
@@ -82,17 +80,20 @@ class Scalars:
         return step[order], tag_id[order], value[order], wall_time[order]
 
 
-def decode(data: bytes, buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+def decode(data: bytes, starts: np.ndarray, lengths: np.ndarray, fast: OneValue,
            problems: list[Problem]) -> Scalars:
-    """The scalars of the records whose data start at ``starts``.
+    """The scalars of the records whose data start at ``starts``; ``fast`` holds those already decoded.
 
     A record whose content is not a well-formed ``Event`` (it passed its CRC, so it was written
     so) is skipped and named in ``problems`` with the offset of its record header.
     """
     found = Scalars()
-    rest = fast_path(buffer, starts, lengths, found)
-    records, steps, tag_ids, values, wall_times = [], [], [], [], []
-    for index in rest.tolist():
+    tag_ids = np.array([found.tag_id(tag) for tag in fast.tags], dtype=np.int32)
+    found.add(fast.index, fast.step, tag_ids[fast.tag], fast.value, fast.wall_time)
+    rest = np.ones(len(starts), dtype=bool)
+    rest[fast.index] = False
+    records, steps, tags, values, wall_times = [], [], [], [], []
+    for index in np.flatnonzero(rest).tolist():
         start = int(starts[index])
         try:
             event = decode_event(data[start : start + int(lengths[index])])
@@ -102,104 +103,11 @@ def decode(data: bytes, buffer: np.ndarray, starts: np.ndarray, lengths: np.ndar
         for step, tag, value, wall_time in event:
             records.append(index)
             steps.append(step)
-            tag_ids.append(found.tag_id(tag))
+            tags.append(found.tag_id(tag))
             values.append(value)
             wall_times.append(wall_time)
-    found.add(records, steps, tag_ids, values, wall_times)
+    found.add(records, steps, tags, values, wall_times)
     return found
-
-
-def fast_path(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray, found: Scalars) -> np.ndarray:
-    """Decode the records that have the one-``simple_value`` layout, all at once.
-
-    That layout is ``09 <f64 wall_time> [10 <varint step>] 2a <n> 0a <n> 0a <n>
-    <tag> 15 <f32 value>``: once a record's length and the width of its step
-    varint are known, every offset in it is fixed, so each check and each field
-    is one numpy operation over every record of the file. Returns the indices of
-    the records it left alone, in file order.
-    """
-    last = len(buffer) - 1
-
-    def byte(at: np.ndarray) -> np.ndarray:  # a record too short for the layout reads past itself: ruled out anyway
-        return buffer[np.minimum(at, last)]
-
-    has_step = byte(starts + 9) == 0x10
-    width = np.where(has_step, _varint_width(buffer, starts + 10), 0)
-    offset = 9 + has_step + width  # where the summary starts
-    tag_length = lengths - offset - 11
-    fits = (lengths >= MIN_FIXED_LAYOUT) & (tag_length >= 1) & (lengths - offset - 2 <= 127) & (byte(starts) == 0x09)
-    summary = starts + offset
-    for position, expected in ((0, 0x2A), (1, lengths - offset - 2), (2, 0x0A), (3, lengths - offset - 4), (4, 0x0A),
-                               (5, tag_length)):
-        fits &= byte(summary + position) == expected
-    fits &= byte(starts + lengths - 5) == 0x15
-    chosen = np.flatnonzero(fits)
-    at, width, tag_length = starts[chosen], width[chosen], tag_length[chosen]
-    step_bytes = rows(buffer, at + 10, int(width.max(initial=0)))
-    step_bytes[np.arange(step_bytes.shape[1]) >= width[:, None]] = 0  # a shorter varint's bytes past its end
-    tag_ids = _tag_ids(buffer, at + offset[chosen] + 6, tag_length, found)
-    values = words(buffer, "<f4")[at + lengths[chosen] - 4]
-    found.add(chosen, _varint_values(step_bytes), tag_ids, values, words(buffer, "<f8")[at + 1])
-    return np.flatnonzero(~fits)
-
-
-def _varint_width(buffer: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """How many bytes the varint at each position takes (capped at 10)."""
-    width = np.ones(len(at), dtype=np.int64)
-    going = np.ones(len(at), dtype=bool)
-    limit = len(buffer) - 1
-    for byte in range(10):
-        going &= buffer[np.minimum(at + byte, limit)] >= 0x80
-        if not going.any():
-            break
-        width += going
-    return width
-
-
-def _varint_values(matrix: np.ndarray) -> np.ndarray:
-    value = np.zeros(len(matrix), dtype=np.uint64)
-    for byte in range(matrix.shape[1]):
-        value |= (matrix[:, byte] & 0x7F).astype(np.uint64) << np.uint64(7 * byte)
-    return value.view(np.int64)
-
-
-def _tag_ids(buffer: np.ndarray, at: np.ndarray, length: np.ndarray, found: Scalars) -> np.ndarray:
-    """The tag id of each tag of ``length[i]`` bytes at ``at[i]``: tags of one length are told apart by content."""
-    ids = np.zeros(len(at), dtype=np.int32)
-    order = np.argsort(length, kind="stable")
-    bounds = np.flatnonzero(np.diff(length[order])) + 1
-    for members in np.split(order, bounds) if len(order) else []:
-        size = int(length[members[0]])
-        tags = rows(buffer, at[members], size)
-        codes, firsts = distinct_rows(tags)
-        names = [bytes(tags[i]).decode("utf-8", errors="replace") for i in firsts]
-        ids[members] = np.array([found.tag_id(name) for name in names], dtype=np.int32)[codes]
-    return ids
-
-
-def distinct_rows(matrix: np.ndarray, few: int = 8) -> tuple[np.ndarray, list[int]]:
-    """A code for each row of ``matrix`` by its content, and the first row of each code.
-
-    The rows hold few distinct tags: each takes one comparison of the rows left
-    (none at all when every row is the first); past ``few`` of them, the rest are
-    sorted instead.
-    """
-    if (matrix == matrix[:1]).all():
-        return np.zeros(len(matrix), dtype=np.int64), [0] if len(matrix) else []
-    codes = np.zeros(len(matrix), dtype=np.int64)
-    firsts: list[int] = []
-    left = np.arange(len(matrix))
-    while len(left) and len(firsts) < few:
-        same = (matrix[left] == matrix[left[0]]).all(axis=1)
-        codes[left[same]] = len(firsts)
-        firsts.append(int(left[0]))
-        left = left[~same]
-    if len(left):
-        rest = np.ascontiguousarray(matrix[left]).view(f"V{matrix.shape[1]}")[:, 0]
-        _, first, inverse = np.unique(rest, return_index=True, return_inverse=True)
-        codes[left] = len(firsts) + inverse.reshape(-1)
-        firsts += left[first].tolist()
-    return codes, firsts
 
 
 def decode_event(event: bytes) -> list[tuple[int, str, float, float | None]]:
