@@ -92,10 +92,12 @@ def leap(buffer: np.ndarray, pos: int, pattern: np.ndarray) -> tuple[np.ndarray,
     """The records from ``pos`` on that follow ``pattern``: (starts, lengths, next position)."""
     starts: list[np.ndarray] = []
     lengths: list[np.ndarray] = []
-    count = len(pattern) * max(1, WALK // len(pattern))
+    period = len(pattern)
+    count = period * max(1, WALK // period)
     while True:
-        guess = np.resize(pattern, count)
-        ends = pos + np.cumsum(guess + 16)
+        guess = np.tile(pattern, count // period)
+        ends = np.cumsum(guess + 16)
+        ends += pos
         first = ends - guess - 16
         fits = ends <= len(buffer)
         ok = fits & (u64(buffer, np.where(fits, first, 0)) == guess.astype(np.uint64))
@@ -105,7 +107,7 @@ def leap(buffer: np.ndarray, pos: int, pattern: np.ndarray) -> tuple[np.ndarray,
         pos = int(ends[kept - 1]) if kept else pos
         if kept < count:
             return np.concatenate(starts), np.concatenate(lengths), pos
-        count = min(count * 2, len(pattern) * max(1, LEAP // len(pattern)))
+        count = min(count * 4, period * max(1, LEAP // period))  # each guess that holds guesses further
 
 
 def u64(buffer: np.ndarray, positions: np.ndarray) -> np.ndarray:
