@@ -23,6 +23,12 @@ CASES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def without_pandas(monkeypatch):
+    """As in a process that has not imported pandas (this one may have, for other tests)."""
+    monkeypatch.setattr(arrays, "_pandas_imported", lambda: False)
+
+
 def same(built: pa.Array, expected: pa.Array) -> bool:
     """Equal types and values, NaN equal to NaN and -0.0 told from 0.0."""
     return built.type == expected.type and list(map(repr, built.to_pylist())) == list(map(repr, expected.to_pylist()))
@@ -56,6 +62,19 @@ def test_other_values_go_to_pa_array(type_, values):
 def test_text_that_is_not_utf8_raises_as_pa_array_does():
     with pytest.raises(UnicodeEncodeError):
         arrays.from_list(["bad \udcff"], pa.string())
+
+
+@pytest.mark.parametrize(("value", "n"), [("run_000", 0), ("run_000", 1), ("é/x", 5000), ("", 3)])
+def test_repeated_strings(value, n):
+    built = arrays.repeated_string(value, n)
+    built.validate(full=True)
+    assert built.to_pylist() == [value] * n
+
+
+def test_short_lists_go_to_pa_array_once_pandas_is_imported(monkeypatch):
+    monkeypatch.setattr(arrays, "_pandas_imported", lambda: True)
+    monkeypatch.setattr(arrays.pa, "array", lambda values, type_: "pa.array")
+    assert arrays.from_list(["a"], pa.string()) == "pa.array"
 
 
 @pytest.mark.parametrize(("type_", "dtype"), [(pa.int64(), np.int64), (pa.int32(), np.int32),

@@ -3,20 +3,24 @@
 The first ``pa.array`` call of a process (of a list or of a numpy array), like
 ``pa.scalar`` or ``Array.to_numpy``, asks pyarrow's pandas shim whether the
 value is a pandas object, and the shim imports pandas to find out when pandas is
-installed: 0.25-0.5 s of CPU, a tenth of a whole event-file ingest, for arrays
+installed: 0.25-0.5 s of CPU, a third of a whole event-file ingest, for arrays
 that are never pandas objects. ``Array.from_buffers`` asks nothing, so numpy
-arrays go through it (no copy), and so do short lists of plain values; a long
-list goes through ``pa.array``, which converts it several times faster than
-Python can and leaves the import a small share of the work.
+arrays go through it (no copy), and so do short lists of plain values while
+pandas is not imported; a long list goes through ``pa.array``, which converts it
+several times faster than Python can and leaves the import a small share of the work.
 """
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pyarrow as pa
 
-SHORT = 4096
-"""Lists up to this long are converted here; longer ones by ``pa.array``."""
+SHORT = 1024
+"""Lists up to this long are converted here (until pandas is imported anyway); longer ones by ``pa.array``."""
+MAX_OFFSET = (1 << 31) - 1
+"""The most bytes a ``string`` array holds (its offsets are int32)."""
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 EXACT_FLOAT = 1 << 53
 """Integers up to this size convert to float64 exactly, as ``pa.array`` requires."""
@@ -44,8 +48,22 @@ def from_list(values: list, type_: pa.DataType) -> pa.Array:
     refuse (a number in a text column, a float in an integer one) go to ``pa.array``.
     """
     build = _BUILDERS.get(type_)
-    built = build(values) if build is not None and len(values) <= SHORT else None
+    short = len(values) <= SHORT and not _pandas_imported()  # once it is, pa.array costs nothing more
+    built = build(values) if build is not None and short else None
     return built if built is not None else pa.array(values, type_)
+
+
+def _pandas_imported() -> bool:
+    return "pandas" in sys.modules
+
+
+def repeated_string(value: str, n: int) -> pa.Array:
+    """A ``string`` array of ``value`` ``n`` times, from two buffers (no per-row work)."""
+    encoded = value.encode()
+    if len(encoded) * n > MAX_OFFSET:
+        raise OverflowError(f"{n} copies of a {len(encoded)}-byte string do not fit in one string array")
+    offsets = (np.arange(n + 1, dtype=np.int64) * len(encoded)).astype(np.int32)
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(encoded * n)])
 
 
 def _validity(values: list) -> pa.Buffer | None:

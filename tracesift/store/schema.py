@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from tracesift.store.arrays import from_list, from_numpy
+from tracesift.store.arrays import from_list, repeated_string
 from tracesift.store.paths import escape
 from tracesift.store.tables import COLUMNS, SOURCE_COLUMN
 
@@ -74,13 +74,7 @@ def repeated(value: str | None, n: int) -> pa.Array:
     """A string column holding ``value`` ``n`` times, built in Arrow rather than in Python."""
     if value is None:
         return pa.nulls(n, pa.string())
-    value = escape(value)
-    if n < 1024:
-        return from_list([value] * n, pa.string())
-    import numpy as np
-
-    indices = from_numpy(np.zeros(n, dtype=np.int32), pa.int32())
-    return pa.DictionaryArray.from_arrays(indices, from_list([value], pa.string())).cast(pa.string())
+    return repeated_string(escape(value), n)
 
 
 class RowTable:
