@@ -164,6 +164,7 @@ def data_verified(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray, p
 def _lengths_ok(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Whether each record's length matches its CRC: one CRC per distinct length, compared with numpy."""
     ordered = np.sort(lengths)  # then look each up: np.unique's inverse sorts stably, ten times slower
-    distinct = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+    first = np.ones(min(len(ordered), 1), dtype=bool)  # the first length is new; no lengths, no first
+    distinct = ordered[np.concatenate((first, ordered[1:] != ordered[:-1]))]
     expected = np.array([masked_crc32c(struct.pack("<Q", n)) for n in distinct.tolist()], dtype=np.uint32)
     return expected[np.searchsorted(distinct, lengths)] == u32(buffer, starts + 8)
