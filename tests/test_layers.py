@@ -12,7 +12,8 @@ ALLOWED = {
     "tracesift.findings": set(),
     "tracesift.registry": set(),
     "tracesift.store": set(),
-    "tracesift.readers": {"tracesift.store.schema", "tracesift.store.paths", "tracesift.registry"},
+    "tracesift.readers": {"tracesift.store.schema", "tracesift.store.arrays", "tracesift.store.paths",
+                          "tracesift.registry"},
     "tracesift.detectors": {"tracesift.findings", "tracesift.registry",
                             "tracesift.store.roles"},  # the roles detectors ask for, and their parts
     "tracesift.locate": {"tracesift.findings", "tracesift.detectors.base"},  # one trajectory and its findings

@@ -72,6 +72,24 @@ def test_bad_data_crc_skips_only_that_record(tb_run, tmp_path):
     assert "CRC" in batch.problems[0].error
 
 
+def test_any_flipped_byte_of_a_scalar_record_fails_its_crc(tb_run, tmp_path):
+    """Fields, tag, fixed bytes and the wall time's high bytes alike: every byte counts in the CRC."""
+    data = event_file(tb_run).read_bytes()
+    pos = 0
+    for _ in range(60):  # a record well into the file, with a 1-byte step
+        (length,) = struct.unpack_from("<Q", data, pos)
+        pos += 16 + length
+    (length,) = struct.unpack_from("<Q", data, pos)
+    broken = tmp_path / "events.out.tfevents.crc"
+    for byte in range(length):
+        flipped = bytearray(data)
+        flipped[pos + 12 + byte] ^= 0x40
+        broken.write_bytes(bytes(flipped))
+        batch = read(broken)
+        assert batch.tables["metrics"].num_rows == 399, byte
+        assert [(p.line_or_offset, "data fails its CRC" in p.error) for p in batch.problems] == [(pos, True)], byte
+
+
 def test_bad_length_crc_ends_the_file(tb_run, tmp_path):
     data = bytearray(event_file(tb_run).read_bytes())
     (first,) = struct.unpack_from("<Q", data, 0)
@@ -121,6 +139,26 @@ def test_fast_path_agrees_with_protobuf_walk(tb_run):
     for (s1, t1, v1, w1), (s2, t2, v2, w2) in zip(got, expected):
         assert (s1, t1, w1) == (s2, t2, w2)
         assert v1 == v2 or (math.isnan(v1) and math.isnan(v2))
+
+
+def test_fast_path_agrees_with_protobuf_walk_across_layouts(tmp_path):
+    """Records of one length with other tags and step widths, step 0 left out, 10-byte negative steps, long tags."""
+    from tensorboardX.proto import event_pb2, summary_pb2
+
+    steps = [0, 1, 127, 128, 16_383, 16_384, 2**35, -1, -(2**40)]
+    tags = ["a", "ab", "abc", "train/x", "train/xy", "eval/é", "t" * 100, "t" * 120, "u" * 119]
+    records = []
+    for i, step in enumerate(steps):
+        for k, tag in enumerate(tags):
+            value = summary_pb2.Summary.Value(tag=tag, simple_value=i - k / 3)
+            event = event_pb2.Event(wall_time=1.7e9 + i, step=step, summary=summary_pb2.Summary(value=[value]))
+            records.append(event.SerializeToString())
+    path = tmp_path / "events.out.tfevents.1.host"
+    write_records(path, records)
+    expected = [row for record in records for row in tensorboard_scalars.decode_event(record)]
+    rows = read(path).tables["metrics"].to_pylist()
+    assert [(r["step"], r["metric"], r["value"], r["wall_time"]) for r in rows] == expected
+    assert len(expected) == len(steps) * len(tags)
 
 
 @pytest.mark.parametrize("folder", sorted((SAMPLES / "training" / "tensorboard").glob("*")), ids=lambda p: p.name)

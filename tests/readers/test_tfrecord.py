@@ -169,3 +169,18 @@ def test_reads_without_the_native_package(many_steps, tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", str(len(STEPS) * len(TAGS) - 1), "1"]
+
+
+def test_scalar_records_never_load_the_native_package(many_steps, tmp_path):
+    pytest.importorskip("crc32c")
+    path = tmp_path / "events.out.tfevents.1.host"
+    path.write_bytes(many_steps)
+    script = (
+        "import sys\n"
+        "from tracesift.readers import tensorboard\n"
+        "from tracesift.readers.base import Input\n"
+        "batch = tensorboard.read(Input(sys.argv[1], 'r'))\n"
+        "print('crc32c' in sys.modules, batch.tables['metrics'].num_rows)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", str(len(STEPS) * len(TAGS))]

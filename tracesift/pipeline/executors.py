@@ -44,6 +44,8 @@ class LocalExecutor:
 
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            import pyarrow.compute  # noqa: F401  (50-70 ms: Arrow casts import it; forked workers share it)
+
             from tracesift.store.schema import arrow_without_pandas
 
             arrow_without_pandas()  # once here, not per worker: pyarrow's first conversion would import pandas

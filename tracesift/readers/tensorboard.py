@@ -20,11 +20,13 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from tracesift.readers import tensorboard_layout as layout
 from tracesift.readers import tensorboard_scalars as scalars
 from tracesift.readers import tfrecord
 from tracesift.readers.base import Batch, Input, Problem, Reader, metrics_table, run_id_of
 from tracesift.readers.crc32c import masked_crc32c
 from tracesift.store import schema
+from tracesift.store.arrays import from_list, from_numpy
 
 
 def sniff(source: Input) -> float:
@@ -46,23 +48,25 @@ def read(source: Input) -> Batch:
         raise ValueError("empty file")
     buffer = np.frombuffer(data, dtype=np.uint8)
     starts, lengths = tfrecord.frame(data, problems)
-    starts, lengths = tfrecord.verified(buffer, starts, lengths, problems)
-    if len(starts) == 0 and problems:
+    starts, lengths = tfrecord.lengths_verified(buffer, starts, lengths, problems)
+    fast = layout.find(buffer, starts + 12, lengths)
+    good = tfrecord.data_verified(buffer, starts, lengths, problems, known=(fast.index, fast.crc))
+    if not good.any() and problems:
         raise ValueError(problems[0].error)
-    found = scalars.decode(data, buffer, starts, lengths, problems)
+    found = scalars.decode(data, starts[good] + 12, lengths[good], fast.kept(good), problems)
     run = run_id_of(run_id)
-    metrics = _metrics_table(run, found)
-    wall_times = metrics["wall_time"].to_numpy()
-    started = float(wall_times.min()) if len(wall_times) else None
+    step, tag_id, value, wall_time = found.in_file_order()
+    metrics = _metrics_table(run, found.tags, step, tag_id, value, wall_time)
+    started = float(wall_time.min()) if len(wall_time) else None
     row = {"run_id": run, "source_format": "tensorboard", "path": str(path), "started_at": started}
     return Batch({"metrics": metrics, "runs": schema.from_rows("runs", [row])}, problems)
 
 
-def _metrics_table(run: str, found: scalars.Scalars) -> pa.Table:
-    step, tag_id, value, wall_time = found.in_file_order()
-    names = pa.DictionaryArray.from_arrays(pa.array(tag_id, pa.int32()), pa.array(found.tags, pa.string()))
-    return metrics_table(run, pa.array(step, pa.int64()), names.cast(pa.string()), pa.array(value, pa.float64()),
-                         pa.array(wall_time, pa.float64()))
+def _metrics_table(run: str, tags: list[str], step: np.ndarray, tag_id: np.ndarray, value: np.ndarray,
+                   wall_time: np.ndarray) -> pa.Table:
+    names = pa.DictionaryArray.from_arrays(from_numpy(tag_id, pa.int32()), from_list(tags, pa.string()))
+    return metrics_table(run, from_numpy(step, pa.int64()), names.cast(pa.string()), from_numpy(value, pa.float64()),
+                         from_numpy(wall_time, pa.float64()))
 
 
 READER = Reader(

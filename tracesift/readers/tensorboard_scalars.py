@@ -1,9 +1,9 @@
 """Scalars out of serialized TensorBoard ``Event`` messages.
 
-Two paths give the same rows. The fast path recognises, with numpy, the byte
-layout that ``add_scalar`` writes for a one-value summary (``Event{wall_time,
-step, summary{value{tag, simple_value}}}``) across all records of one length at
-once. Every record it does not recognise goes through a plain protobuf walk.
+Two paths give the same rows. Records with the byte layout that ``add_scalar``
+writes for a one-value summary come decoded by :mod:`tensorboard_layout`
+(numpy, all records of a file at once); every other record goes through a plain
+protobuf walk here.
 
 Field numbers are those of tensorboard's ``event.proto``, ``summary.proto`` and
 ``tensor.proto``.
@@ -16,7 +16,6 @@ import struct
 import numpy as np
 
 from tracesift.readers.base import Problem
-from tracesift.readers.byte_views import rows, words
 from tracesift.readers.protobuf_wire import (
     FIXED32,
     FIXED64,
@@ -28,11 +27,10 @@ from tracesift.readers.protobuf_wire import (
     iter_fields,
     read_varint,
 )
+from tracesift.readers.tensorboard_layout import OneValue
 
 MALFORMED = (ValueError, struct.error, OverflowError)
 """What decoding raises on bytes that are not the message they claim to be (WireError is a ValueError)."""
-MIN_FIXED_LAYOUT = 21
-"""The shortest record the fast path's layout fits: wall time, an empty summary header, a 1-byte tag, a value."""
 
 # Event
 WALL_TIME, STEP, SUMMARY = 1, 2, 5
@@ -82,21 +80,20 @@ class Scalars:
         return step[order], tag_id[order], value[order], wall_time[order]
 
 
-def decode(data: bytes, buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+def decode(data: bytes, starts: np.ndarray, lengths: np.ndarray, fast: OneValue,
            problems: list[Problem]) -> Scalars:
-    """The scalars of the records whose data start at ``starts``.
+    """The scalars of the records whose data start at ``starts``; ``fast`` holds those already decoded.
 
     A record whose content is not a well-formed ``Event`` (it passed its CRC, so it was written
     so) is skipped and named in ``problems`` with the offset of its record header.
     """
     found = Scalars()
-    leftover = []
-    for length in np.unique(lengths).tolist():
-        group = np.flatnonzero(lengths == length)
-        leftover.append(fast_path(buffer, starts, group, length, found))
-    rest = np.sort(np.concatenate(leftover)) if leftover else np.array([], dtype=np.int64)
-    records, steps, tag_ids, values, wall_times = [], [], [], [], []
-    for index in rest.tolist():
+    tag_ids = np.array([found.tag_id(tag) for tag in fast.tags], dtype=np.int32)
+    found.add(fast.index, fast.step, tag_ids[fast.tag], fast.value, fast.wall_time)
+    rest = np.ones(len(starts), dtype=bool)
+    rest[fast.index] = False
+    records, steps, tags, values, wall_times = [], [], [], [], []
+    for index in np.flatnonzero(rest).tolist():
         start = int(starts[index])
         try:
             event = decode_event(data[start : start + int(lengths[index])])
@@ -106,115 +103,11 @@ def decode(data: bytes, buffer: np.ndarray, starts: np.ndarray, lengths: np.ndar
         for step, tag, value, wall_time in event:
             records.append(index)
             steps.append(step)
-            tag_ids.append(found.tag_id(tag))
+            tags.append(found.tag_id(tag))
             values.append(value)
             wall_times.append(wall_time)
-    found.add(records, steps, tag_ids, values, wall_times)
+    found.add(records, steps, tags, values, wall_times)
     return found
-
-
-def fast_path(buffer: np.ndarray, starts: np.ndarray, group: np.ndarray, length: int, found: Scalars) -> np.ndarray:
-    """Decode the records of one length that have the one-``simple_value`` layout.
-
-    That layout is ``09 <f64 wall_time> [10 <varint step>] 2a <n> 0a <n> 0a <n>
-    <tag> 15 <f32 value>``: once the length and the width of the step varint are
-    known, every offset is fixed. Returns the indices of records it left alone.
-    """
-    if length < MIN_FIXED_LAYOUT:
-        return group
-    at = starts[group]
-    fits = buffer[at] == 0x09
-    has_step = buffer[at + 9] == 0x10
-    width = _varint_width(buffer, at + 10)
-    summary_at = np.where(has_step, 10 + width, 9)
-    leftover = [group[~fits]]
-    for offset in np.unique(summary_at[fits]).tolist():
-        members = fits & (summary_at == offset)
-        decoded = _fixed_layout(buffer, at[members], length, offset)
-        if decoded is None:
-            leftover.append(group[members])
-            continue
-        ok, step_bytes, tags, values, wall_times = decoded
-        chosen = group[members][ok]
-        tag_ids = _tag_ids(tags, found)
-        found.add(chosen, _varint_values(step_bytes), tag_ids, values, wall_times)
-        leftover.append(group[members][~ok])
-    return np.concatenate(leftover)
-
-
-def _fixed_layout(buffer: np.ndarray, at: np.ndarray, length: int, offset: int):
-    """Check the fixed bytes of the layout and pull out the variable ones."""
-    tag_length = length - offset - 11
-    if tag_length < 1 or length - offset - 2 > 127:
-        return None
-    expected = {
-        offset: 0x2A,
-        offset + 1: length - offset - 2,
-        offset + 2: 0x0A,
-        offset + 3: length - offset - 4,
-        offset + 4: 0x0A,
-        offset + 5: tag_length,
-        offset + 6 + tag_length: 0x15,
-    }
-    ok = np.ones(len(at), dtype=bool)
-    for position, byte in expected.items():
-        ok &= buffer[at + position] == byte
-    at = at[ok]
-    step_bytes = rows(buffer, at + 10, max(offset - 10, 0))
-    tags = rows(buffer, at + offset + 6, tag_length)
-    values = words(buffer, "<f4")[at + offset + 7 + tag_length]
-    wall_times = words(buffer, "<f8")[at + 1]
-    return ok, step_bytes, tags, values, wall_times
-
-
-def _varint_width(buffer: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """How many bytes the varint at each position takes (capped at 10)."""
-    width = np.ones(len(at), dtype=np.int64)
-    going = np.ones(len(at), dtype=bool)
-    limit = len(buffer) - 1
-    for byte in range(10):
-        going &= buffer[np.minimum(at + byte, limit)] >= 0x80
-        if not going.any():
-            break
-        width += going
-    return width
-
-
-def _varint_values(matrix: np.ndarray) -> np.ndarray:
-    value = np.zeros(len(matrix), dtype=np.uint64)
-    for byte in range(matrix.shape[1]):
-        value |= (matrix[:, byte] & 0x7F).astype(np.uint64) << np.uint64(7 * byte)
-    return value.view(np.int64)
-
-
-def _tag_ids(tags: np.ndarray, found: Scalars) -> np.ndarray:
-    if len(tags) == 0:
-        return np.array([], dtype=np.int32)
-    codes, firsts = distinct_rows(tags)
-    ids = np.array([found.tag_id(bytes(tags[i]).decode("utf-8", errors="replace")) for i in firsts], dtype=np.int32)
-    return ids[codes]
-
-
-def distinct_rows(matrix: np.ndarray, few: int = 8) -> tuple[np.ndarray, list[int]]:
-    """A code for each row of ``matrix`` by its content, and the first row of each code.
-
-    A group of one record length holds few distinct tags: each takes one comparison
-    of the rows left; past ``few`` of them, the rest are sorted instead.
-    """
-    codes = np.zeros(len(matrix), dtype=np.int64)
-    firsts: list[int] = []
-    left = np.arange(len(matrix))
-    while len(left) and len(firsts) < few:
-        same = (matrix[left] == matrix[left[0]]).all(axis=1)
-        codes[left[same]] = len(firsts)
-        firsts.append(int(left[0]))
-        left = left[~same]
-    if len(left):
-        rest = np.ascontiguousarray(matrix[left]).view(f"V{matrix.shape[1]}")[:, 0]
-        _, first, inverse = np.unique(rest, return_index=True, return_inverse=True)
-        codes[left] = len(firsts) + inverse.reshape(-1)
-        firsts += left[first].tolist()
-    return codes, firsts
 
 
 def decode_event(event: bytes) -> list[tuple[int, str, float, float | None]]:

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from tracesift.store.arrays import from_list
+
 ROLES = {
     "loss": "training loss (language-model or task loss)",
     "grad_norm": "global gradient norm, before clipping where the tool logs both",
@@ -108,7 +110,7 @@ class RoleMap:
         """Set the ``metric`` column from ``raw_metric``, one lookup per distinct name."""
         raw = metrics["raw_metric"]
         encoded = raw.dictionary_encode().combine_chunks()
-        names = pa.array([self.role_of(name) for name in encoded.dictionary.to_pylist()], pa.string())
+        names = from_list([self.role_of(name) for name in encoded.dictionary.to_pylist()], pa.string())
         roles = pa.DictionaryArray.from_arrays(encoded.indices, names).cast(pa.string())
         return metrics.set_column(metrics.schema.get_field_index("metric"), "metric", roles)
 

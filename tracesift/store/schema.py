@@ -10,6 +10,7 @@ import sys
 
 import pyarrow as pa
 
+from tracesift.store.arrays import from_list, repeated_string
 from tracesift.store.paths import escape
 from tracesift.store.tables import COLUMNS, SOURCE_COLUMN
 
@@ -29,7 +30,8 @@ _SOURCE_LAST = frozenset(name for name, target in TABLES.items() if target.names
 
 def empty(table: str) -> pa.Table:
     """An empty table with the canonical schema of ``table``."""
-    return TABLES[table].empty_table()
+    target = TABLES[table]
+    return pa.Table.from_arrays([pa.nulls(0, f.type) for f in target], schema=target)  # empty_table imports pandas
 
 
 def from_rows(table: str, rows: list[dict]) -> pa.Table:
@@ -69,22 +71,16 @@ def column(values: list | pa.Array, type_: pa.DataType) -> pa.Array:
 def _array(values: list, type_: pa.DataType) -> pa.Array:
     """``values`` as Arrow; text that is not valid UTF-8 (a file name's undecodable bytes) is escaped."""
     try:
-        return pa.array(values, type_)
+        return from_list(values, type_)
     except UnicodeEncodeError:
-        return pa.array([escape(v) if isinstance(v, str) else v for v in values], type_)
+        return from_list([escape(v) if isinstance(v, str) else v for v in values], type_)
 
 
 def repeated(value: str | None, n: int) -> pa.Array:
     """A string column holding ``value`` ``n`` times, built in Arrow rather than in Python."""
     if value is None:
         return pa.nulls(n, pa.string())
-    value = escape(value)
-    if n < 1024:
-        return pa.array([value] * n, pa.string())
-    import numpy as np
-
-    indices = pa.array(np.zeros(n, dtype=np.int32))
-    return pa.DictionaryArray.from_arrays(indices, pa.array([value], pa.string())).cast(pa.string())
+    return repeated_string(escape(value), n)
 
 
 class RowTable:
