@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 import numpy as np
 
@@ -58,7 +57,7 @@ class Plan:
     regex: re.Pattern[bytes] | None = None
     """Matches exactly the lines of the shape; its groups are the numbers the plan reads, in order."""
     width: int = 0
-    """Numbers taken from each line (``tokens`` in the block reader), at least 2 when any."""
+    """How many numbers the plan takes from each line."""
     metrics: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     """Per value, in the order the rules give them: the metric's id."""
     sources: np.ndarray = field(default_factory=lambda: np.zeros(0, np.intp))
@@ -76,20 +75,15 @@ class Plan:
     parsed: bool = False
     """Whether the rules give such a line a (step, values) at all (it starts its run, even with no values)."""
 
-    def getter(self, raw: bytes, offset: int = 0):
-        """For a line of this shape: a function taking its numbers (as bytes) out of any line of the same
-        exact skeleton (``raw`` preceded by ``offset`` bytes of other parts), or None if ``raw`` is not of it."""
+    def spans(self, raw: bytes, offset: int = 0) -> list[tuple[int, int]] | None:
+        """Where the numbers the plan reads are in ``raw`` (shifted by ``offset``), or None if ``raw`` is not of its shape.
+
+        The same for every line of ``raw``'s exact skeleton.
+        """
         match = self.regex.fullmatch(raw) if self.regex is not None else None
         if match is None:
             return None
-        slices = [slice(match.start(g) + offset, match.end(g) + offset) for g in range(1, match.re.groups + 1)]
-        if not slices:
-            return _nothing
-        return itemgetter(*(slices * 2 if len(slices) == 1 else slices))
-
-
-def _nothing(raw: bytes) -> tuple:
-    return ()
+        return [(match.start(g) + offset, match.end(g) + offset) for g in range(1, match.re.groups + 1)]
 
 
 @dataclass
@@ -202,7 +196,7 @@ def _plan(raw, text, spans, base: _Outcome, probes: list[_Outcome], plan: Plan, 
     plan.sources = np.array([at(j, -1) for j in sources], np.intp)
     plan.constants = np.array([value if j < 0 else 0.0 for j, (_, value) in zip(sources, base.items or ())])
     plan.regex = _regex(raw, text, spans, set(taken))
-    plan.width = max(len(taken), 2) if taken else 0
+    plan.width = len(taken)
     return plan
 
 
