@@ -179,8 +179,6 @@ class ConsoleReading:
                     self._seen.add(key)
                 return UNSEEN
             plan = learn(raw, last, len(self._plans), self.points.metric_id)
-            if plan is not None and not plan.quiet and not last:
-                plan = None  # a part before a \r is read in bulk only when it carries nothing
             if plan is not None and not plan.quiet:
                 self._plans.append(plan)
                 self._columns = None
@@ -191,16 +189,16 @@ class ConsoleReading:
         spans = plan.spans(raw, offset)
         return SLOW if spans is None else self._entries.add(plan.id, spans)
 
-    def _parts(self, raw: bytes, skeleton: bytes):
-        """A line of ``\\r`` parts (progress bars): in bulk when all parts but the last carry nothing."""
-        raws, skeletons = raw.split(b"\r"), skeleton.split(b"\r")
-        entries = [self._entry(r, s, last=False) for r, s in zip(raws[:-1], skeletons[:-1])]
+    def _parts(self, raw: bytes, skeleton: bytes) -> int:
+        """A line of ``\r`` parts (progress bars, CRLF endings): in bulk when one part at most carries something."""
+        raws, skeletons, at, entries = raw.split(b"\r"), skeleton.split(b"\r"), 0, []
+        for i, (part, part_skeleton) in enumerate(zip(raws, skeletons)):
+            entries.append(self._entry(part, part_skeleton, last=i == len(raws) - 1, offset=at))
+            at += len(part) + 1
         if UNSEEN in entries:
             return UNSEEN
-        if any(entry != QUIET for entry in entries):
-            return PARTS
-        entry = self._entry(raws[-1], skeletons[-1], last=True, offset=len(raw) - len(raws[-1]))
-        return PARTS if entry == SLOW else entry
+        carrying = [entry for entry in entries if entry != QUIET]
+        return QUIET if not carrying else carrying[0] if len(carrying) == 1 and carrying[0] >= 0 else PARTS
 
     def _slow_line(self, raw: bytes, newline: bool = True) -> None:
         """One line read by the rules, part by part, as the per-line reader reads it."""

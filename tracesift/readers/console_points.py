@@ -14,7 +14,7 @@ class Points:
 
     def __init__(self) -> None:
         self.names: dict[str, int] = {}
-        self._chunks: list[tuple[pa.Array | np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._chunks: list[tuple[list[int] | np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._steps: list[int] = []
         self._metrics: list[int] = []
         self._values: list[float] = []
@@ -39,8 +39,8 @@ class Points:
         self._count += len(steps)
 
     def _seal(self) -> None:
-        if self._steps:  # steps through Arrow, which refuses one outside int64 as the per-line reader did
-            self._chunks.append((pa.array(self._steps, pa.int64()), np.array(self._metrics, np.int32),
+        if self._steps:  # steps stay Python ints until the table: one outside int64 fails there, as it always did
+            self._chunks.append((self._steps, np.array(self._metrics, np.int32),
                                  np.array(self._values, np.float64), np.array(self._segments, np.int32)))
             self._steps, self._metrics, self._values, self._segments = [], [], [], []
 
@@ -58,7 +58,7 @@ class Points:
     def table(self, run: str) -> pa.Table:
         """The ``metrics`` table: ``run_id`` is ``run``, ``run#2``, ... per segment."""
         segments = self._segment_ids()
-        steps = [c[0].to_numpy() if isinstance(c[0], pa.Array) else c[0] for c in self._chunks]
+        steps = [pa.array(c[0], pa.int64()).to_numpy() if isinstance(c[0], list) else c[0] for c in self._chunks]
         column = {name: np.concatenate([c[i] for c in self._chunks])
                   for i, name in ((1, "metric"), (2, "value"), (3, "run"))}
         names = schema.column(list(self.names), pa.string())
