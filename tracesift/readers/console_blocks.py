@@ -1,15 +1,15 @@
 """A console log read in blocks of lines: lines of a known shape in bulk, every other line by the per-line rules.
 
-The file is read :data:`BLOCK_BYTES` at a time, cut at its last newline. Each line is looked up
-by its exact skeleton (its digits all ``0``, one ``bytes.translate`` per block): a line whose
-shape has a :class:`~tracesift.readers.console_plans.Plan` is only queued, as its number in the
-block and the skeleton's entry, which says where the plan's numbers are. Anything else (a new
-shape, a table, a config dump, an undecodable line) first lets the queue through, then is read
-by the rules, in order, as :func:`tracesift.readers.stdout_log.read_by_line` reads it. A queue
-is converted at once (:mod:`tracesift.readers.console_bulk`): its numbers cut out of the block
-by numpy and parsed by one Arrow cast, its steps and counters moved with numpy. A step that goes
-back to the first step (a run appended to the file) is read by the rules, and the queue goes on
-after it.
+The file is read :data:`BLOCK_BYTES` at a time, cut at its last newline. numpy gives every
+line of a block its shape (runs of digits as one ``0``, :mod:`tracesift.readers.console_plans`)
+and finds the block's runs of digits; the shapes are looked up a slice of lines at a time. A
+line whose shape has a plan is only queued. Anything else (a shape seen once, a table, a
+config dump, an undecodable line) first lets the queue through, then is read by the rules, in
+order, as :func:`tracesift.readers.stdout_log.read_by_line` reads it. A queue is converted at
+once: its numbers cut out of the block at the runs the plans name and parsed by one Arrow cast,
+its steps and counters moved with numpy (:mod:`tracesift.readers.console_bulk`). A step that
+goes back to the first step (a run appended to the file) is read by the rules, and the queue
+goes on after it.
 """
 
 from __future__ import annotations
@@ -19,25 +19,24 @@ from itertools import repeat
 import numpy as np
 
 from tracesift.readers.base import Problem
-from tracesift.readers.console_bulk import Entries, advance, first_where, restart_at, upto
+from tracesift.readers.console_bulk import Block, advance, first_where, restart_at, upto
 from tracesift.readers.console_config import RunConfigs
 from tracesift.readers.console_lines import Counter, clean, parse_clean
-from tracesift.readers.console_plans import DIGITS_TO_ZERO, FROM_TOKEN, KEY_VALUE, TRAIN, Plan, learn, shape
+from tracesift.readers.console_plans import FROM_TOKEN, KEY_VALUE, TRAIN, Plan, learn
 from tracesift.readers.console_points import Points
 from tracesift.readers.console_tables import TableParser, table_step
 
 BLOCK_BYTES = 4 << 20
 LOOKUP_LINES = 1024
-MAX_SKELETONS = 100_000
-MAX_SHAPES = 20_000
-"""Bounds on the lookups kept (exact skeletons, shapes); past them lines are read all the same, only learnt again."""
+MAX_SHAPES = 50_000
+"""Bound on the shapes kept; past it lines are read all the same, their shapes only learnt again."""
 NOT_UTF8 = "not UTF-8 text in places: undecodable bytes replaced"
 
 QUIET, SLOW, PARTS, UNSEEN = -1, -2, -3, -4
 """Skeleton lookups besides an entry (>= 0): carries nothing; read by the rules; ``\\r`` parts to read one by one;
 not looked up yet (or a shape seen once, to be learnt when seen again)."""
 _UNSEEN = object()
-_PLAN_COLUMNS = ("width", "explicit", "epoch", "step_token", "train", "key_value", "step", "parsed")
+_PLAN_COLUMNS = ("explicit", "epoch", "step_token", "train", "key_value", "step", "parsed")
 
 
 class ConsoleParser:
@@ -78,15 +77,13 @@ class ConsoleReading:
         self._lines = 0  # lines before the current block
         self._plans: list[Plan] = []
         self._columns: dict[str, np.ndarray] | None = None  # the plans' fields, by plan id
-        self._shapes: dict[tuple[bytes, bool], Plan | None] = {}
+        self._parts_learnt: dict[tuple[bytes, bool], Plan | None] = {}  # (a part's shape, last part?) -> its plan
         self._seen: set[tuple[bytes, bool]] = set()
-        self._exact: dict[bytes, int] = {}  # a whole line's exact skeleton -> an entry or QUIET, SLOW, PARTS
-        self._entries = Entries()
-        self._queue: list[tuple[np.ndarray, np.ndarray]] = []  # (lines of the block, their entries), in order
+        self._by_shape: dict[bytes, int] = {}  # a whole line's shape -> a line plan, or QUIET, SLOW, PARTS
+        self._line_plans: dict[tuple[int, int], int] = {}  # (plan id, runs of the parts before it) -> line plan
+        self._queue: list[tuple[np.ndarray, np.ndarray]] = []  # (lines of the block, their line plans), in order
         self._singles: tuple[list[int], list[int]] = ([], [])  # lines queued one by one, before they join the queue
-        self._starts_list: list[int] = [0]
-        self._block = b""
-        self._starts = np.zeros(1, np.int64)
+        self._block = Block(b"")
 
     def read(self, handle) -> None:
         """Every line of the binary file ``handle``."""
@@ -96,83 +93,91 @@ class ConsoleReading:
             if not cut:
                 carry += chunk
                 continue
-            self._read_block(bytes(carry) + chunk[:cut] if carry else chunk[:cut])
+            self._read_block(Block(bytes(carry) + chunk[:cut] if carry else chunk[:cut]))
             carry = bytearray(chunk[cut:])
         if carry:  # the last line, without a newline
             self._check_text(bytes(carry))
             self._slow_line(bytes(carry), newline=False)
 
-    def _read_block(self, block: bytes) -> None:
-        """Whole lines, each ending in a newline: looked up at once, the planned ones queued in bulk."""
-        self._check_text(block)
-        if len(self._exact) >= MAX_SKELETONS:
-            self._exact.clear(), self._entries.clear()
+    def _read_block(self, block: Block) -> None:
+        """Whole lines: looked up by shape a slice at a time, the planned ones queued in bulk."""
+        self._check_text(block.data)
+        if len(self._by_shape) >= MAX_SHAPES:
+            self._by_shape.clear(), self._line_plans.clear()
         self._block = block
-        self._starts = np.concatenate([[0], np.flatnonzero(np.frombuffer(block, np.uint8) == 10) + 1])
-        self._starts_list = self._starts.tolist()
-        skeletons = block.translate(DIGITS_TO_ZERO).split(b"\n")
-        skeletons.pop()
-        for first in range(0, len(skeletons), LOOKUP_LINES):  # looked up a slice at a time: a skeleton learnt
-            part = skeletons[first : first + LOOKUP_LINES]   # in one slice is found in the next
-            codes = np.fromiter(map(self._exact.get, part, repeat(UNSEEN)), np.int64, len(part))
-            at = 0
-            for line in np.flatnonzero(codes < QUIET).tolist():
-                self._run(codes, at, line, first)
-                self._other(first + line, part[line], int(codes[line]))
-                at = line + 1
-            self._run(codes, at, len(part), first)
+        for first in range(0, len(block), LOOKUP_LINES):  # a shape learnt in one slice is found in the next
+            self._read_slice(block.shapes[first : first + LOOKUP_LINES], first)
         self.flush()
-        self._lines += len(skeletons)
+        self._lines += len(block)
 
-    def _run(self, codes: np.ndarray, start: int, stop: int, first: int) -> None:
-        """Lines ``first + start:stop`` of the block, all planned or quiet: queued, or read by the rules while they must."""
+    def _read_slice(self, shapes: list[bytes], first: int) -> None:
+        """Lines ``first:`` of the block: planned ones queued at once, the others one by one."""
+        codes = np.fromiter(map(self._by_shape.get, shapes, repeat(UNSEEN)), np.int64, len(shapes))
+        planned = np.flatnonzero(codes >= 0)
+        done = 0  # lines before it are queued or read; those after it, up to the next other line, are planned or quiet
+        for line in np.flatnonzero(codes < QUIET).tolist():
+            if not self.fast:
+                done = self._run(codes, done, line, first)
+            if not self._other(first + line, shapes[line], int(codes[line])):
+                self._queue_planned(codes, planned, done, line, first)
+                self.flush()
+                self._slow_line(self._block.line(first + line))
+                done = line + 1
+        if self.fast:
+            self._queue_planned(codes, planned, done, len(shapes), first)
+        else:
+            self._run(codes, done, len(shapes), first)
+
+    def _queue_planned(self, codes: np.ndarray, planned: np.ndarray, start: int, stop: int, first: int) -> None:
+        """The planned lines among ``start:stop`` of the slice at ``first``, queued."""
+        within = planned[np.searchsorted(planned, start) : np.searchsorted(planned, stop)]
+        if len(within):
+            self._queue.append((within + first, codes[within]))
+
+    def _run(self, codes: np.ndarray, start: int, stop: int, first: int) -> int:
+        """Lines ``start:stop`` of the slice, all planned or quiet: read by the rules while they must, then queued."""
         while start < stop and not self.fast:
             self.flush()
-            self._slow_line(self._raw(first + start))
+            self._slow_line(self._block.line(first + start))
             start += 1
         if start < stop:
             planned = np.flatnonzero(codes[start:stop] >= 0)
-            if len(planned):
-                self._seal_singles()
-                self._queue.append((planned + (first + start), codes[start:stop][planned]))
+            self._queue.append((planned + (first + start), codes[start:stop][planned]))
+        return stop
 
-    def _seal_singles(self) -> None:
-        if self._singles[0]:
-            self._queue.append(tuple(np.array(column, np.int64) for column in self._singles))
-            self._singles[0].clear(), self._singles[1].clear()
-
-    def _raw(self, line: int) -> bytes:
-        return self._block[self._starts_list[line] : self._starts_list[line + 1] - 1]
-
-    def _check_text(self, block: bytes) -> None:
+    def _check_text(self, data: bytes) -> None:
         """The first line holding an undecodable byte (or U+FFFD itself) is reported, once."""
-        if self.problems or block.isascii():
+        if self.problems or data.isascii():
             return
-        text = block.decode("utf-8", errors="replace")
+        text = data.decode("utf-8", errors="replace")
         at = text.find("\ufffd")
         if at >= 0:
             self.problems.append(Problem(NOT_UTF8, self._lines + text.count("\n", 0, at) + 1))
 
-    def _other(self, line: int, skeleton: bytes, entry: int) -> None:
-        """A line the bulk path cannot take as it is: learn its skeleton and queue it after all, or read it by the rules."""
-        raw = self._raw(line)
-        if entry == UNSEEN:
-            entry = self._exact.get(skeleton, UNSEEN)  # learnt since the block was looked up?
-        if entry == UNSEEN:
-            entry = self._parts(raw, skeleton) if b"\r" in skeleton else self._entry(raw, skeleton, last=True)
-            if entry != UNSEEN:
-                self._exact[skeleton] = entry
-        if self.fast and entry >= 0:
-            self._singles[0].append(line)
-            self._singles[1].append(entry)
-        elif not (self.fast and entry == QUIET):
-            self.flush()
-            self._slow_line(raw)
+    def _other(self, line: int, shape: bytes, code: int) -> bool:
+        """A line not looked up as planned or quiet: its shape learnt, and the line queued or passed if it may be.
 
-    def _entry(self, raw: bytes, skeleton: bytes, last: bool, offset: int = 0):
-        """The lookup for a line (or a ``\\r`` part) of this skeleton; UNSEEN until its shape is seen twice."""
-        key = (shape(skeleton), last)
-        plan = self._shapes.get(key, _UNSEEN)
+        False when it must be read by the rules, after the lines before it.
+        """
+        if code == UNSEEN:
+            code = self._by_shape.get(shape, UNSEEN)  # learnt since the slice was looked up?
+        if code == UNSEEN:
+            raw = self._block.line(line)
+            code = self._parts(raw, shape) if b"\r" in shape else self._line_plan(self._part(raw, shape, True), 0)
+            if code != UNSEEN:
+                self._by_shape[shape] = code
+        if not self.fast:
+            return False
+        if code >= 0:
+            self._singles[0].append(line)
+            self._singles[1].append(code)
+            return True
+        return code == QUIET
+
+    def _part(self, raw: bytes, shape: bytes, last: bool) -> Plan | int:
+        """The plan of a line (or a ``\\r`` part) of this shape, or QUIET, SLOW; UNSEEN until the shape is seen twice."""
+        key = (shape, last)
+        plan = self._parts_learnt.get(key, _UNSEEN)
         if plan is _UNSEEN:
             if key not in self._seen:
                 if len(self._seen) < MAX_SHAPES:
@@ -182,23 +187,31 @@ class ConsoleReading:
             if plan is not None and not plan.quiet:
                 self._plans.append(plan)
                 self._columns = None
-            if len(self._shapes) < MAX_SHAPES:
-                self._shapes[key] = plan
+            if len(self._parts_learnt) < MAX_SHAPES:
+                self._parts_learnt[key] = plan
         if plan is None or plan.quiet:
             return QUIET if plan else SLOW
-        spans = plan.spans(raw, offset)
-        return SLOW if spans is None else self._entries.add(plan.id, spans)
+        return plan
 
-    def _parts(self, raw: bytes, skeleton: bytes) -> int:
-        """A line of ``\r`` parts (progress bars, CRLF endings): in bulk when one part at most carries something."""
-        raws, skeletons, at, entries = raw.split(b"\r"), skeleton.split(b"\r"), 0, []
-        for i, (part, part_skeleton) in enumerate(zip(raws, skeletons)):
-            entries.append(self._entry(part, part_skeleton, last=i == len(raws) - 1, offset=at))
-            at += len(part) + 1
-        if UNSEEN in entries:
+    def _line_plan(self, plan: Plan | int, runs_before: int) -> int:
+        """The code of a line read by ``plan`` (or QUIET, SLOW, UNSEEN as they are)."""
+        if not isinstance(plan, Plan):
+            return plan
+        return self._line_plans.setdefault((plan.id, runs_before), len(self._line_plans))
+
+    def _parts(self, raw: bytes, shape: bytes) -> int:
+        """A line of ``\\r`` parts (progress bars, CRLF endings): in bulk when one part at most carries something."""
+        parts, shapes, runs, found = raw.split(b"\r"), shape.split(b"\r"), 0, []
+        for i, (part, part_shape) in enumerate(zip(parts, shapes)):
+            plan = self._part(part, part_shape, last=i == len(parts) - 1)
+            found.append(plan if isinstance(plan, int) else (plan, runs))
+            runs += part_shape.count(b"0")  # every 0 of a shape is a run of digits
+        if UNSEEN in found:
             return UNSEEN
-        carrying = [entry for entry in entries if entry != QUIET]
-        return QUIET if not carrying else carrying[0] if len(carrying) == 1 and carrying[0] >= 0 else PARTS
+        carrying = [plan for plan in found if plan != QUIET]
+        if not carrying:
+            return QUIET
+        return self._line_plan(*carrying[0]) if len(carrying) == 1 and carrying[0] != SLOW else PARTS
 
     def _slow_line(self, raw: bytes, newline: bool = True) -> None:
         """One line read by the rules, part by part, as the per-line reader reads it."""
@@ -216,16 +229,20 @@ class ConsoleReading:
 
     def flush(self) -> None:
         """The queued lines, converted together."""
-        self._seal_singles()
+        if self._singles[0]:
+            self._queue.append(tuple(np.array(column, np.int64) for column in self._singles))
+            self._singles[0].clear(), self._singles[1].clear()
         if not self._queue:
             return
-        lines, entries = (np.concatenate(column) for column in zip(*self._queue))
+        lines, codes = (np.concatenate(column) for column in zip(*self._queue))
         self._queue.clear()
-        if not len(lines):
-            return
-        numbers = self._entries.numbers(self._block, self._starts, lines, entries)
-        ids = np.frombuffer(self._entries.plan, np.int32)[entries].astype(np.intp)
-        width = self._plan_columns()["width"][ids]
+        order = np.argsort(lines, kind="stable")  # lines queued one by one came before the slices around them
+        lines, codes = lines[order], codes[order]
+        line_plans = np.array(list(self._line_plans), np.intp).reshape(-1, 2)
+        columns = self._plan_columns()
+        ids = line_plans[codes, 0]
+        width = columns["width"][ids]
+        numbers = self._block.numbers(lines, line_plans[codes, 1], columns["table"], columns["rows"][ids], width)
         self._apply(lines, ids, numbers, np.cumsum(width) - width)
 
     def _apply(self, lines: np.ndarray, ids: np.ndarray, numbers: np.ndarray, start: np.ndarray) -> None:
@@ -237,10 +254,10 @@ class ConsoleReading:
                 self._commit(ids[:stop], numbers, start[:stop], [upto(*move, stop) for move in moves])
             if stop == len(ids):
                 return
-            self._slow_line(self._raw(lines[stop]))
+            self._slow_line(self._block.line(lines[stop]))
             stop += 1
             while stop < len(ids) and not self.fast:
-                self._slow_line(self._raw(lines[stop]))
+                self._slow_line(self._block.line(lines[stop]))
                 stop += 1
             lines, ids, start = lines[stop:], ids[stop:], start[stop:]
 
@@ -291,7 +308,7 @@ class ConsoleReading:
             plan = self._plans[plan_id]
             lines = np.flatnonzero(ids == plan_id)
             into = first[lines, None] + np.arange(len(plan.metrics))
-            taken = numbers[start[lines, None] + np.maximum(plan.sources, 0)] if plan.width else \
+            taken = numbers[start[lines, None] + np.maximum(plan.sources, 0)] if len(plan.runs) else \
                 np.zeros((len(lines), len(plan.metrics)))
             constant = plan.sources < 0
             taken[:, constant] = plan.constants[constant]
@@ -300,8 +317,12 @@ class ConsoleReading:
 
     def _plan_columns(self) -> dict[str, np.ndarray]:
         if self._columns is None:
-            columns = {name: np.array([getattr(p, name) for p in self._plans], np.intp) for name in _PLAN_COLUMNS}
-            columns["values"] = np.array([len(p.metrics) for p in self._plans], np.intp)
+            plans = self._plans
+            columns = {name: np.array([getattr(p, name) for p in plans], np.intp) for name in _PLAN_COLUMNS}
+            columns["values"] = np.array([len(p.metrics) for p in plans], np.intp)
+            columns["width"] = np.array([len(p.runs) for p in plans], np.intp)
+            columns["rows"] = np.cumsum(columns["width"]) - columns["width"]
+            columns["table"] = np.concatenate([p.runs for p in plans]) if plans else np.zeros((0, 4), np.int32)
             columns["step_token"] = np.where(columns["step"] == FROM_TOKEN, columns["step_token"], -1)
             self._columns = columns
         return self._columns

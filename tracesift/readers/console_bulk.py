@@ -1,49 +1,56 @@
-"""The numpy side of the block reader: numbers cut out of a block by position and parsed at once, counters moved in bulk."""
+"""The numpy side of the block reader: a block's line shapes and digit runs, numbers cut out and parsed at once."""
 
 from __future__ import annotations
-
-from array import array
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from tracesift.readers.console_lines import Progress
+from tracesift.readers.console_plans import DIGITS_TO_ZERO
 
 NONE = 1 << 62
 """"No such line" for :func:`first_where` and :func:`restart_at`."""
 
 
-class Entries:
-    """The exact skeletons met, each a plan and where that plan's numbers are in a line of that skeleton."""
+class Block:
+    """Whole lines of a file (each ending in a newline), with each line's shape and where its runs of digits are."""
 
-    def __init__(self) -> None:
-        self.clear()
-
-    def clear(self) -> None:
-        self.plan, self.first, self.width = array("i"), array("i"), array("i")
-        self.starts, self.ends = array("i"), array("i")
-
-    def add(self, plan: int, spans: list[tuple[int, int]]) -> int:
-        self.plan.append(plan)
-        self.first.append(len(self.starts))
-        self.width.append(len(spans))
-        self.starts.extend(start for start, _ in spans)
-        self.ends.extend(end for _, end in spans)
-        return len(self.plan) - 1
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        codes = np.frombuffer(data, np.uint8)
+        digit = (codes - np.uint8(48)) < 10
+        first = digit.copy()
+        first[1:] &= ~digit[:-1]
+        last = digit.copy()
+        last[:-1] &= ~digit[1:]
+        self.run_starts, self.run_ends = np.flatnonzero(first), np.flatnonzero(last) + 1
+        self.shapes = codes[~digit | first].tobytes().translate(DIGITS_TO_ZERO).split(b"\n")
+        self.shapes.pop()
+        ends = np.flatnonzero(codes == 10)
+        self.starts = np.concatenate([[0], ends[:-1] + 1])
+        self.first_run = np.searchsorted(self.run_starts, self.starts)
+        self._bounds = np.concatenate([self.starts, ends[-1:] + 1]).tolist()
 
     def __len__(self) -> int:
-        return len(self.plan)
+        return len(self.shapes)
 
-    def numbers(self, block: bytes, line_starts: np.ndarray, lines: np.ndarray, entries: np.ndarray) -> np.ndarray:
-        """The numbers of ``lines`` (of the block, looked up as ``entries``), in order, as doubles."""
-        width = np.frombuffer(self.width, np.int32)[entries]
-        taken = _ranges(np.frombuffer(self.first, np.int32)[entries], width)
-        at = np.repeat(line_starts[lines], width) + np.frombuffer(self.starts, np.int32)[taken]
-        lengths = np.frombuffer(self.ends, np.int32)[taken] - np.frombuffer(self.starts, np.int32)[taken]
-        offsets = np.zeros(len(at) + 1, np.int32)
+    def line(self, number: int) -> bytes:
+        """Line ``number`` of the block, without its newline."""
+        return self.data[self._bounds[number] : self._bounds[number + 1] - 1]
+
+    def numbers(self, lines: np.ndarray, run_offsets: np.ndarray, table: np.ndarray, rows: np.ndarray,
+                widths: np.ndarray) -> np.ndarray:
+        """The numbers of ``lines`` as doubles, line after line: line ``i``'s are ``widths[i]`` rows of ``table``
+        (:attr:`~tracesift.readers.console_plans.Plan.runs` of every plan) from ``rows[i]``, its runs counted
+        from the line's own first run plus ``run_offsets[i]`` (the runs of the ``\\r`` parts before)."""
+        taken = table[_ranges(rows, widths)]
+        base = np.repeat(self.first_run[lines] + run_offsets, widths)
+        start = self.run_starts[base + taken[:, 0]] - taken[:, 1]
+        lengths = self.run_ends[base + taken[:, 2]] + taken[:, 3] - start
+        offsets = np.zeros(len(start) + 1, np.int32)
         np.cumsum(lengths, out=offsets[1:])
-        text = np.frombuffer(block, np.uint8)[_ranges(at, lengths)]
+        text = np.frombuffer(self.data, np.uint8)[_ranges(start, lengths)]
         return parse_floats(pa.py_buffer(text), offsets)
 
 

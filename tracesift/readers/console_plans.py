@@ -3,17 +3,18 @@
 A line's *shape* is the line with every run of digits written as one ``0``:
 ``step=12 loss=0.53`` and ``step=7 loss=1.25`` share the shape ``step=0 loss=0.0``. The rules
 of :mod:`tracesift.readers.console_lines` (and of the tables and configs next to them) treat
-every digit alike and a run of digits of any length alike: no rule holds a digit, and none
-counts digits. So two lines of one shape take the same path through the rules, find their
-keys and values at corresponding places, and differ only in what those digits are. A
-:class:`Plan` records that path for one shape: which number of the line (counted by
-:data:`TOKEN`) is each value, the step, and the counter updates the line makes.
+every digit alike and a run of digits of any length alike: no rule names a digit, and none
+counts repetitions of something a digit may be (``tests/readers/test_console_blocks.py``
+checks the patterns). So two lines of one shape take the same path through the rules, find
+their keys and values at corresponding places, and differ only in what their digits are. A
+:class:`Plan` records that path for one shape: which number of the line (by its runs of
+digits) is each value and the step, and which counters the line moves.
 
 A plan is learnt from one line by reading it with the real rules, then once more per number
-with that number's digits changed (``0`` to ``1``, ... ``9`` to ``0``): a value is a number's
-when it changes with that number alone and equals it read as a float each time. Anything the
-plan cannot say exactly (a key holding digits, two counters moved, a value no number gives)
-leaves the shape to the per-line rules.
+(counted by :data:`TOKEN`) with that number's digits changed (``0`` to ``1``, ... ``9`` to
+``0``): a value is a number's when it changes with that number alone and equals it read as a
+float each time. Anything the plan cannot say exactly (a key holding digits, a counter moved
+twice, a value no number gives) leaves the shape to the per-line rules.
 """
 
 from __future__ import annotations
@@ -29,8 +30,7 @@ from tracesift.readers.console_lines import Counter, clean, parse_clean
 from tracesift.readers.console_tables import DASHES
 
 DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
-"""``bytes.translate`` table: a line's digits all ``0``, its length kept (an exact skeleton)."""
-ZERO_RUNS = re.compile(rb"0+")
+DIGIT_RUN = re.compile(rb"[0-9]+")
 TOKEN = re.compile(r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)")
 """A number of a line, as the plan counts them; every digit of a line is in one."""
 BUMP = str.maketrans("0123456789", "1234567890")
@@ -43,9 +43,9 @@ NO_STEP, EXPLICIT, TRAIN, KEY_VALUE, FROM_TOKEN = range(5)
 _TRAIN0, _KEY_VALUE0 = 7_000_001, 8_000_001  # a probe's counters start here: told apart from the line's numbers
 
 
-def shape(skeleton: bytes) -> bytes:
-    """The shape of a line from its exact skeleton (``raw.translate(DIGITS_TO_ZERO)``)."""
-    return ZERO_RUNS.sub(b"0", skeleton)
+def shape(raw: bytes) -> bytes:
+    """The shape of a line: its runs of digits written as one ``0`` each."""
+    return DIGIT_RUN.sub(b"0", raw)
 
 
 @dataclass
@@ -54,10 +54,10 @@ class Plan:
 
     id: int
     quiet: bool = False
-    regex: re.Pattern[bytes] | None = None
-    """Matches exactly the lines of the shape; its groups are the numbers the plan reads, in order."""
-    width: int = 0
-    """How many numbers the plan takes from each line."""
+    runs: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int32))
+    """Per number the plan reads, in the line's order: where it is, by the line's runs of digits (which fall at
+    other places in other lines of the shape): its first run, the characters before it (a sign, a dot), its last
+    run, the characters after it."""
     metrics: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     """Per value, in the order the rules give them: the metric's id."""
     sources: np.ndarray = field(default_factory=lambda: np.zeros(0, np.intp))
@@ -74,17 +74,6 @@ class Plan:
     step_token: int = -1
     parsed: bool = False
     """Whether the rules give such a line a (step, values) at all (it starts its run, even with no values)."""
-
-    def spans(self, raw: bytes, offset: int = 0) -> list[tuple[int, int]] | None:
-        """Where the numbers the plan reads are in ``raw`` (shifted by ``offset``), or None if ``raw`` is not of its shape.
-
-        The same for every line of ``raw``'s exact skeleton.
-        """
-        match = self.regex.fullmatch(raw) if self.regex is not None else None
-        if match is None:
-            return None
-        return [(match.start(g) + offset, match.end(g) + offset) for g in range(1, match.re.groups + 1)]
-
 
 @dataclass
 class _Outcome:
@@ -195,8 +184,7 @@ def _plan(raw, text, spans, base: _Outcome, probes: list[_Outcome], plan: Plan, 
     plan.metrics = np.array([metric_id(key) for key, _ in base.items or ()], np.int32)
     plan.sources = np.array([at(j, -1) for j in sources], np.intp)
     plan.constants = np.array([value if j < 0 else 0.0 for j, (_, value) in zip(sources, base.items or ())])
-    plan.regex = _regex(raw, text, spans, set(taken))
-    plan.width = len(taken)
+    plan.runs = _runs(raw, text, [spans[j] for j in taken])
     return plan
 
 
@@ -221,18 +209,15 @@ def _step(plan: Plan, base: _Outcome, probes: list[_Outcome], step_source) -> in
     return -1
 
 
-def _regex(raw: bytes, text: str, spans, taken: set[int]) -> re.Pattern[bytes]:
-    """A pattern matching exactly the lines of ``raw``'s shape, a group per number taken, in the line's order."""
-    parts, at = [], 0
-    for j, (a, b) in enumerate(spans):
+def _runs(raw: bytes, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
+    """:attr:`Plan.runs` of the numbers at ``spans`` (of ``text``, ``raw`` decoded)."""
+    runs = [m.span() for m in DIGIT_RUN.finditer(raw)]
+    rows = []
+    for a, b in spans:
         start, end = len(text[:a].encode()), len(text[:b].encode())
-        parts.append(re.escape(raw[at:start]))
-        number = ZERO_RUNS.sub(b"0", raw[start:end].translate(DIGITS_TO_ZERO))
-        pattern = b"[0-9]+".join(re.escape(piece) for piece in number.split(b"0"))
-        parts.append(b"(" + pattern + b")" if j in taken else pattern)
-        at = end
-    parts.append(re.escape(raw[at:]))
-    return re.compile(b"".join(parts))
+        inside = [i for i, (run_start, run_end) in enumerate(runs) if start <= run_start and run_end <= end]
+        rows.append((inside[0], runs[inside[0]][0] - start, inside[-1], end - runs[inside[-1]][1]))
+    return np.array(rows, np.int32).reshape(-1, 4)
 
 
 def _float(text: str) -> float:

@@ -52,8 +52,11 @@ class Points:
         return [segment_run(run, segment) for segment in self._segment_ids()]
 
     def _segment_ids(self) -> np.ndarray:
+        """The segments with points, in order (a file's segments only ever go up)."""
         self._seal()
-        return np.unique(np.concatenate([chunk[3] for chunk in self._chunks])) if self._chunks else np.zeros(0, np.int32)
+        starts = [chunk[3][np.r_[True, chunk[3][1:] != chunk[3][:-1]]] for chunk in self._chunks if len(chunk[3])]
+        segments = np.concatenate(starts) if starts else np.zeros(0, np.int32)
+        return segments[np.r_[True, segments[1:] != segments[:-1]]] if len(segments) else segments
 
     def table(self, run: str) -> pa.Table:
         """The ``metrics`` table: ``run_id`` is ``run``, ``run#2``, ... per segment."""
