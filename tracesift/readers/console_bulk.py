@@ -20,12 +20,16 @@ class Block:
         self.data = data
         codes = np.frombuffer(data, np.uint8)
         digit = (codes - np.uint8(48)) < 10
-        first = digit.copy()
-        first[1:] &= ~digit[:-1]
-        last = digit.copy()
-        last[:-1] &= ~digit[1:]
-        self.run_starts, self.run_ends = np.flatnonzero(first), np.flatnonzero(last) + 1
-        self.shapes = codes[~digit | first].tobytes().translate(DIGITS_TO_ZERO).split(b"\n")
+        other = ~digit
+        edge = np.empty_like(digit)  # the first digit of each run, then the last
+        edge[:1] = digit[:1]
+        np.logical_and(digit[1:], other[:-1], out=edge[1:])
+        self.run_starts = np.flatnonzero(edge)
+        np.logical_or(other, edge, out=other)  # a run's first digit stands for the run in the shape
+        self.shapes = codes[other].tobytes().translate(DIGITS_TO_ZERO).split(b"\n")
+        np.logical_and(digit[:-1], ~digit[1:], out=edge[:-1])
+        edge[-1:] = digit[-1:]
+        self.run_ends = np.flatnonzero(edge) + 1
         self.shapes.pop()
         ends = np.flatnonzero(codes == 10)
         self.starts = np.concatenate([[0], ends[:-1] + 1])
@@ -46,12 +50,10 @@ class Block:
         from the line's own first run plus ``run_offsets[i]`` (the runs of the ``\\r`` parts before)."""
         taken = table[_ranges(rows, widths)]
         base = np.repeat(self.first_run[lines] + run_offsets, widths)
-        start = self.run_starts[base + taken[:, 0]] - taken[:, 1]
-        lengths = self.run_ends[base + taken[:, 2]] + taken[:, 3] - start
-        offsets = np.zeros(len(start) + 1, np.int32)
-        np.cumsum(lengths, out=offsets[1:])
-        text = np.frombuffer(self.data, np.uint8)[_ranges(start, lengths)]
-        return parse_floats(pa.py_buffer(text), offsets)
+        bounds = np.empty(2 * len(taken), np.int64)  # number i at bounds[2i]:bounds[2i + 1], in the order of the block
+        bounds[0::2] = self.run_starts[base + taken[:, 0]] - taken[:, 1]
+        bounds[1::2] = self.run_ends[base + taken[:, 2]] + taken[:, 3]
+        return parse_floats(self.data, bounds)
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -61,16 +63,25 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.repeat(starts - (ends - lengths), lengths) + np.arange(total, dtype=np.int64)
 
 
-def parse_floats(text: pa.Buffer, offsets: np.ndarray) -> np.ndarray:
-    """The numbers written one after the other in ``text`` (number ``i`` at ``offsets[i]:offsets[i + 1]``).
+def parse_floats(data: bytes, bounds: np.ndarray) -> np.ndarray:
+    """The numbers at ``data[bounds[2i]:bounds[2i + 1]]`` (in order, not overlapping) as doubles.
 
-    Arrow's parse gives the double ``float()`` gives for every decimal text (both round correctly).
+    Parsed in place by one Arrow cast: a string array over ``data`` whose entries are the numbers
+    and, as nulls (never parsed), the text between them. Arrow's parse gives the double ``float()``
+    gives for every decimal text (both round correctly).
     """
-    strings = pa.Array.from_buffers(pa.string(), len(offsets) - 1, [None, pa.py_buffer(offsets), text])
+    if not len(bounds):
+        return np.zeros(0)
+    large = len(data) >= 1 << 31
+    offsets = bounds.astype(np.int64 if large else np.int32)
+    count = len(offsets) - 1
+    valid = np.full((count + 7) // 8, 0x55, np.uint8)  # entries 0, 2, 4, ... are numbers
+    strings = pa.Array.from_buffers(pa.large_string() if large else pa.string(), count,
+                                    [pa.py_buffer(valid), pa.py_buffer(offsets), pa.py_buffer(data)])
     try:
-        return pc.cast(strings, pa.float64()).to_numpy()
+        return pc.cast(strings, pa.float64()).to_numpy(zero_copy_only=False)[0::2]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return np.array([float(s) for s in strings.to_pylist()], np.float64)
+        return np.array([float(data[a:b]) for a, b in zip(bounds[0::2].tolist(), bounds[1::2].tolist())])
 
 
 def first_where(lines: np.ndarray, bad: np.ndarray) -> int:
