@@ -57,8 +57,9 @@ class Style:
 def kv(rng, step):
     keys = rng.choice([["loss", "lr", "grad_norm"], ["loss", "top1", "top5"], ["Train Loss", "Val Loss"],
                        ["loss", f"layer_{step % 3}/norm", f"gpu{step % 2}_mem"]])  # digits of keys vary too
-    head = rng.choice(["2026-11-30 10:01:02 INFO train ", "", "INFO: ", "[rank0]: ", "Epoch 3 - ", "2026-11-30T10:01:02 "])
-    sep = rng.choice([" ", ", ", " | "])
+    head = rng.formats.setdefault("head", rng.choice(["2026-11-30 10:01:02 INFO train ", "", "INFO: ", "[rank0]: ",
+                                                      "Epoch 3 - ", "2026-11-30T10:01:02 "]))
+    sep = rng.formats.setdefault("sep", rng.choice([" ", ", ", " | "]))
     pairs = sep.join(f"{k}={rng.number(k)}" for k in keys)
     return f"{head}step={rng.step(step)} {pairs}" if rng.random() < 0.85 else f"{head}{pairs}"
 

@@ -78,7 +78,7 @@ class ConsoleReading:
         self._plans: list[Plan] = []
         self._columns: dict[str, np.ndarray] | None = None  # the plans' fields, by plan id
         self._parts_learnt: dict[tuple[bytes, bool], Plan | None] = {}  # (a part's shape, last part?) -> its plan
-        self._seen: set[tuple[bytes, bool]] = set()
+        self._seen: dict[tuple[bytes, bool], int] = {}  # shapes not learnt yet: how often seen
         self._by_shape: dict[bytes, int] = {}  # a whole line's shape -> a line plan, or QUIET, SLOW, PARTS
         self._line_plans: dict[tuple[int, int], int] = {}  # (plan id, runs of the parts before it) -> line plan
         self._queue: list[tuple[np.ndarray, np.ndarray]] = []  # (lines of the block, their line plans), in order
@@ -175,13 +175,14 @@ class ConsoleReading:
         return code == QUIET
 
     def _part(self, raw: bytes, shape: bytes, last: bool) -> Plan | int:
-        """The plan of a line (or a ``\\r`` part) of this shape, or QUIET, SLOW; UNSEEN until the shape is seen twice."""
+        """The plan of a line (or a ``\\r`` part) of this shape, or QUIET, SLOW; UNSEEN until the shape has recurred."""
         key = (shape, last)
         plan = self._parts_learnt.get(key, _UNSEEN)
         if plan is _UNSEEN:
-            if key not in self._seen:
+            seen = self._seen.get(key, 0) + 1
+            if seen < 2 + shape.count(b"0") // 2:  # learning reads the line once per number: only for a shape that recurs
                 if len(self._seen) < MAX_SHAPES:
-                    self._seen.add(key)
+                    self._seen[key] = seen
                 return UNSEEN
             plan = learn(raw, last, len(self._plans), self.points.metric_id)
             if plan is not None and not plan.quiet:

@@ -59,17 +59,20 @@ class Points:
         return segments[np.r_[True, segments[1:] != segments[:-1]]] if len(segments) else segments
 
     def table(self, run: str) -> pa.Table:
-        """The ``metrics`` table: ``run_id`` is ``run``, ``run#2``, ... per segment."""
+        """The ``metrics`` table: ``run_id`` is ``run``, ``run#2``, ... per segment. Built a chunk at a time, each
+        chunk let go of as it is converted (steps and values become the table's own buffers)."""
         segments = self._segment_ids()
-        steps = [pa.array(c[0], pa.int64()).to_numpy() if isinstance(c[0], list) else c[0] for c in self._chunks]
-        column = {name: np.concatenate([c[i] for c in self._chunks])
-                  for i, name in ((1, "metric"), (2, "value"), (3, "run"))}
+        run_of = np.zeros(int(segments[-1]) + 1 if len(segments) else 1, np.int32)
+        run_of[segments] = np.arange(len(segments), dtype=np.int32)
         names = schema.column(list(self.names), pa.string())
-        metric = pa.DictionaryArray.from_arrays(pa.array(column["metric"]), names).cast(pa.string())
-        runs = schema.column(self.run_ids(run), pa.string())
-        run_index = np.searchsorted(segments, column["run"]).astype(np.int32)
-        run_id = pa.DictionaryArray.from_arrays(pa.array(run_index), runs).cast(pa.string())
-        return metrics_table(run_id, pa.array(np.concatenate(steps), pa.int64()), metric, pa.array(column["value"]))
+        runs = schema.column([segment_run(run, segment) for segment in segments.tolist()], pa.string())
+        parts = []
+        self._chunks.reverse()
+        while self._chunks:
+            steps, metrics, values, chunk_segments = self._chunks.pop()
+            parts.append(metrics_table(runs.take(pa.array(run_of[chunk_segments])), pa.array(steps, pa.int64()),
+                                       names.take(pa.array(metrics)), pa.array(values, pa.float64())))
+        return pa.concat_tables(parts) if parts else metrics_table([], [], [], [])
 
 
 def segment_run(run: str, segment: int) -> str:
