@@ -30,6 +30,7 @@ from tracesift.readers.console_lines import Counter, clean, parse_clean
 from tracesift.readers.console_tables import DASHES
 
 DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+"""``bytes.translate`` table: every digit ``0`` (the block reader collapses each run to one)."""
 DIGIT_RUN = re.compile(rb"[0-9]+")
 TOKEN = re.compile(r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)")
 """A number of a line, as the plan counts them; every digit of a line is in one."""
@@ -41,11 +42,6 @@ MAX_CHARS = 4000
 NO_STEP, EXPLICIT, TRAIN, KEY_VALUE, FROM_TOKEN = range(5)
 """Where a line's step comes from: none, its ``Counter.explicit`` step, the train or key=value counter, a number."""
 _TRAIN0, _KEY_VALUE0 = 7_000_001, 8_000_001  # a probe's counters start here: told apart from the line's numbers
-
-
-def shape(raw: bytes) -> bytes:
-    """The shape of a line: its runs of digits written as one ``0`` each."""
-    return DIGIT_RUN.sub(b"0", raw)
 
 
 @dataclass
@@ -74,6 +70,7 @@ class Plan:
     step_token: int = -1
     parsed: bool = False
     """Whether the rules give such a line a (step, values) at all (it starts its run, even with no values)."""
+
 
 @dataclass
 class _Outcome:
