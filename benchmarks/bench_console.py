@@ -6,11 +6,13 @@ long preamble (a config dump, printed source code, warnings). Then, each in a fr
 
 * the baseline a user would write: read line by line; a dict line goes through ``ast.literal_eval``,
   any other line through one ``re.findall`` of ``key=value`` / ``key:value`` pairs;
+* the console reader alone: ``stdout_log.read`` of the log, in a process of its own;
 * ``tracesift ingest <log> --store <fresh> --quiet``.
 
-Both are reported in MB/s of log. Run by hand (the test suite does not):
+All are reported in MB/s of log. Run by hand (the test suite does not):
 
-    python benchmarks/bench_console.py [--mb 1024] [--shapes hf,verl,kv] [--repeat 1] [--out r.json]
+    python benchmarks/bench_console.py [--mb 1024] [--shapes hf,verl,kv] [--tools loop,reader,ingest] [--repeat 1]
+                                       [--out r.json]
 """
 
 from __future__ import annotations
@@ -126,36 +128,57 @@ def child_baseline(path: str) -> dict:
     return {"rows": sum(len(c) for c in columns.values())}
 
 
+def child_reader(path: str) -> dict:
+    """tracesift's console reader alone, without the rest of ingest (sniffing, hashing, roles, Parquet)."""
+    from tracesift.readers import stdout_log
+    from tracesift.readers.base import Input
+
+    return {"rows": stdout_log.read(Input(Path(path), Path(path).name)).rows("metrics")}
+
+
 # ---------------------------------------------------------------- measuring
-def bench_shape(shape: str, log: Path, tmp: Path, repeat: int) -> list[dict]:
-    """The baseline and ``tracesift ingest``, alternating, ``repeat`` times each; medians."""
+TOOLS = {"loop": "python loop", "reader": "tracesift reader", "ingest": "tracesift ingest"}
+
+
+def bench_shape(shape: str, log: Path, tmp: Path, repeat: int, tools: list[str]) -> list[dict]:
+    """The baseline, the reader alone and ``tracesift ingest`` (those of ``tools``), alternating, ``repeat``
+    times each; medians."""
     size_mb = log.stat().st_size / 10**6
-    runs: dict[str, list[dict]] = {"python loop": [], "tracesift ingest": []}
+    runs: dict[str, list[dict]] = {TOOLS[tool]: [] for tool in tools}
     for attempt in range(repeat):
-        base = measure([sys.executable, __file__, "--child", str(log)])
-        runs["python loop"].append({**base, **json.loads(base.pop("stdout"))})
-        store = tmp / f"{shape}-{attempt}"
-        ours = measure([TRACESIFT, "ingest", str(log), "--store", str(store), "--quiet"])
-        ours.pop("stdout")
-        runs["tracesift ingest"].append({**ours, "rows": tracesift_count(store)})
-        print(f"  {shape} #{attempt + 1}: python loop {base['seconds']} s, tracesift {ours['seconds']} s "
-              f"(load {os.getloadavg()[0]:.2f})", flush=True)
+        if "loop" in tools:
+            base = measure([sys.executable, __file__, "--child", str(log)])
+            runs["python loop"].append({**base, **json.loads(base.pop("stdout"))})
+        if "reader" in tools:
+            reader = measure([sys.executable, __file__, "--reader", str(log)])
+            runs["tracesift reader"].append({**reader, **json.loads(reader.pop("stdout"))})
+        if "ingest" in tools:
+            store = tmp / f"{shape}-{attempt}"
+            ours = measure([TRACESIFT, "ingest", str(log), "--store", str(store), "--quiet"])
+            ours.pop("stdout")
+            runs["tracesift ingest"].append({**ours, "rows": tracesift_count(store)})
+        print(f"  {shape} #{attempt + 1}: " + ", ".join(f"{tool} {results[-1]['seconds']} s"
+                                                     for tool, results in runs.items())
+              + f" (load {os.getloadavg()[0]:.2f})", flush=True)
     rows = []
     for tool, results in runs.items():
         seconds = statistics.median(r["seconds"] for r in results)
         rows.append({"shape": shape, "tool": tool, "mb": round(size_mb), "seconds": seconds,
                      "all_seconds": [r["seconds"] for r in results], "mb_per_s": round(size_mb / seconds, 1),
+                     "cpu_s": statistics.median(r["cpu_s"] for r in results),
                      "rss_mib": max(r["rss_mib"] for r in results), "rows": results[-1]["rows"]})
-    rows[1]["ratio"] = round(rows[0]["seconds"] / rows[1]["seconds"], 2)
+    if "loop" in tools:
+        for row in rows[1:]:
+            row["ratio"] = round(rows[0]["seconds"] / row["seconds"], 2)
     return rows
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| log | tool | MB | seconds (median) | MB/s | peak RSS MiB | points | loop s / tracesift s |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| log | tool | MB | seconds (median) | MB/s | CPU s | peak RSS MiB | points | loop s / tracesift s |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         lines.append(f"| {r['shape']} | {r['tool']} | {r['mb']:,} | {r['seconds']:.2f} | {r['mb_per_s']:.1f} | "
-                     f"{r['rss_mib']:.0f} | {r['rows']:,} | {r.get('ratio', '')} |")
+                     f"{r['cpu_s']:.1f} | {r['rss_mib']:.0f} | {r['rows']:,} | {r.get('ratio', '')} |")
     return "\n".join(lines)
 
 
@@ -165,16 +188,18 @@ def main() -> None:
     ap.add_argument("--mb", type=int, default=1024, help="size of each log in MB (10**6 bytes)")
     ap.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated, of: " + ", ".join(SHAPES))
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--tools", default=",".join(TOOLS), help="comma-separated, of: " + ", ".join(TOOLS))
     ap.add_argument("--out", type=Path)
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--reader", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.child:
-        print(json.dumps(child_baseline(args.child)))
+    if args.child or args.reader:
+        print(json.dumps(child_baseline(args.child) if args.child else child_reader(args.reader)))
         return
     rows = []
     with tempfile.TemporaryDirectory(prefix="tracesift-bench-console-") as tmp:
         for shape in args.shapes.split(","):
-            rows += bench_shape(shape, corpus(args.corpus, shape, args.mb), Path(tmp), args.repeat)
+            rows += bench_shape(shape, corpus(args.corpus, shape, args.mb), Path(tmp), args.repeat, args.tools.split(","))
     print()
     print(table(rows))
     if args.out:

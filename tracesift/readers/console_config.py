@@ -27,6 +27,11 @@ class ConfigDump:
         self._lines: list[str] | None = None
         self._depth = 0
 
+    @property
+    def idle(self) -> bool:
+        """Whether no dump is being read: a line that starts none passes by without a trace."""
+        return self._lines is None
+
     def feed(self, line: str) -> None:
         if self.config is not None:
             return
@@ -75,6 +80,10 @@ class RunConfigs:
         self.by_segment: dict[int, dict] = {}
         self._dump = ConfigDump()
         self._held: dict | None = None
+
+    def settled(self, segment: int, started: bool) -> bool:
+        """Whether :meth:`feed` of a line that starts no configuration would change nothing."""
+        return self._dump.idle and (self._held is None or started or segment in self.by_segment)
 
     def feed(self, line: str, segment: int, started: bool) -> None:
         """``started``: whether run ``segment`` has printed metrics yet."""

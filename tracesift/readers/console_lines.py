@@ -105,6 +105,16 @@ class Counter:
         self.segment = 0
         self._steps, self._epochs = Progress(), Progress()
 
+    @property
+    def steps(self) -> Progress:
+        """The printed steps' first and last (of the current run)."""
+        return self._steps
+
+    @property
+    def epochs(self) -> Progress:
+        """The epochs' first and last, of dict lines without steps."""
+        return self._epochs
+
     def explicit(self, step: int) -> int:
         """A step the line itself printed: starts a new segment when the counter restarted."""
         if self._steps.restarted_by(step):

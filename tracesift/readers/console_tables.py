@@ -44,6 +44,11 @@ class TableParser:
         self.lines = 0
         """How many lines the table closed last took, both dash lines included."""
 
+    @property
+    def open(self) -> bool:
+        """Whether the lines that follow may be rows of a table (dashes were the last line)."""
+        return self._rows is not None
+
     def feed(self, line: str) -> tuple[bool, dict[str, float] | None]:
         """Whether ``line`` belongs to a table, and the table's values when it closed one."""
         if "--------" in line and DASHES.match(line):

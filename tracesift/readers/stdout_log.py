@@ -14,9 +14,10 @@ import os
 import re
 
 from tracesift.readers.base import Batch, Input, MetricColumns, Problem, Reader, run_id_of
+from tracesift.readers.console_blocks import NOT_UTF8, ConsoleParser, ConsoleReading
 from tracesift.readers.console_config import RunConfigs
-from tracesift.readers.console_lines import Counter, clean, parse_clean
-from tracesift.readers.console_tables import TableParser, table_step
+from tracesift.readers.console_lines import clean
+from tracesift.readers.console_points import segment_run
 from tracesift.store import schema
 
 # JSON documents and JSON lines open like this; console dict lines use single quotes.
@@ -38,30 +39,6 @@ def sniff(source: Input) -> float:
     if head is None or JSON_DOCUMENT.match(head):
         return 0.0
     return 0.7 if any(_mostly_metrics(window) for window in [head, *_later_windows(source)]) else 0.0
-
-
-class ConsoleParser:
-    """One file's lines in order: the rows of printed tables, then every other line shape."""
-
-    def __init__(self) -> None:
-        self.counter = Counter()
-        self._tables = TableParser()
-
-    def feed(self, line: str) -> tuple[int, tuple[int, dict[str, float]] | None]:
-        """How many lines carrying metrics ``line`` (already :func:`clean`) completes (a table
-        counts all of its lines at its closing dashes), and the (step, values) it completes."""
-        in_table, values = self._tables.feed(line)
-        if in_table:
-            return (self._tables.lines, (self._step_of(values), values)) if values else (0, None)
-        parsed = parse_clean(line, self.counter)
-        return int(parsed is not None), parsed
-
-    def _step_of(self, values: dict[str, float]) -> int:
-        step = table_step(values)
-        if step is not None:
-            return self.counter.explicit(step)
-        self.counter.key_value += 1
-        return self.counter.key_value - 1
 
 
 def _mostly_metrics(text: str) -> bool:
@@ -91,7 +68,20 @@ def read(source: Input) -> Batch:
     """Every metric line of the file; a second run appended to it is run ``<run>#2``, and so on.
 
     A configuration the run printed (:mod:`tracesift.readers.console_config`) is its ``runs.config``.
+    Read in blocks (:mod:`tracesift.readers.console_blocks`): the same rows as :func:`read_by_line`.
     """
+    run = run_id_of(source.rel)
+    reading = ConsoleReading()
+    with open(source.path, "rb") as handle:
+        reading.read(handle)
+    if not len(reading.points):
+        raise ValueError("no metric lines found")
+    runs = _runs(source, reading.configs, reading.points.run_ids(run))
+    return Batch({"metrics": reading.points.table(run), "runs": runs}, reading.problems)
+
+
+def read_by_line(source: Input) -> Batch:
+    """:func:`read` one line at a time through the rules: what the block reader must give, row for row."""
     run = run_id_of(source.rel)
     columns = MetricColumns()
     parser = ConsoleParser()
@@ -102,30 +92,28 @@ def read(source: Input) -> Batch:
         for number, raw in enumerate(handle, start=1):
             text = raw.decode("utf-8", errors="replace")
             if "\ufffd" in text and not problems:
-                problems.append(Problem("not UTF-8 text in places: undecodable bytes replaced", number))
+                problems.append(Problem(NOT_UTF8, number))
             for part in text.split("\r") if "\r" in text else (text,):
                 part = clean(part)
                 _, parsed = parser.feed(part)
                 segment = parser.counter.segment
                 configs.feed(part, segment, segment in started)
                 if parsed:
-                    columns.add_floats(_segment_run(run, segment), *parsed)
+                    columns.add_floats(segment_run(run, segment), *parsed)
                     started.add(segment)
     if not len(columns):
         raise ValueError("no metric lines found")
-    return Batch({"metrics": columns.table(), "runs": _runs(source, run, configs, columns)}, problems)
+    runs = _runs(source, configs, list(dict.fromkeys(columns.run_id)))
+    return Batch({"metrics": columns.table(), "runs": runs}, problems)
 
 
-def _segment_run(run: str, segment: int) -> str:
-    return f"{run}#{segment + 1}" if segment else run
-
-
-def _runs(source: Input, run: str, configs: RunConfigs, columns: MetricColumns):
+def _runs(source: Input, configs: RunConfigs, run_ids: list[str]):
     """One ``runs`` row per run of the file, with the configuration it printed, if any."""
-    found = {_segment_run(run, segment): config for segment, config in configs.by_segment.items()}
+    run = run_id_of(source.rel)
+    found = {segment_run(run, segment): config for segment, config in configs.by_segment.items()}
     rows = [{"run_id": run_id, "source_format": "stdout", "path": str(source.path),
              "config": json.dumps(found[run_id], default=str, sort_keys=True) if found.get(run_id) else None}
-            for run_id in dict.fromkeys(columns.run_id)]
+            for run_id in run_ids]
     return schema.from_rows("runs", rows)
 
 
