@@ -4,7 +4,7 @@ Seeded logs mix every line shape the rules know with numbers in every form (sign
 NaN, infinities, leading zeros, digits in keys), runs appended to one file, tables, config
 dumps, progress bars after ``\\r``, undecodable bytes and lines without a newline at the end.
 Each is read by :func:`stdout_log.read` and :func:`stdout_log.read_by_line`, also with blocks
-and lookups cut small so that every boundary falls inside the log.
+and lookups cut small (and every queue read in bulk) so that every boundary falls inside the log.
 """
 
 from __future__ import annotations
@@ -170,6 +170,7 @@ def test_block_reader_reads_what_the_line_reader_reads(tmp_path, monkeypatch, se
     assert outcome(stdout_log.read, log) == expected
     monkeypatch.setattr(console_blocks, "BLOCK_BYTES", random.Random(seed).choice([1, 7, 100, 4096]))
     monkeypatch.setattr(console_blocks, "LOOKUP_LINES", random.Random(seed).choice([1, 3, 64]))
+    monkeypatch.setattr(console_blocks, "SMALL_QUEUE", 0)  # every queue in bulk, however short
     assert outcome(stdout_log.read, log) == expected
 
 

@@ -28,6 +28,8 @@ from tracesift.readers.console_tables import TableParser, table_step
 
 BLOCK_BYTES = 4 << 20
 LOOKUP_LINES = 1024
+SMALL_QUEUE = 16
+"""Fewer queued lines than this are read by the rules: numpy's fixed cost per call would outweigh them."""
 MAX_SHAPES = 50_000
 """Bound on the shapes kept; past it lines are read all the same, their shapes only learnt again."""
 NOT_UTF8 = "not UTF-8 text in places: undecodable bytes replaced"
@@ -76,7 +78,8 @@ class ConsoleReading:
         """Whether nothing but the counters tells a planned line from the next: no table or config dump open."""
         self._lines = 0  # lines before the current block
         self._plans: list[Plan] = []
-        self._columns: dict[str, np.ndarray] | None = None  # the plans' fields, by plan id
+        self._fields: dict[str, list] = {name: [] for name in (*_PLAN_COLUMNS, "values", "width", "table")}
+        self._columns: dict[str, np.ndarray] | None = None  # the plans' fields as arrays, by plan id
         self._parts_learnt: dict[tuple[bytes, bool], Plan | None] = {}  # (a part's shape, last part?) -> its plan
         self._seen: dict[tuple[bytes, bool], int] = {}  # shapes not learnt yet: how often seen
         self._by_shape: dict[bytes, int] = {}  # a whole line's shape -> a line plan, or QUIET, SLOW, PARTS
@@ -84,6 +87,8 @@ class ConsoleReading:
         self._queue: list[tuple[np.ndarray, np.ndarray]] = []  # (lines of the block, their line plans), in order
         self._singles: tuple[list[int], list[int]] = ([], [])  # lines queued one by one, before they join the queue
         self._block = Block(b"")
+        self._slow = 0  # lines the rules read so far
+        self._learning, self._backoff, self._idle_slices = True, 0, 0
 
     def read(self, handle) -> None:
         """Every line of the binary file ``handle``."""
@@ -106,33 +111,50 @@ class ConsoleReading:
             self._by_shape.clear(), self._line_plans.clear()
         self._block = block
         for first in range(0, len(block), LOOKUP_LINES):  # a shape learnt in one slice is found in the next
+            self._learning = self._idle_slices == 0
+            slow = self._slow
             self._read_slice(block.shapes[first : first + LOOKUP_LINES], first)
+            self._pace_learning(min(LOOKUP_LINES, len(block) - first), self._slow - slow)
         self.flush()
         self._lines += len(block)
+
+    def _pace_learning(self, lines: int, slow: int) -> None:
+        """Learning a shape pays when its lines then read in bulk: after a slice of lines nine tenths of which the
+        rules read, none is learnt for the next 1, 2, 4, ... (up to 64) slices; shapes learnt still read in bulk."""
+        if self._idle_slices:
+            self._idle_slices -= 1
+        elif lines >= LOOKUP_LINES // 4 and slow > 0.9 * lines:
+            self._backoff = min(2 * self._backoff, 64) if self._backoff else 1
+            self._idle_slices = self._backoff
+        else:
+            self._backoff = 0
 
     def _read_slice(self, shapes: list[bytes], first: int) -> None:
         """Lines ``first:`` of the block: planned ones queued at once, the others one by one."""
         codes = np.fromiter(map(self._by_shape.get, shapes, repeat(UNSEEN)), np.int64, len(shapes))
-        planned = np.flatnonzero(codes >= 0)
+        planned = _Planned(np.flatnonzero(codes >= 0))
         done = 0  # lines before it are queued or read; those after it, up to the next other line, are planned or quiet
         for line in np.flatnonzero(codes < QUIET).tolist():
             if not self.fast:
                 done = self._run(codes, done, line, first)
-            if not self._other(first + line, shapes[line], int(codes[line])):
-                self._queue_planned(codes, planned, done, line, first)
+                planned.skip(done)
+            code = int(codes[line])
+            if (code != UNSEEN or self._learning) and self._other(first + line, shapes[line], code):
+                continue  # queued, or carries nothing
+            self._queue_lines(codes, planned.upto(line), first)
+            if self._queue or self._singles[0]:
                 self.flush()
-                self._slow_line(self._block.line(first + line))
-                done = line + 1
+            self._slow_line(self._block.line(first + line))
+            done = line + 1
         if self.fast:
-            self._queue_planned(codes, planned, done, len(shapes), first)
+            self._queue_lines(codes, planned.upto(len(shapes)), first)
         else:
             self._run(codes, done, len(shapes), first)
 
-    def _queue_planned(self, codes: np.ndarray, planned: np.ndarray, start: int, stop: int, first: int) -> None:
-        """The planned lines among ``start:stop`` of the slice at ``first``, queued."""
-        within = planned[np.searchsorted(planned, start) : np.searchsorted(planned, stop)]
-        if len(within):
-            self._queue.append((within + first, codes[within]))
+    def _queue_lines(self, codes: np.ndarray, lines: np.ndarray, first: int) -> None:
+        """Planned ``lines`` of the slice at ``first``, queued."""
+        if len(lines):
+            self._queue.append((lines + first, codes[lines]))
 
     def _run(self, codes: np.ndarray, start: int, stop: int, first: int) -> int:
         """Lines ``start:stop`` of the slice, all planned or quiet: read by the rules while they must, then queued."""
@@ -179,15 +201,17 @@ class ConsoleReading:
         key = (shape, last)
         plan = self._parts_learnt.get(key, _UNSEEN)
         if plan is _UNSEEN:
-            seen = self._seen.get(key, 0) + 1
-            if seen < 2 + shape.count(b"0") // 2:  # learning reads the line once per number: only for a shape that recurs
+            seen = self._seen.get(key)
+            if seen is None:  # seen for the first time (or past the bound on shapes kept: never learnt)
                 if len(self._seen) < MAX_SHAPES:
-                    self._seen[key] = seen
+                    self._seen[key] = 1
+                return UNSEEN
+            if seen + 1 < 2 + shape.count(b"0") // 2:  # learning reads the line once per number: only for shapes that recur
+                self._seen[key] = seen + 1
                 return UNSEEN
             plan = learn(raw, last, len(self._plans), self.points.metric_id)
             if plan is not None and not plan.quiet:
-                self._plans.append(plan)
-                self._columns = None
+                self._add_plan(plan)
             if len(self._parts_learnt) < MAX_SHAPES:
                 self._parts_learnt[key] = plan
         if plan is None or plan.quiet:
@@ -216,6 +240,7 @@ class ConsoleReading:
 
     def _slow_line(self, raw: bytes, newline: bool = True) -> None:
         """One line read by the rules, part by part, as the per-line reader reads it."""
+        self._slow += 1
         text = raw.decode("utf-8", errors="replace") + ("\n" if newline else "")
         for part in text.split("\r") if "\r" in text else (text,):
             part = clean(part)
@@ -239,6 +264,10 @@ class ConsoleReading:
         self._queue.clear()
         order = np.argsort(lines, kind="stable")  # lines queued one by one came before the slices around them
         lines, codes = lines[order], codes[order]
+        if len(lines) < SMALL_QUEUE:  # cheaper by the rules than through numpy, with the same rows
+            for line in lines.tolist():
+                self._slow_line(self._block.line(line))
+            return
         line_plans = np.array(list(self._line_plans), np.intp).reshape(-1, 2)
         columns = self._plan_columns()
         ids = line_plans[codes, 0]
@@ -316,14 +345,41 @@ class ConsoleReading:
             values[into], metrics[into] = taken, plan.metrics
         self.points.add_arrays(self.parser.counter.segment, np.repeat(line_steps, counts), metrics, values)
 
+    def _add_plan(self, plan: Plan) -> None:
+        self._plans.append(plan)
+        for name in _PLAN_COLUMNS:
+            self._fields[name].append(getattr(plan, name) if name != "step_token" or plan.step == FROM_TOKEN else -1)
+        self._fields["values"].append(len(plan.metrics))
+        self._fields["width"].append(len(plan.runs))
+        self._fields["table"].append(plan.runs)
+        self._columns = None
+
     def _plan_columns(self) -> dict[str, np.ndarray]:
+        """The plans' fields as arrays by plan id, with ``table``: every plan's runs, one after the other."""
         if self._columns is None:
-            plans = self._plans
-            columns = {name: np.array([getattr(p, name) for p in plans], np.intp) for name in _PLAN_COLUMNS}
-            columns["values"] = np.array([len(p.metrics) for p in plans], np.intp)
-            columns["width"] = np.array([len(p.runs) for p in plans], np.intp)
+            fields = self._fields
+            columns = {name: np.array(fields[name], np.intp) for name in (*_PLAN_COLUMNS, "values", "width")}
             columns["rows"] = np.cumsum(columns["width"]) - columns["width"]
-            columns["table"] = np.concatenate([p.runs for p in plans]) if plans else np.zeros((0, 4), np.int32)
-            columns["step_token"] = np.where(columns["step"] == FROM_TOKEN, columns["step_token"], -1)
+            if len(fields["table"]) > 1:
+                fields["table"][:] = [np.concatenate(fields["table"])]
+            columns["table"] = fields["table"][0] if fields["table"] else np.zeros((0, 4), np.int32)
             self._columns = columns
         return self._columns
+
+
+class _Planned:
+    """The planned lines of a slice, handed out in order."""
+
+    def __init__(self, lines: np.ndarray) -> None:
+        self.lines, self._list, self._at = lines, lines.tolist(), 0
+
+    def upto(self, stop: int) -> np.ndarray:
+        """Those before ``stop`` not handed out yet."""
+        start = self._at
+        self.skip(stop)
+        return self.lines[start : self._at]
+
+    def skip(self, stop: int) -> None:
+        """Pass over those before ``stop``."""
+        while self._at < len(self._list) and self._list[self._at] < stop:
+            self._at += 1

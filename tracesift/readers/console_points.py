@@ -13,7 +13,7 @@ class Points:
     """``metrics`` rows in the order they were read: a step, a metric id and a value each, in a segment (run)."""
 
     def __init__(self) -> None:
-        self.names: dict[str, int] = {}
+        self.names = _Ids()
         self._chunks: list[tuple[list[int] | np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._steps: list[int] = []
         self._metrics: list[int] = []
@@ -22,12 +22,12 @@ class Points:
         self._count = 0
 
     def metric_id(self, name: str) -> int:
-        return self.names.setdefault(name, len(self.names))
+        return self.names[name]
 
     def add(self, segment: int, step: int, values: dict[str, float]) -> None:
         """One line's values (floats already, as the rules give them)."""
         self._steps += [step] * len(values)
-        self._metrics += map(self.metric_id, values)
+        self._metrics += map(self.names.__getitem__, values)
         self._values += values.values()
         self._segments += [segment] * len(values)
         self._count += len(values)
@@ -73,6 +73,14 @@ class Points:
             parts.append(metrics_table(runs.take(pa.array(run_of[chunk_segments])), pa.array(steps, pa.int64()),
                                        names.take(pa.array(metrics)), pa.array(values, pa.float64())))
         return pa.concat_tables(parts) if parts else metrics_table([], [], [], [])
+
+
+class _Ids(dict):
+    """Metric name -> id; a new name gets the next id."""
+
+    def __missing__(self, name: str) -> int:
+        self[name] = len(self)
+        return self[name]
 
 
 def segment_run(run: str, segment: int) -> str:
