@@ -368,10 +368,10 @@ class ConsoleReading:
 
 
 class _Planned:
-    """The planned lines of a slice, handed out in order."""
+    """The planned lines of a slice (sorted), handed out in order."""
 
     def __init__(self, lines: np.ndarray) -> None:
-        self.lines, self._list, self._at = lines, lines.tolist(), 0
+        self.lines, self._at = lines, 0
 
     def upto(self, stop: int) -> np.ndarray:
         """Those before ``stop`` not handed out yet."""
@@ -381,5 +381,5 @@ class _Planned:
 
     def skip(self, stop: int) -> None:
         """Pass over those before ``stop``."""
-        while self._at < len(self._list) and self._list[self._at] < stop:
-            self._at += 1
+        if self._at < len(self.lines) and self.lines[self._at] < stop:
+            self._at = int(np.searchsorted(self.lines, stop))
