@@ -35,8 +35,10 @@ CONFIG_NAME = "tracesift.toml"
 FAIL_NEVER = "never"
 
 
-def find_config(paths: list[Path]) -> Path | None:
+def find_config(paths: list[Path | str]) -> Path | None:
+    """``tracesift.toml`` in the working folder, else beside the first path (a local one: none is read from a URL)."""
     candidates = [Path.cwd() / CONFIG_NAME]
+    paths = [Path(p) for p in paths if "://" not in str(p)]
     if paths:
         first = paths[0] if paths[0].is_dir() else paths[0].parent
         candidates.append(first / CONFIG_NAME)
@@ -49,7 +51,7 @@ class Config:
     document: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, paths: list[Path]) -> Config:
+    def load(cls, paths: list[Path | str]) -> Config:
         path = find_config(paths)
         return cls() if path is None else cls.load_file(path)
 

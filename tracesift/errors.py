@@ -15,6 +15,10 @@ class UsageError(TracesiftError):
     exit_code = 2
 
 
+class EngineUnavailable(UsageError):
+    """An engine was asked for whose optional dependency is not installed (``--engine ray`` without Ray)."""
+
+
 class StoreError(TracesiftError):
     """The store is missing, unreadable or of another schema version."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +14,14 @@ from tracesift.cli.output import Format, error
 from tracesift.errors import TracesiftError, UsageError
 
 StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Store folder. Default: .tracesift inside the first folder given (beside a file)."),
+    str | None,
+    typer.Option("--store", help="Store folder, or s3://bucket/prefix. Default: .tracesift inside the first "
+                                 "folder given (beside a file).", show_default=False),
 ]
 PathsArgument = Annotated[list[Path], typer.Argument(help="Log files or folders (searched recursively).")]
+InputsArgument = Annotated[
+    list[str], typer.Argument(help="Log files or folders (searched recursively), or s3://bucket/prefix URLs.")
+]
 JobsOption = Annotated[
     int | None, typer.Option("--jobs", "-j", min=1, help="Files parsed in parallel. Default: one per core.")
 ]
@@ -33,6 +38,39 @@ ReaderOption = Annotated[
     typer.Option("--reader", help="Read the PATHS given with this reader, whatever their content "
                                   "(`tracesift formats` lists the readers).", show_default=False),
 ]
+
+
+class EngineName(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
+def runs_on_engine(command):
+    """Give ``command`` the shared ``--engine local|ray`` and ``--address`` options; the command receives
+    them as ``engine`` (an :class:`~tracesift.pipeline.executors.Engine`)."""
+    from tracesift.pipeline.engines import Engine
+
+    signature = inspect.signature(command, eval_str=True)
+    added = [
+        inspect.Parameter("engine_name", inspect.Parameter.KEYWORD_ONLY, default=EngineName.local, annotation=Annotated[
+            EngineName, typer.Option("--engine", help="Where the work runs: local (a process pool) or ray (a Ray "
+                                                      "cluster; pip install 'tracesift[ray]').")]),
+        inspect.Parameter("address", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+            str | None, typer.Option("--address", help="The Ray cluster to join, e.g. ray://head:10001. Default: a "
+                                                       "Ray instance started on this machine (or RAY_ADDRESS).",
+                                     show_default=False)]),
+    ]
+    kept = [p for p in signature.parameters.values() if p.name != "engine"]
+
+    @functools.wraps(command)
+    def wrapper(*args, engine_name: EngineName = EngineName.local, address: str | None = None, **kwargs):
+        if address is not None and engine_name is not EngineName.ray:
+            raise UsageError("--address names a Ray cluster: give it with --engine ray")
+        return command(*args, engine=Engine(engine_name.value, address), **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=[*kept, *added])
+    return wrapper
+
 
 ALIASES = {"as_json": ("--json", Format.json), "as_jsonl": ("--jsonl", Format.jsonl), "as_csv": ("--csv", Format.csv)}
 

@@ -8,22 +8,25 @@ import typer
 
 from tracesift.cli import app
 from tracesift.cli.common import (
+    InputsArgument,
     JobsOption,
     MapOption,
-    PathsArgument,
     ReaderOption,
     StoreOption,
     VerboseOption,
     reports_errors,
+    runs_on_engine,
 )
 from tracesift.cli.output import progress_bar, show_ingest_problems
 from tracesift.errors import NothingReadable
+from tracesift.pipeline.engines import LOCAL, Engine
 
 
 @app.command("ingest")
 @reports_errors
+@runs_on_engine
 def ingest_command(
-    paths: PathsArgument,
+    paths: InputsArgument,
     store: StoreOption = None,
     jobs: JobsOption = None,
     mappings: MapOption = None,
@@ -31,6 +34,7 @@ def ingest_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
     verbose: VerboseOption = False,
     reader: ReaderOption = None,
+    engine: Engine = LOCAL,
 ) -> None:
     """Read training logs into a Parquet store, incrementally.
 
@@ -47,6 +51,10 @@ def ingest_command(
     (a full disk, a read-only store, a worker killed; the store keeps its last
     complete version).
 
+    PATHS and --store may be s3://bucket/prefix URLs (credentials and endpoint
+    from the AWS environment variables or profile, AWS_ENDPOINT_URL for an
+    S3-compatible server); --engine ray reads on a Ray cluster.
+
     Example: tracesift ingest runs/ --store runs.tracesift --jobs 4
     """
     from tracesift.config import Config
@@ -56,7 +64,7 @@ def ingest_command(
     with progress_bar(quiet) as on_progress:
         report = ingest(paths, store=store, jobs=jobs, roles=config.roles(mappings),
                         reader_options=config.reader_options(), rebuild=rebuild, on_progress=on_progress,
-                        reader=reader)
+                        reader=reader, engine=engine)
     show_ingest_problems(report, verbose=verbose, hint=not quiet)
     if not quiet:
         print(report.summary())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -27,7 +26,8 @@ LimitOption = Annotated[
 @reports_errors
 @prints_rows
 def query_command(
-    target: Annotated[Path, typer.Argument(help="A store folder, or the logs folder it was made for.")],
+    target: Annotated[str, typer.Argument(help="A store folder or s3://bucket/prefix, or the logs folder it was made "
+                                               "for.")],
     sql: Annotated[str, typer.Argument(help="SQL over the views metrics, runs, steps, trajectories, findings, "
                                             "ingest_errors.")],
     timeout: TimeoutOption = 300,

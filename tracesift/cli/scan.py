@@ -9,18 +9,20 @@ import typer
 
 from tracesift.cli import app
 from tracesift.cli.common import (
+    InputsArgument,
     JobsOption,
     MapOption,
-    PathsArgument,
     ReaderOption,
     StoreOption,
     VerboseOption,
     prints_rows,
     reports_errors,
+    runs_on_engine,
 )
 from tracesift.cli.eval import LocatorOption
 from tracesift.cli.output import Format, progress_bar, show_ingest_problems, show_notes, show_scan
 from tracesift.errors import NothingReadable
+from tracesift.pipeline.engines import LOCAL, Engine
 
 
 class FailOn(str, Enum):
@@ -46,8 +48,9 @@ SettingsOption = Annotated[
 
 @reports_errors
 @prints_rows
+@runs_on_engine
 def scan_command(
-    paths: PathsArgument,
+    paths: InputsArgument,
     fail_on: FailOnOption = None,
     detectors: DetectorsOption = None,
     metrics: MetricsOption = None,
@@ -61,6 +64,7 @@ def scan_command(
     reader: ReaderOption = None,
     locator: LocatorOption = None,
     fmt: Format = Format.table,
+    engine: Engine = LOCAL,
 ) -> None:
     """Find collapse in training runs: per run, what went wrong, from which step, how sure.
 
@@ -73,7 +77,9 @@ def scan_command(
     were not read are counted on stderr; --verbose names each (see `tracesift
     ingest --help`), and --reader reads the files given with that reader.
     --locator FILE places each failed trajectory's first_failure with a model
-    from `tracesift train-locator` instead of the rules.
+    from `tracesift train-locator` instead of the rules. PATHS and --store may be
+    s3://bucket/prefix URLs; --engine ray reads and judges on a Ray cluster, with
+    the same findings.
 
     Exit codes: 0 nothing at or above --fail-on, 1 something is, 2 usage error,
     3 nothing readable, 4 the store could not be written (a full disk, a read-only
@@ -90,7 +96,7 @@ def scan_command(
             paths, store=store, jobs=jobs, roles=config.roles(mappings), reader_options=config.reader_options(),
             detectors=config.detectors(detectors), metrics=metrics, first_step=from_step, last_step=to_step,
             params=config.detector_params(settings), fail_on=config.fail_on(fail_on.value if fail_on else None),
-            on_progress=on_progress, reader=reader, locator=locator,
+            on_progress=on_progress, reader=reader, locator=locator, engine=engine,
         )
     show_ingest_problems(result.ingest, verbose=verbose)
     show_notes(result.notes)

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Protocol, TypeVar
 
+from tracesift.pipeline.engines import Engine
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -70,10 +72,16 @@ def local(jobs: int | None = None) -> Iterator[LocalExecutor]:
 
 
 @contextmanager
-def given_or_local(executor: Executor | None, jobs: int | None) -> Iterator[Executor]:
-    """``executor`` when the caller has one (it stays open), else a local one for this block."""
+def given_or_local(executor: Executor | None, jobs: int | None, engine: Engine | None = None) -> Iterator[Executor]:
+    """``executor`` when the caller has one (it stays open), else one of ``engine`` (local by default) for this block."""
     if executor is not None:
         yield executor
+        return
+    if engine is not None and engine.name == "ray":
+        from tracesift.pipeline.ray_executor import ray_cluster
+
+        with ray_cluster(engine.address) as made:
+            yield made
         return
     with local(jobs) as made:
         yield made

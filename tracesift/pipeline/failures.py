@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from tracesift.errors import StoreWriteFailed
+from tracesift.pipeline.remote import as_inputs
 from tracesift.store.layout import default_store
 from tracesift.store.paths import escape
 
@@ -35,7 +36,7 @@ def stops_cleanly(function: Function) -> Function:
 
     @functools.wraps(function)
     def wrapper(paths, *args, **kwargs):
-        paths = [Path(p) for p in paths]
+        paths = as_inputs(paths)
         try:
             return function(paths, *args, **kwargs)
         except BrokenProcessPool as exc:
@@ -51,7 +52,7 @@ def stops_cleanly(function: Function) -> Function:
     return wrapper  # type: ignore[return-value]
 
 
-def failed_path(exc: OSError, store, paths: list[Path]) -> str:
+def failed_path(exc: OSError, store, paths: list[Path | str]) -> str:
     """The file an OSError is about: its ``filename``, the path pyarrow quotes in its message, or the store."""
     if exc.filename:
         return os.fsdecode(exc.filename)

@@ -25,8 +25,10 @@ import pyarrow as pa
 from tracesift.config import reader_options_in
 from tracesift.errors import NotRegularFile, UsageError
 from tracesift.findings import SKIPPED, IngestReport, Outcome
+from tracesift.pipeline.engines import Engine
 from tracesift.pipeline.executors import Executor, given_or_local, stop_if_orphaned
 from tracesift.pipeline.failures import stops_cleanly
+from tracesift.pipeline.remote import as_inputs, local_copy, vanished_remote, with_urls
 from tracesift.pipeline.sources import (
     check_forced,
     discover_all,
@@ -57,6 +59,9 @@ from tracesift.store.writer import BatchStream, StoreWriter
 COMMIT_EVERY_ROWS = 5_000_000
 CHUNK = 2048
 """At most this many inputs read per task: fewer round trips between processes, and batches of a useful size."""
+CHUNK_BYTES = 256 << 20
+"""A task takes inputs until they hold about this many bytes (a larger input is a task of its own): a
+worker holds one input at a time, so this bounds how long a task runs, and what a lost one costs again."""
 OWN_BATCH_ROWS = 20_000
 OWN_BATCH_BYTES = 16 << 20
 """A chunk of inputs this large (in rows, or in bytes read: a few large files make few rows of much
@@ -73,7 +78,7 @@ PARALLEL_FROM_FILES = 200
 
 @stops_cleanly
 def ingest(
-    paths: Iterable[Path],
+    paths: Iterable[Path | str],
     *,
     store: StoreLike | None = None,
     jobs: int | None = None,
@@ -83,18 +88,24 @@ def ingest(
     on_progress: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
     reader: str | None = None,
+    engine: Engine | None = None,
 ) -> IngestReport:
     """Bring the store up to date with ``paths``; see the module docstring.
 
-    ``reader_options`` are settings by reader name; a ``tracesift.toml`` beside an input
-    replaces them for the inputs of its folder. ``reader`` names the reader that reads each
-    of ``paths`` (files, or folders for a folder reader), whatever their content.
+    ``paths`` may be URLs of object storage (``s3://bucket/prefix``: :mod:`tracesift.pipeline.remote`),
+    and so may ``store``. ``reader_options`` are settings by reader name; a ``tracesift.toml`` beside
+    a local input replaces them for the inputs of its folder. ``reader`` names the reader that reads
+    each of ``paths`` (files, or folders for a folder reader), whatever their content. ``engine``
+    runs the reads (default: a local pool of ``jobs`` processes) unless an ``executor`` is given.
     """
-    paths = [Path(p) for p in paths]
-    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
+    paths = as_inputs(paths)
+    local, urls = [p for p in paths if isinstance(p, Path)], [p for p in paths if isinstance(p, str)]
+    missing = [str(p) for p in local if not p.exists() and not p.is_symlink()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    check_forced(reader, paths)
+    if reader is not None and urls:
+        raise UsageError("--reader reads local files and folders only, not " + ", ".join(urls))
+    check_forced(reader, local)
     schema.arrow_without_pandas()
     store = Store.open(store or default_store(paths))
     roles = roles or RoleMap()
@@ -107,10 +118,10 @@ def ingest(
         if force:  # another role map, or asked to: every row is read again
             for key in list(manifest.sources):
                 writer.drop(key)
-        with _rare_collections(), given_or_local(executor, jobs) as executor:
-            roots = [p.resolve() for p in paths]
-            sources = discover_all(roots, store_folder(store), manifest if not force else Manifest(), reader)
-            todo = _plan(sources, roots, manifest, writer, report)
+        with _rare_collections(), given_or_local(executor, jobs, engine) as executor:
+            roots = [p.resolve() for p in local]
+            sources = discover_all(roots, store_folder(store), manifest if not force else Manifest(), reader, urls)
+            todo = _plan(sources, roots, urls, manifest, writer, report)
             _read_all(_tasks(todo, writer, roles, reader_options or {}), writer, report, executor, on_progress)
         writer.commit()
     return report
@@ -159,7 +170,8 @@ def _open_manifest(store: Store, roles: RoleMap, rebuild: bool) -> tuple[Manifes
 
 
 def _plan(
-    sources: list[Source], roots: list[Path], manifest: Manifest, writer: StoreWriter, report: IngestReport
+    sources: list[Source], roots: list[Path], urls: list[str], manifest: Manifest, writer: StoreWriter,
+    report: IngestReport,
 ) -> list[tuple[Source, Fingerprint]]:
     """Decide per input: unchanged, skipped, an error known before reading, or to read (and first
     recognise, when ``pending``: that happens in the workers, with the read)."""
@@ -188,7 +200,7 @@ def _plan(
         todo.append((source, fingerprint))
     base = store_folder(writer.store)
     whole = writer.store.local_path is not None and any(is_under(writer.store.local_path, r) for r in roots)
-    for key in vanished(manifest, seen, roots, base, whole):
+    for key in vanished(manifest, seen, roots, base, whole) + vanished_remote(manifest.sources, seen, urls):
         writer.drop(key)
         report.outcomes.append(Outcome(manifest.sources[key].rel, manifest.sources[key].reader, "removed"))
     return todo
@@ -202,8 +214,9 @@ def _fingerprint(source: Source) -> Fingerprint:
 
 def _options_beside(sources: list[Source], given: Mapping[str, Mapping]) -> dict[Path, Mapping[str, Mapping]]:
     """Reader options per input folder: its own ``tracesift.toml``'s, else ``given``."""
-    folders = {source.path.parent for source in sources}
+    folders = {source.path.parent for source in sources if source.remote is None}
     found = {folder: reader_options_in(folder) for folder in folders}
+    found.update({source.path.parent: None for source in sources if source.remote is not None})
     return {folder: given if options is None else options for folder, options in found.items()}
 
 
@@ -215,8 +228,7 @@ def _tasks(todo: list[tuple[Source, Fingerprint]], writer: StoreWriter, roles: R
 
 
 def _read_all(tasks: list[tuple], writer: StoreWriter, report: IngestReport, executor: Executor, on_progress) -> None:
-    size = max(1, min(CHUNK, len(tasks) // (4 * executor.jobs)))  # several chunks per worker, to share the work out
-    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    chunks = _chunks(tasks, executor.jobs)
     worth_it = sum(task[1].size for task in tasks) >= PARALLEL_FROM_BYTES or len(tasks) >= PARALLEL_FROM_FILES
     done = 0
     for results in executor.map(read_sources, chunks, parallel=worth_it):
@@ -227,6 +239,20 @@ def _read_all(tasks: list[tuple], writer: StoreWriter, report: IngestReport, exe
             writer.commit()
         if on_progress:
             on_progress(done, len(tasks))
+
+
+def _chunks(tasks: list[tuple], jobs: int) -> list[list[tuple]]:
+    """The read tasks grouped into chunks of at most ``CHUNK`` inputs and about ``CHUNK_BYTES`` of them, and
+    several chunks per worker, to share the work out."""
+    size = max(1, min(CHUNK, len(tasks) // (4 * jobs)))
+    chunks, chunk, held = [], [], 0
+    for task in tasks:
+        if chunk and (len(chunk) == size or held + task[1].size > CHUNK_BYTES):
+            chunks.append(chunk)
+            chunk, held = [], 0
+        chunk.append(task)
+        held += task[1].size
+    return chunks + ([chunk] if chunk else [])
 
 
 def _stage(writer: StoreWriter, report: IngestReport, key, source, entry, tables, problems) -> None:
@@ -316,7 +342,25 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Mapping, S
     """Recognise (when pending) and read one input, in a worker process. Never raises: failures become rows.
 
     A file's bytes are read from disk once for sniffing, hashing and reading, up to ``SHARE_BYTES``.
+    An input on object storage is read from a local copy of it (:func:`tracesift.pipeline.remote.local_copy`).
     """
+    source = task[0]
+    if source.remote is None:
+        return _read_local(task)
+    stored = source.path
+    try:
+        with local_copy(source.remote) as copy:
+            source.path = copy
+            key, source, entry, tables, problems = _read_local(task)
+            tables = with_urls(tables, copy, source.remote) if tables else tables
+    except OSError as exc:
+        key, source, entry, tables, problems = _failed(source.key, source, SourceEntry(
+            source.rel, source.reader or "", "", task[1]), _describe(exc))
+    source.path = stored
+    return key, source, entry, tables, problems
+
+
+def _read_local(task: tuple[Source, Fingerprint, str | None, RoleMap, Mapping, Store]):
     source, fingerprint, known_hash, roles, options, _store = task
     key = source.key
     entry = SourceEntry(source.rel, source.reader or "", "", fingerprint)

@@ -22,10 +22,12 @@ from tracesift.detectors.stages import POST_STAGES
 from tracesift.errors import UsageError
 from tracesift.findings import Finding, ScanResult, Severity, SubjectType
 from tracesift.locate.stage import cached_model, check_model, replace_first_failure
+from tracesift.pipeline.engines import Engine
 from tracesift.pipeline.executors import Executor, given_or_local
 from tracesift.pipeline.failures import stops_cleanly
 from tracesift.pipeline.ingest import ingest
 from tracesift.store import schema
+from tracesift.store.layout import StoreLike
 from tracesift.store.roles import RoleMap
 from tracesift.store.views import connect
 from tracesift.store.writer import replace_findings
@@ -55,7 +57,7 @@ _TRAJECTORY_ROWS_SQL = "SELECT * FROM trajectories WHERE trajectory_id BETWEEN $
 class ScanTask:
     """Judge the subjects of one type whose ids lie in ``[lo, hi]`` (a pure task: everything it needs is here)."""
 
-    store: Path
+    store: StoreLike
     subject: SubjectType
     lo: str
     hi: str
@@ -74,9 +76,9 @@ class Judged:
 
 @stops_cleanly
 def scan(
-    paths: Iterable[Path],
+    paths: Iterable[Path | str],
     *,
-    store: Path | None = None,
+    store: StoreLike | None = None,
     jobs: int | None = None,
     roles: RoleMap | None = None,
     reader_options: Mapping[str, Mapping] | None = None,
@@ -90,6 +92,7 @@ def scan(
     executor: Executor | None = None,
     reader: str | None = None,
     locator: Path | None = None,
+    engine: Engine | None = None,
 ) -> ScanResult:
     """Ingest what is new under ``paths``, judge every subject, keep the findings in the store.
 
@@ -98,13 +101,15 @@ def scan(
     ``reader`` reads ``paths`` with that reader (see :func:`tracesift.pipeline.ingest.ingest`);
     ``locator`` is a model file from ``train-locator`` that places each failed or unknown
     trajectory's ``first_failure`` in place of the rules (see :mod:`tracesift.locate.stage`).
+    ``engine`` runs the reads and the judging (default: a local pool) unless an ``executor`` is given;
+    every engine judges the same tasks, so the findings are the same.
     """
     chosen = _choose(detectors)
     locator = check_model(locator) if locator is not None else None
     parsed = {d.name: d.parse(params.get(d.name, {})) for d in chosen if params and d.name in params}
     _refuse_unknown(params or {}, chosen)
     steps = (ALL_STEPS[0] if first_step is None else first_step, ALL_STEPS[1] if last_step is None else last_step)
-    with given_or_local(executor, jobs) as executor:
+    with given_or_local(executor, jobs, engine) as executor:
         report = ingest(paths, store=store, roles=roles, reader_options=reader_options, on_progress=on_progress,
                         executor=executor, reader=reader)
         counts, tasks = _plan(report.store, chosen, parsed, steps, locator)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracesift.errors import UsageError
+from tracesift.pipeline.remote import anchor, discover_remote
 from tracesift.readers import READERS, by_name
 from tracesift.readers.discover import Source, discover
 from tracesift.store.layout import Store
@@ -78,9 +79,10 @@ class _Root:
     sources: list[Source]
 
 
-def discover_all(roots: list[Path], base: Path | None, manifest: Manifest, reader: str | None = None) -> list[Source]:
-    """Every input under ``roots`` (resolved), keyed and uniquely named; those not ingested in
-    their present state come out ``pending``, unless ``reader`` is given to read each root."""
+def discover_all(roots: list[Path], base: Path | None, manifest: Manifest, reader: str | None = None,
+                 urls: list[str] = ()) -> list[Source]:
+    """Every input under ``roots`` (resolved) and ``urls`` (object storage), keyed and uniquely named; those
+    not ingested in their present state come out ``pending``, unless ``reader`` is given to read each root."""
 
     def known(path: Path, info: os.stat_result) -> str | None:
         entry = manifest.sources.get(key_of(path, base))
@@ -97,8 +99,24 @@ def discover_all(roots: list[Path], base: Path | None, manifest: Manifest, reade
                 found[source.key] = source
                 group.sources.append(source)
         groups.append(group)
+    for url in urls:
+        group = _Root(anchor(url), [])
+        for source in discover_remote(url):
+            source.key = source.remote
+            if source.key not in found:
+                found[source.key] = _known_remote(source, manifest)
+                group.sources.append(source)
+        groups.append(group)
     _name_uniquely(groups, manifest)
     return list(found.values())
+
+
+def _known_remote(source: Source, manifest: Manifest) -> Source:
+    """``source`` with the reader it was read with, when the store holds it in this very state."""
+    entry = manifest.sources.get(source.key)
+    if entry and not entry.error and entry.fingerprint.same_stat(Fingerprint(source.size, source.mtime_ns)):
+        source.reader, source.pending = entry.reader, False
+    return source
 
 
 def _name_uniquely(groups: list[_Root], manifest: Manifest) -> None:

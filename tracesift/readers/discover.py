@@ -6,7 +6,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from tracesift.readers import choose
 from tracesift.readers.base import Input, file_kind
@@ -60,6 +60,8 @@ class Source:
     """Never a candidate in a folder (documentation, code, images, weights: see ``NOT_LOGS``); not sniffed."""
     key: str = ""
     """What the store's manifest keys it by (set by the ingest, which knows where the store is)."""
+    remote: str | None = None
+    """An input on object storage: its URL (``path`` is then its path on that filesystem, not on this machine)."""
 
     @property
     def unknown(self) -> bool:
@@ -154,10 +156,15 @@ def never_a_log(path: Path) -> bool:
     names in ``LOG_NAMES`` are always looked at), or as an evaluation result beside SWE-agent
     trajectories or an OpenHands ``output.jsonl`` (the ``swe_agent`` and ``openhands_eval`` readers
     read it with them)."""
-    name = path.name.lower()
+    return named_not_a_log(path.name) or (path.name.lower() not in LOG_NAMES and _result_beside_traj(path))
+
+
+def named_not_a_log(name: str) -> bool:
+    """Whether a file found in a folder is passed over by its name alone (see ``NOT_LOGS``, ``LOG_NAMES``)."""
+    name = name.lower()
     if name in LOG_NAMES:
         return False
-    return path.suffix.lower() in NOT_LOGS or name in NOT_LOG_NAMES or _result_beside_traj(path)
+    return PurePosixPath(name).suffix in NOT_LOGS or name in NOT_LOG_NAMES
 
 
 def _result_beside_traj(path: Path) -> bool:

@@ -27,8 +27,11 @@ LOCK_NAME = "lock"
 """The writers' lock file in a local store's root (see :mod:`tracesift.store.lock`); no wipe removes it."""
 
 
-def default_store(paths: list[Path]) -> Path:
-    """``.tracesift`` inside the first folder given, or beside the first file."""
+def default_store(paths: list[Path | str]) -> Path | str:
+    """``.tracesift`` inside the first folder given, or beside the first file; under the first URL
+    (``s3://bucket/runs/.tracesift``) when that is a place on object storage."""
+    if isinstance(paths[0], str):
+        return f"{paths[0].rstrip('/')}/{STORE_NAME}"
     first = paths[0].resolve()
     return (first if first.is_dir() else first.parent) / STORE_NAME
 

@@ -34,6 +34,10 @@ def connect(store: StoreLike, *, read_only: bool = True, spill_to: str | None = 
     """An in-memory DuckDB connection with the store's tables as views over exactly the
     files the newest manifest lists.
 
+    DuckDB reads a local store's files itself; a store elsewhere (S3) through pyarrow's
+    filesystem, as Arrow datasets DuckDB scans (pushing column and row filters down to them, so
+    row groups of other subjects are skipped), since DuckDB's own S3 extension may not be installed.
+
     With ``read_only`` the connection may read the store's listed Parquet files and
     nothing else, and its settings are locked. DuckDB spills to ``spill_to`` (a
     private folder the caller removes), or not at all when it is None, never to
@@ -48,7 +52,8 @@ def connect(store: StoreLike, *, read_only: bool = True, spill_to: str | None = 
     con.execute("SET parquet_can_have_nan = true")
     urls = {table: [store.url(rel) for rel in files.get(table, [])] for table in COLUMNS}
     for table, table_urls in urls.items():
-        con.execute(f"CREATE VIEW {'runs_by_file' if table == 'runs' else table} AS {_select(table, table_urls)}")
+        source = _source(con, store, table, files.get(table, []), table_urls)
+        con.execute(f"CREATE VIEW {'runs_by_file' if table == 'runs' else table} AS {_select(table, source)}")
     con.execute(_RUNS_VIEW)
     if read_only:
         _lock_down(con, [url for table_urls in urls.values() for url in table_urls], spill_to)
@@ -66,10 +71,25 @@ def read_only_connection(store: StoreLike) -> Iterator[duckdb.DuckDBPyConnection
             con.close()
 
 
-def _select(table: str, files: list[str]) -> str:
-    if files:
-        listing = ", ".join(_quote(path) for path in files)
-        return f"SELECT {', '.join(name for name, _ in COLUMNS[table])} FROM read_parquet([{listing}])"
+def _source(con: duckdb.DuckDBPyConnection, store: Store, table: str, rels: list[str], urls: list[str]) -> str | None:
+    """What a table's view reads: ``read_parquet`` of its files, an Arrow dataset of them, or None for no file."""
+    if not rels:
+        return None
+    if store.local_path is not None:
+        return f"read_parquet([{', '.join(_quote(url) for url in urls)}])"
+    import pyarrow.dataset as ds
+
+    from tracesift.store.schema import TABLES
+
+    name = f"tracesift_{table}_files"
+    con.register(name, ds.dataset([store.path(rel) for rel in rels], schema=TABLES[table], format="parquet",
+                                  filesystem=store.fs))
+    return name
+
+
+def _select(table: str, source: str | None) -> str:
+    if source:
+        return f"SELECT {', '.join(name for name, _ in COLUMNS[table])} FROM {source}"
     typed = ", ".join(f"CAST(NULL AS {sql_type}) AS {name}" for name, sql_type in COLUMNS[table])
     return f"SELECT {typed} WHERE false"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
@@ -183,7 +184,9 @@ def _repack(store: Store, manifest: Manifest, olds: list[str], without: Collecti
 
 
 def new_batch_id() -> str:
-    return f"{time.time_ns():x}{os.getpid():x}{next(_counter):x}"
+    """A name no other writer picks: the time, this process and a count, and random bits, since Ray
+    workers on many machines (each in its own container, with the same few process ids) write into one store."""
+    return f"{time.time_ns():x}{os.getpid():x}{next(_counter):x}{secrets.token_hex(2)}"
 
 
 _counter = itertools.count(1)
