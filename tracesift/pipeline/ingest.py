@@ -236,7 +236,7 @@ def _read_all(tasks: list[tuple], writer: StoreWriter, report: IngestReport, exe
             _stage(writer, report, *result)
         done += len(results)
         if writer.staged_rows >= COMMIT_EVERY_ROWS:  # between chunks: a chunk's rows travel together
-            writer.commit()
+            writer.commit(last=False)  # workers may have written the batches of chunks not staged yet
         if on_progress:
             on_progress(done, len(tasks))
 

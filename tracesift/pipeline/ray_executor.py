@@ -47,11 +47,12 @@ class RayExecutor:
 
     def map(self, function: Callable[[Item], Result], items: list[Item], *, parallel: bool = True) -> Iterator[Result]:
         """Every item as its own Ray task (``parallel`` is ignored: asked for a cluster, the tasks run on it)."""
-        remote = self._ray.remote(function).options(max_retries=RETRIES, retry_exceptions=False)
+        remote = self._ray.remote(apply).options(max_retries=RETRIES, retry_exceptions=False)
+        shared = self._ray.put(function)  # once, not with every task
         window = IN_FLIGHT_PER_CPU * self.jobs
         pending: deque = deque()
         for item in items:
-            pending.append(remote.remote(item))
+            pending.append(remote.remote(shared, item))
             if len(pending) >= window:
                 yield self._get(pending.popleft())
         while pending:
@@ -66,6 +67,11 @@ class RayExecutor:
                                    "memory); the store keeps its last complete version: run again") from exc
         except ray.exceptions.RayTaskError as exc:
             raise exc.as_instanceof_cause() from None  # the task's own exception, as the local pool raises it
+
+
+def apply(function: Callable[[Item], Result], item: Item) -> Result:
+    """One Ray task: ``function`` (any picklable callable) on one item."""
+    return function(item)
 
 
 @contextmanager

@@ -38,12 +38,14 @@ Change = Callable[[Manifest], None]
 """Applies a writer's staged work to a manifest (writing any file it needs, such as repacked batches)."""
 
 
-def commit_on_newest(store: Store, manifest: Manifest, change: Change, own: Collection[str] = ()) -> Manifest:
+def commit_on_newest(store: Store, manifest: Manifest, change: Change, own: Collection[str] = (),
+                     *, tidy: bool = True) -> Manifest:
     """Apply ``change`` to ``manifest`` and commit it; if another writer committed first, apply it to the newest.
 
     ``own`` are files the caller wrote before (its new batches): they survive a lost race,
     while files ``change`` wrote for a lost attempt are deleted. Files the commit names are
-    synced first. Returns the manifest committed; then removes the files no kept version lists.
+    synced first. Returns the manifest committed; then, when ``tidy``, removes the files no kept
+    version lists (a writer whose workers are still writing batches for its next commit passes False).
     """
     attempt = 1
     while True:
@@ -62,7 +64,8 @@ def commit_on_newest(store: Store, manifest: Manifest, change: Change, own: Coll
             manifest = _reloaded(store, manifest)
             time.sleep(random.uniform(0, min(1.0, 0.01 * 2**attempt)))
             attempt += 1
-    prune(store)
+    if tidy:
+        prune(store)
     return manifest
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 import pyarrow as pa
 
 from tracesift.store import schema
-from tracesift.store.commit import commit_on_newest
+from tracesift.store.commit import commit_on_newest, prune
 from tracesift.store.layout import Store, StoreLike
 from tracesift.store.lock import store_lock
 from tracesift.store.manifest import Fingerprint, Manifest, SourceEntry, batch_file
@@ -69,6 +69,8 @@ class StoreWriter:
     staged_rows: int = 0
     """rows staged since the last commit, the ones workers wrote included"""
     adopted: dict[str, dict[str, int]] = field(default_factory=dict)
+    untidy: bool = False
+    """a commit left files no version lists any more for a later one to remove"""
 
     def add(self, key: str, entry: SourceEntry, tables: dict[str, pa.Table]) -> None:
         """Stage what one input produced; ``key`` replaces any earlier version of it."""
@@ -97,14 +99,23 @@ class StoreWriter:
         """Stage the removal of an input that no longer exists."""
         self.dropping.add(key)
 
-    def commit(self) -> None:
-        """Make everything staged visible at once."""
+    def commit(self, *, last: bool = True) -> None:
+        """Make everything staged visible at once.
+
+        A commit that is not the ``last`` leaves the files no version lists in place: workers may
+        have written batches for the next commit already (the last commit removes what is left).
+        """
         if not (self.pending_entries or self.dropping or self.touched):
+            if last and self.untidy:
+                prune(self.store)
+                self.untidy = False
             return
         batch = new_batch_id()
         written = write_batch(self.store, batch, self.pending)
         own = {batch_file(table, b) for b, tables in {**self.adopted, batch: written}.items() for table in tables}
-        self.manifest = commit_on_newest(self.store, self.manifest, lambda m: self._apply(m, batch, written), own)
+        self.manifest = commit_on_newest(self.store, self.manifest, lambda m: self._apply(m, batch, written), own,
+                                         tidy=last)
+        self.untidy = not last
         self.pending, self.pending_entries, self.dropping, self.touched = {}, {}, set(), {}
         self.staged_rows, self.adopted = 0, {}
 
