@@ -13,7 +13,6 @@ import pytest
 
 from tests.conftest import SAMPLES
 from tests.pipeline.helpers import assert_same_tables, corpus, rows
-from tracesift.pipeline.engines import Engine
 from tracesift.pipeline.ingest import ingest
 from tracesift.pipeline.scan import scan
 from tracesift.store.query import query
