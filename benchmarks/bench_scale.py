@@ -64,6 +64,7 @@ def ray_instance(cpus: int) -> tuple[object, str, float]:
     """A Ray instance for the whole benchmark: the module, its address, and the seconds it took to start."""
     import ray
 
+    os.environ["RAY_worker_niceness"] = "0"  # Ray runs its workers at nice 15: on a shared machine they would starve
     started = time.perf_counter()
     ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, configure_logging=False)
     return ray, ray.get_runtime_context().gcs_address, time.perf_counter() - started
@@ -118,7 +119,7 @@ def object_storage(corpora: dict[str, Path], share: float, work: Path) -> dict:
         pafs.copy_files(str(small), f"{BUCKET}/inputs/{kind}", source_filesystem=pafs.LocalFileSystem(),
                         destination_filesystem=s3)
         print(f"{kind} (scaled to {share:g}): uploaded in {time.perf_counter() - started:.1f} s", flush=True)
-        rounds = {"local inputs, local store": (str(small), str(work / f"{kind}-s3-local")),
+        rounds = {"local inputs, local store": (str(small), str(work / "stores" / f"{kind}-local")),
                   "local inputs, S3 store": (str(small), f"s3://{BUCKET}/stores/{kind}-a"),
                   "S3 inputs, S3 store": (f"s3://{BUCKET}/inputs/{kind}", f"s3://{BUCKET}/stores/{kind}-b")}
         measured = {name: ingest_and_scan(name, src, store, []) for name, (src, store) in rounds.items()}
@@ -155,13 +156,12 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.runs, args.trajectories, args.s3_share = 40, 400, 0.5
-    stop_moto = moto_server()  # first: Ray's workers take the AWS variables from this process
-    cpus = os.cpu_count() or 1
-    ray, address, ray_start_s = ray_instance(cpus)
+    runs, _ = bench_scan.corpus(args.corpus / "runs", args.runs, args.steps)  # before Ray: the generators fork
+    trajectories = bench_agents.corpus(args.corpus / "agents", args.trajectories, seed=1) / "trajectories"
+    corpora = {"runs": runs, "trajectories": trajectories}
+    stop_moto = moto_server()  # then the server: Ray's workers take the AWS variables from this process
+    ray, address, ray_start_s = ray_instance(os.cpu_count() or 1)
     try:
-        runs, _ = bench_scan.corpus(args.corpus / "runs", args.runs, args.steps)
-        trajectories = bench_agents.corpus(args.corpus / "agents", args.trajectories, seed=1) / "trajectories"
-        corpora = {"runs": runs, "trajectories": trajectories}
         results = {"environment": bench_scan.environment(), "runs": args.runs, "steps": args.steps,
                    "trajectories": args.trajectories,
                    "ray_start_s": round(ray_start_s, 2), "ray_task_ms": round(task_overhead(NOOP_TASKS), 3)}
