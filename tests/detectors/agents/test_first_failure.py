@@ -148,7 +148,8 @@ def test_a_worker_that_stops_answering_is_responsible_for_the_orchestrators_loop
             ("Orchestrator (-> WebSurfer)", "Please open the fund list and read the fees."),
             ("Orchestrator (thought)", "Next speaker WebSurfer")]
     history = [("human", "Which fund has the lowest fee?"), ("Orchestrator (thought)", "Plan: ask WebSurfer."),
-               ("Orchestrator (-> WebSurfer)", "Search for the fund list."), ("Orchestrator (thought)", "Next speaker WebSurfer"),
+               ("Orchestrator (-> WebSurfer)", "Search for the fund list."),
+               ("Orchestrator (thought)", "Next speaker WebSurfer"),
                ("WebSurfer", "I typed 'fund list' into the search box. Here is a screenshot."), *turn * 3,
                ("Orchestrator (termination condition)", "Max rounds (30) reached.")]
     record = {"question": "Which fund has the lowest fee?", "mistake_agent": "WebSurfer", "mistake_step": "4",
