@@ -64,7 +64,7 @@ def ray_instance(cpus: int) -> tuple[object, str, float]:
     """A Ray instance for the whole benchmark: the module, its address, and the seconds it took to start."""
     import ray
 
-    os.environ["RAY_worker_niceness"] = "0"  # Ray runs its workers at nice 15: on a shared machine they would starve
+    os.environ.update({"RAY_worker_niceness": "0"})  # Ray runs its workers at nice 15: on a shared machine they would starve
     started = time.perf_counter()
     ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, configure_logging=False)
     return ray, ray.get_runtime_context().gcs_address, time.perf_counter() - started

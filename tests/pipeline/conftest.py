@@ -54,7 +54,7 @@ def s3_prefix(s3_endpoint, request) -> str:
 def ray_address(s3_endpoint):
     """The address of a two-CPU Ray instance started for the session (and shut down after it)."""
     ray = pytest.importorskip("ray", reason="the Ray engine's tests need ray (pip install '.[test]')")
-    os.environ["RAY_worker_niceness"] = "0"  # Ray's default (15) starves its workers on a busy machine
+    os.environ.update({"RAY_worker_niceness": "0"})  # Ray's default (15) starves its workers on a busy machine
     ray.init(num_cpus=2, include_dashboard=False, object_store_memory=OBJECT_STORE_BYTES, log_to_driver=False,
              configure_logging=False)
     yield ray.get_runtime_context().gcs_address

@@ -15,8 +15,8 @@ from tracesift.errors import TracesiftError, UsageError
 
 StoreOption = Annotated[
     str | None,
-    typer.Option("--store", help="Store folder, or s3://bucket/prefix. Default: .tracesift inside the first "
-                                 "folder given (beside a file).", show_default=False),
+    typer.Option("--store", help="Store folder, or s3://bucket/prefix. Default: .tracesift inside the first folder "
+                 "given (beside a file), or in ~/.cache/tracesift when that folder is read-only.", show_default=False),
 ]
 PathsArgument = Annotated[list[Path], typer.Argument(help="Log files or folders (searched recursively).")]
 InputsArgument = Annotated[
