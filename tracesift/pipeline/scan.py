@@ -2,7 +2,8 @@
 
 Subjects are runs (from ``metrics``) and trajectories (from ``steps``). They are
 cut into tasks of whole subjects, each a range of ids with about ``TASK_ROWS``
-rows; a task loads only its subjects' rows, judges one subject at a time with
+rows (fewer when that would leave workers idle: at least four tasks a worker, down to
+``MIN_TASK_ROWS``); a task loads only its subjects' rows, judges one subject at a time with
 every detector of that subject type, then runs the post-stages over that
 subject's findings. Memory is bounded by a task, not by the store, and any
 executor can run the tasks. This is what ``collapse-scan`` does; the CLI only
@@ -33,7 +34,9 @@ from tracesift.store.views import connect
 from tracesift.store.writer import replace_findings
 
 TASK_ROWS = 1_000_000
-"""About this many rows per task: a task's subjects are in memory together."""
+"""About this many rows per task at most: a task's subjects are in memory together."""
+MIN_TASK_ROWS = 100_000
+"""A smaller task costs more in opening the store than it saves in sharing the work."""
 PARALLEL_FROM_ROWS = 4_000_000
 """Below this many rows in all, judging in this process beats starting workers."""
 ALL_STEPS = (-(2**62), 2**62)
@@ -112,7 +115,7 @@ def scan(
     with given_or_local(executor, jobs, engine) as executor:
         report = ingest(paths, store=store, roles=roles, reader_options=reader_options, on_progress=on_progress,
                         executor=executor, reader=reader)
-        counts, tasks = _plan(report.store, chosen, parsed, steps, locator)
+        counts, tasks = _plan(report.store, chosen, parsed, steps, locator, executor.jobs)
         parallel = sum(n for by_id in counts.values() for n in by_id.values()) >= PARALLEL_FROM_ROWS
         judged = list(executor.map(judge, tasks, parallel=parallel))
     findings = [f for part in judged for f in part.findings if not metrics or f.metric in metrics]
@@ -140,8 +143,9 @@ def _refuse_unknown(params: dict[str, dict], chosen: list[Detector]) -> None:
             raise UsageError(f"parameters for {name!r}, which is not among the detectors run")
 
 
-def _plan(store: Path, chosen: list[Detector], params: dict, steps: tuple[int, int], locator: str | None = None):
-    """Subjects by type (id -> rows), and the tasks that judge them."""
+def _plan(store: Path, chosen: list[Detector], params: dict, steps: tuple[int, int], locator: str | None = None,
+          jobs: int = 1):
+    """Subjects by type (id -> rows), and the tasks that judge them (on ``jobs`` workers)."""
     con = connect(store)
     try:
         counts = {kind: dict(con.execute(sql, {"first": steps[0], "last": steps[1]} if kind is SubjectType.run
@@ -153,19 +157,20 @@ def _plan(store: Path, chosen: list[Detector], params: dict, steps: tuple[int, i
         names = tuple(d.name for d in chosen if d.subject is kind)
         located = locator if kind is SubjectType.trajectory else None
         if names or located:
+            size = min(TASK_ROWS, max(MIN_TASK_ROWS, sum(by_id.values()) // (4 * jobs)))
             tasks += [ScanTask(store, kind, lo, hi, names, {n: params[n] for n in names if n in params}, steps,
-                               located) for lo, hi in _ranges(by_id)]
+                               located) for lo, hi in _ranges(by_id, size)]
     return counts, tasks
 
 
-def _ranges(rows_by_id: dict[str, int]) -> Iterator[tuple[str, str]]:
-    """Contiguous ranges of (sorted) ids holding about ``TASK_ROWS`` rows each."""
+def _ranges(rows_by_id: dict[str, int], size: int = TASK_ROWS) -> Iterator[tuple[str, str]]:
+    """Contiguous ranges of (sorted) ids holding about ``size`` rows each."""
     lo, total = None, 0
     ids = list(rows_by_id)
     for i, subject in enumerate(ids):
         lo = subject if lo is None else lo
         total += rows_by_id[subject]
-        if total >= TASK_ROWS or i == len(ids) - 1:
+        if total >= size or i == len(ids) - 1:
             yield lo, subject
             lo, total = None, 0
 
