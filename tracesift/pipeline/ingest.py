@@ -298,7 +298,7 @@ def read_sources(tasks: list) -> list:
 
 def _merged(results: list, held: list[int]) -> dict[str, pa.Table]:
     """The tables of the results at ``held``, one Arrow table per canonical table."""
-    parts: dict[str, list[pa.Table | schema.RowTable]] = {}
+    parts: dict[str, list[pa.Table | schema.RowTable | schema.ColumnTable]] = {}
     for i in held:
         for name, table in results[i][3].items():
             parts.setdefault(name, []).append(table)

@@ -37,20 +37,21 @@ ERROR_SCAN_CHARS = 20_000
 class StepTable:
     """Accumulates ``steps`` and ``trajectories`` rows; numbers steps per trajectory.
 
-    A row is a tuple, the cheapest thing to build in Python and to hand to Arrow
-    (:class:`~tracesift.store.schema.RowTable`).
+    Steps are kept as one list per column (:class:`~tracesift.store.schema.ColumnTable`),
+    the cheapest to hand to Arrow; trajectories, a few per file, as tuples.
     """
 
     def __init__(self, source_format: str, path: Path) -> None:
         self.source_format = source_format
         self.path = str(path)
-        self.steps = schema.RowTable("steps")
+        self.steps = schema.ColumnTable("steps")
         self.trajectories = schema.RowTable("trajectories")
         self._next: dict[str, int] = {}
+        self._append = tuple(column.append for column in self.steps.columns)
 
     def __len__(self) -> int:
         """Steps added so far, over all trajectories."""
-        return len(self.steps.rows)
+        return len(self.steps.columns[0])
 
     def add(self, trajectory_id: str, kind: str, *, agent: str | None = None, role: str | None = None,
             tool: str | None = None, arguments: Any = None, content: Any = None, is_error: bool = False,
@@ -59,8 +60,8 @@ class StepTable:
             span_id: str | None = None, parent_span_id: str | None = None) -> int:
         """Append one step; returns its 0-based number in the trajectory.
 
-        The keywords are ``steps`` columns, and the row lists them in the schema's order
-        (a test checks every value lands in its named column).
+        The keywords are ``steps`` columns, appended in the schema's order (a test checks every
+        value lands in its named column).
         """
         number = self._next.get(trajectory_id, 0)
         self._next[trajectory_id] = number + 1
@@ -68,8 +69,12 @@ class StepTable:
             arguments = json_text(arguments)
         if content is not None and not isinstance(content, str):
             content = json_text(content)
-        self.steps.rows.append((trajectory_id, number, agent, role, kind, tool, arguments, content, bool(is_error),
-                                exit_code, tokens_in, tokens_out, cost, latency_s, timestamp, span_id, parent_span_id))
+        (a_tid, a_step, a_agent, a_role, a_kind, a_tool, a_arguments, a_content, a_error, a_exit, a_in, a_out,
+         a_cost, a_latency, a_time, a_span, a_parent) = self._append
+        a_tid(trajectory_id), a_step(number), a_agent(agent), a_role(role), a_kind(kind), a_tool(tool)
+        a_arguments(arguments), a_content(content), a_error(bool(is_error)), a_exit(exit_code), a_in(tokens_in)
+        a_out(tokens_out), a_cost(cost), a_latency(latency_s), a_time(timestamp), a_span(span_id)
+        a_parent(parent_span_id)
         return number
 
     def meter(self, first: int, tokens_in: int | None = None, tokens_out: int | None = None,
@@ -78,14 +83,12 @@ class StepTable:
 
         Only the first step of a message carries its usage, so that sums count it once.
         """
-        rows = self.steps.rows
-        if first >= len(rows):
+        columns = self.steps.columns
+        if first >= len(columns[0]):
             return
-        row = list(rows[first])
         for column, value in ((_TOKENS_IN, tokens_in), (_TOKENS_OUT, tokens_out), (_COST, cost), (_LATENCY, latency_s)):
             if value is not None:
-                row[column] = value
-        rows[first] = tuple(row)
+                columns[column][first] = value
 
     def count(self, trajectory_id: str) -> int:
         return self._next.get(trajectory_id, 0)

@@ -160,7 +160,7 @@ class _Conversation:
 
     def read(self, messages: list) -> None:
         final = _last_final_message(messages)
-        table, rows = self.table, self.table.steps.rows
+        table = self.table
         for index, message in enumerate(messages):
             if not isinstance(message, dict):
                 self.problems.append(Problem(f"{self.tid}: message {index} is not an object: skipped", index))
@@ -170,7 +170,7 @@ class _Conversation:
                 role = str(role)
                 self.problems.append(Problem(f"{self.tid}: message {index} has unknown role {role!r}: "
                                              "kept as a message", index))
-            first = len(rows)
+            first = len(table)
             when = message.get("timestamp") or message.get("created_at") or message.get("created")
             when = None if when is None else ac.epoch(when)
             if role == "tool" or role == "function":
