@@ -93,6 +93,16 @@ class StepTable:
     def count(self, trajectory_id: str) -> int:
         return self._next.get(trajectory_id, 0)
 
+    def extend(self, trajectory_id: str, **columns: list) -> None:
+        """Append whole columns of steps of one trajectory, numbered on from its last: ``kind`` and any
+        other ``steps`` columns, all of one length (text as text); those not given are null (``is_error`` false)."""
+        count = len(columns["kind"])
+        number = self._next.get(trajectory_id, 0)
+        self._next[trajectory_id] = number + count
+        given = {"trajectory_id": [trajectory_id] * count, "step": list(range(number, number + count)), **columns}
+        for name, column in zip(schema.STEPS.names, self.steps.columns):
+            column += given.get(name) or [False if name == "is_error" else None] * count
+
     def trajectory(self, trajectory_id: str, task: str | None = None, outcome: str = "unknown",
                    labels: dict | None = None) -> None:
         self.trajectories.rows.append((

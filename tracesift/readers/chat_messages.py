@@ -28,6 +28,7 @@ import re
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import chat_typed
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 ROLES = {"system", "developer", "user", "assistant", "tool", "function", "ipython"}
@@ -82,6 +83,9 @@ def _is_conversation(value: Any) -> bool:
 
 def read(source: Input) -> Batch:
     path, run_id = source.path, source.rel
+    fast = chat_typed.read(source, ac.StepTable("chat_messages", path))  # the plain layout, decoded typed
+    if fast is not None:
+        return fast
     conversations, problems = ac.parse_or_fail(source, _conversations, "no chat messages found")
     table = ac.StepTable("chat_messages", path)
     several = len(conversations) > 1
