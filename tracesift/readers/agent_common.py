@@ -178,6 +178,31 @@ def read_document(source: Input, problems: list[Problem], parse: Callable[[str, 
 
 _DECODE = msgspec.json.Decoder().decode
 
+UNSET: Any = msgspec.UNSET
+"""The default of a field of a :func:`present` record: the key was not in the document."""
+
+
+def is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 throughout: what a typed decode, which skips keys unread, cannot tell for those."""
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def present(record: msgspec.Struct) -> dict:
+    """A record decoded typed as the dict of its keys that were in the document.
+
+    A reader that uses a few keys of large objects decodes them into a Struct of those keys
+    (each defaulting to ``UNSET``): msgspec skips the others without building them. The dict
+    is what the reader gets of a full decode, less the keys it never reads.
+    """
+    return {key: value for name, key in zip(record.__struct_fields__, record.__struct_encode_fields__)
+            if (value := getattr(record, name)) is not UNSET}
+
 
 def loads(text: str) -> Any:
     """``json.loads(text)``, two to three times faster where it can be.
@@ -310,8 +335,12 @@ def document_or_lines(text: str, problems: list[Problem]) -> tuple[Any, list[tup
         return None, lines
 
 
-def jsonl_objects(text: str | bytes, problems: list[Problem]) -> list[tuple[int, Any]]:
+def jsonl_objects(text: str | bytes, problems: list[Problem],
+                  parse_line: Callable[[bytes | memoryview], Any] = _DECODE) -> list[tuple[int, Any]]:
     """(line number, value) of every parseable line of ``text`` (or of the file's ``bytes``); bad lines become problems.
+
+    ``parse_line`` parses a line's bytes (say into the keys a reader reads), raising ValueError where the
+    standard library must have a look: at JSON that msgspec refuses, or a line that is not JSON.
 
     Lines end at LF, CR LF or CR, as JSON Lines has them: a U+2028 or U+0085 inside a string
     (JSON allows them raw) is text, not the end of a line. Each line is parsed from its UTF-8
@@ -325,7 +354,7 @@ def jsonl_objects(text: str | bytes, problems: list[Problem]) -> list[tuple[int,
         data, checked = (text.utf8 if isinstance(text, Text) else text.encode("utf-8", errors="surrogatepass")), True
     for number, raw in enumerate(_lines(data), start=1):
         try:
-            found.append((number, _DECODE(raw)))
+            found.append((number, parse_line(raw)))
             continue
         except ValueError:
             pass
@@ -333,7 +362,7 @@ def jsonl_objects(text: str | bytes, problems: list[Problem]) -> list[tuple[int,
             before = len(problems)
             decoded = decode(data, problems)
             if len(problems) > before:
-                return jsonl_objects(decoded, problems)  # not UTF-8: the lines of the text with bytes replaced
+                return jsonl_objects(decoded, problems, parse_line)  # not UTF-8: the lines of the text with bytes replaced
             checked = True
         line = bytes(raw).decode("utf-8", errors="surrogatepass")
         if not line.strip():
