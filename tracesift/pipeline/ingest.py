@@ -16,6 +16,7 @@ the first committed.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -200,10 +201,10 @@ def _fingerprint(source: Source) -> Fingerprint:
     return stat_fingerprint(source.path)
 
 
-def _options_beside(sources: list[Source], given: Mapping[str, Mapping]) -> dict[Path, Mapping[str, Mapping]]:
-    """Reader options per input folder: its own ``tracesift.toml``'s, else ``given``."""
-    folders = {source.path.parent for source in sources}
-    found = {folder: reader_options_in(folder) for folder in folders}
+def _options_beside(sources: list[Source], given: Mapping[str, Mapping]) -> dict[str, Mapping[str, Mapping]]:
+    """Reader options per input folder (by its path as text): its own ``tracesift.toml``'s, else ``given``."""
+    folders = {os.path.dirname(source.path) for source in sources}
+    found = {folder: reader_options_in(Path(folder)) for folder in folders}
     return {folder: given if options is None else options for folder, options in found.items()}
 
 
@@ -211,7 +212,8 @@ def _tasks(todo: list[tuple[Source, Fingerprint]], writer: StoreWriter, roles: R
            reader_options: Mapping[str, Mapping]) -> list[tuple]:
     """One read task per input: what ``read_source`` needs, and nothing of this process."""
     options = _options_beside([source for source, _ in todo], reader_options)
-    return [(s, fp, _known_hash(writer, s), roles, options[s.path.parent], writer.store) for s, fp in todo]
+    folder = os.path.dirname
+    return [(s, fp, _known_hash(writer, s), roles, options[folder(s.path)], writer.store) for s, fp in todo]
 
 
 def _read_all(tasks: list[tuple], writer: StoreWriter, report: IngestReport, executor: Executor, on_progress) -> None:
@@ -298,7 +300,7 @@ def read_sources(tasks: list) -> list:
 
 def _merged(results: list, held: list[int]) -> dict[str, pa.Table]:
     """The tables of the results at ``held``, one Arrow table per canonical table."""
-    parts: dict[str, list[pa.Table | schema.RowTable]] = {}
+    parts: dict[str, list[pa.Table | schema.RowTable | schema.ColumnTable]] = {}
     for i in held:
         for name, table in results[i][3].items():
             parts.setdefault(name, []).append(table)

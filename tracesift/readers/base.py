@@ -91,11 +91,11 @@ class Problem:
 class Batch:
     """Everything one reader made of one input: canonical tables, and the problems it met.
 
-    A table is Arrow, or a :class:`~tracesift.store.schema.RowTable` whose rows the
+    A table is Arrow, or a :class:`~tracesift.store.schema.RowTable` (or ``ColumnTable``) whose rows the
     pipeline converts together with other inputs'; :meth:`arrow` gives all as Arrow.
     """
 
-    tables: dict[str, pa.Table | schema.RowTable] = field(default_factory=dict)
+    tables: dict[str, pa.Table | schema.RowTable | schema.ColumnTable] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     def rows(self, table: str) -> int:

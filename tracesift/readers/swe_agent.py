@@ -36,6 +36,8 @@ import stat
 from pathlib import PurePosixPath
 from typing import Any
 
+import msgspec
+
 from tracesift.readers import agent_common as ac
 from tracesift.readers import swebench_results
 from tracesift.readers.base import Batch, Input, Problem, Reader
@@ -91,7 +93,9 @@ def _tail(source: Input, size: int) -> bytes:
 def read(source: Input) -> Batch:
     path, run_id = source.path, source.rel
     problems: list[Problem] = []
-    data = ac.read_document(source, problems, _load)
+    data = _keys_read(source.read_bytes())
+    if data is None:  # not the usual layout, or not one valid document: decoded whole
+        data = ac.read_document(source, problems, _load)
     if not isinstance(data, dict) or not any(k in data for k in ("trajectory", "attempts", "history")):
         raise ValueError("no trajectory, history or attempts: not a SWE-agent .traj file")
     table = ac.StepTable("swe_agent", path)
@@ -116,6 +120,46 @@ def _instance_ids(source: Input, data: dict) -> list[str]:
     found = [info.get("instance_id"), name.name.removesuffix(".traj").removesuffix(".json"), name.stem,
              source.path.parent.name, data.get("environment")]
     return list(dict.fromkeys(i for i in found if isinstance(i, str) and i))
+
+
+UNSET = ac.UNSET
+
+
+class _Entry(msgspec.Struct):
+    """What is read of a ``trajectory`` entry (its ``query``, the whole chat so far, is skipped unbuilt)."""
+
+    action: Any = UNSET
+    observation: Any = UNSET
+    thought: Any = UNSET
+    execution_time: Any = UNSET
+
+
+class _Traj(msgspec.Struct):
+    """What is read of a ``.traj`` document."""
+
+    trajectory: list[_Entry] = UNSET
+    history: Any = UNSET
+    info: Any = UNSET
+    environment: Any = UNSET
+    attempts: Any = UNSET
+
+
+_DECODE_TRAJ = msgspec.json.Decoder(_Traj).decode
+
+
+def _keys_read(data: bytes) -> dict | None:
+    """The document as the keys this reader reads (present ones only), decoded without the rest; None when
+    it is not one valid JSON object whose ``trajectory`` is a list of objects (then it is decoded whole)."""
+    if not ac.is_utf8(data):
+        return None
+    try:
+        document = _DECODE_TRAJ(data)
+    except msgspec.DecodeError:
+        return None
+    found = ac.present(document)
+    if "trajectory" in found:
+        found["trajectory"] = [ac.present(entry) for entry in document.trajectory]
+    return found
 
 
 def _load(text: str, problems: list[Problem]) -> Any:
