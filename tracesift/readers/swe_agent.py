@@ -30,9 +30,7 @@ and cost per instance, not per step), and ``instance_id`` / ``resolved`` / ``res
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -75,19 +73,11 @@ def _keys_at_end(source: Input) -> bool:
 
 
 def _tail(source: Input, size: int) -> bytes:
-    """The last ``size`` bytes of the file (nothing for a file that is not a regular one)."""
-    if source.content is not None:
-        return source.content[-size:]
+    """The last ``size`` bytes of the file (nothing for a file that cannot be read or is not a regular one)."""
     try:
-        descriptor = os.open(source.path, os.O_RDONLY | os.O_NONBLOCK)
+        return source.end(size)
     except OSError:
         return b""
-    with open(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return b""
-        end = handle.seek(0, os.SEEK_END)
-        handle.seek(max(0, end - size))
-        return handle.read(size)
 
 
 def read(source: Input) -> Batch:
