@@ -69,6 +69,12 @@ def main() -> None:
                                (manifest.Manifest, "commit", "manifest")]:
         if hasattr(owner, name):  # an earlier tracesift (PYTHONPATH=<its tree>) may lack one
             timed(owner, name, phase)
+    try:
+        from tracesift.readers import chat_typed
+    except ImportError:  # an earlier tracesift
+        pass
+    else:
+        timed(chat_typed, "_DECODE", "json (typed chat documents)")
     by_name = ingest_module.by_name
     ingest_module.by_name = lambda name: _TimedReader(by_name(name))
     store = tempfile.mkdtemp(prefix="tracesift-phases-")

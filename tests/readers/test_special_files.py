@@ -13,7 +13,7 @@ from tests.conftest import write_loss_jsonl
 from tracesift.errors import NotRegularFile
 from tracesift.pipeline import ingest as ingest_module
 from tracesift.pipeline.ingest import ingest
-from tracesift.readers.base import read_file
+from tracesift.readers.base import SNIFF_BYTES, Input, read_file
 
 BOUND_S = 20
 """Far longer than any of these takes; only a hang reaches it."""
@@ -44,11 +44,25 @@ def without_hanging(function, fifos: list[Path]):
     return outcome["result"]
 
 
-def test_read_file_refuses_a_fifo(tmp_path):
+@pytest.mark.parametrize("read", [read_file, lambda path: Input(path).end(4096)], ids=["start", "end"])
+def test_read_file_refuses_a_fifo(tmp_path, read):
     fifo = tmp_path / "metrics.jsonl"
     os.mkfifo(fifo)
     with pytest.raises(NotRegularFile, match=r"not a regular file \(FIFO\)"):
-        without_hanging(lambda: read_file(fifo), [fifo])
+        without_hanging(lambda: read(fifo), [fifo])
+
+
+def test_the_end_of_a_file_from_the_disk_or_from_what_was_read(tmp_path):
+    big, small = tmp_path / "big.traj", tmp_path / "small.traj"
+    big.write_bytes(b"x" * (2 * SNIFF_BYTES) + b'"environment": "swe_main"}')
+    small.write_bytes(b'{"trajectory": []}')
+    assert Input(big).end(26) == b'"environment": "swe_main"}'
+    assert Input(small).end(4096) == b'{"trajectory": []}'
+    known = Input(small)
+    known.prefix()
+    small.unlink()  # what the prefix read holds the whole file: no second read
+    assert known.end(5) == b': []}'
+    assert Input(Path("x"), content=b"0123456789").end(3) == b"789"
 
 
 def test_fifo_named_like_a_wandb_log_is_skipped_with_its_reason(tmp_path):

@@ -16,6 +16,7 @@ the first committed.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -212,11 +213,12 @@ def _fingerprint(source: Source) -> Fingerprint:
     return stat_fingerprint(source.path)
 
 
-def _options_beside(sources: list[Source], given: Mapping[str, Mapping]) -> dict[Path, Mapping[str, Mapping]]:
-    """Reader options per input folder: its own ``tracesift.toml``'s, else ``given``."""
-    folders = {source.path.parent for source in sources if source.remote is None}
-    found = {folder: reader_options_in(folder) for folder in folders}
-    found.update({source.path.parent: None for source in sources if source.remote is not None})
+def _options_beside(sources: list[Source], given: Mapping[str, Mapping]) -> dict[str, Mapping[str, Mapping]]:
+    """Reader options per input folder (by its path as text): its own ``tracesift.toml``'s, else ``given``
+    (always ``given`` on object storage)."""
+    folders = {os.path.dirname(source.path) for source in sources if source.remote is None}
+    found = {folder: reader_options_in(Path(folder)) for folder in folders}
+    found.update({os.path.dirname(source.path): None for source in sources if source.remote is not None})
     return {folder: given if options is None else options for folder, options in found.items()}
 
 
@@ -224,7 +226,8 @@ def _tasks(todo: list[tuple[Source, Fingerprint]], writer: StoreWriter, roles: R
            reader_options: Mapping[str, Mapping]) -> list[tuple]:
     """One read task per input: what ``read_source`` needs, and nothing of this process."""
     options = _options_beside([source for source, _ in todo], reader_options)
-    return [(s, fp, _known_hash(writer, s), roles, options[s.path.parent], writer.store) for s, fp in todo]
+    folder = os.path.dirname
+    return [(s, fp, _known_hash(writer, s), roles, options[folder(s.path)], writer.store) for s, fp in todo]
 
 
 def _read_all(tasks: list[tuple], writer: StoreWriter, report: IngestReport, executor: Executor, on_progress) -> None:
@@ -324,7 +327,7 @@ def read_sources(tasks: list) -> list:
 
 def _merged(results: list, held: list[int]) -> dict[str, pa.Table]:
     """The tables of the results at ``held``, one Arrow table per canonical table."""
-    parts: dict[str, list[pa.Table | schema.RowTable]] = {}
+    parts: dict[str, list[pa.Table | schema.RowTable | schema.ColumnTable]] = {}
     for i in held:
         for name, table in results[i][3].items():
             parts.setdefault(name, []).append(table)

@@ -81,7 +81,7 @@ def discover_remote(url: str) -> list[Source]:
         if entry.type != pafs.FileType.File or SKIPPED_FOLDERS.intersection(inside):
             continue
         given = entry.path == root
-        if not given and named_not_a_log(path.name):
+        if not given and named_not_a_log(path.name.lower(), path.suffix.lower()):
             continue
         sources.append(Source(Path(entry.path), path.relative_to(top).as_posix(), pending=True, size=entry.size,
                               mtime_ns=entry.mtime_ns or 0, expected=given, remote=f"{scheme}://{entry.path}"))

@@ -37,20 +37,21 @@ ERROR_SCAN_CHARS = 20_000
 class StepTable:
     """Accumulates ``steps`` and ``trajectories`` rows; numbers steps per trajectory.
 
-    A row is a tuple, the cheapest thing to build in Python and to hand to Arrow
-    (:class:`~tracesift.store.schema.RowTable`).
+    Steps are kept as one list per column (:class:`~tracesift.store.schema.ColumnTable`),
+    the cheapest to hand to Arrow; trajectories, a few per file, as tuples.
     """
 
     def __init__(self, source_format: str, path: Path) -> None:
         self.source_format = source_format
         self.path = str(path)
-        self.steps = schema.RowTable("steps")
+        self.steps = schema.ColumnTable("steps")
         self.trajectories = schema.RowTable("trajectories")
         self._next: dict[str, int] = {}
+        self._append = tuple(column.append for column in self.steps.columns)
 
     def __len__(self) -> int:
         """Steps added so far, over all trajectories."""
-        return len(self.steps.rows)
+        return len(self.steps.columns[0])
 
     def add(self, trajectory_id: str, kind: str, *, agent: str | None = None, role: str | None = None,
             tool: str | None = None, arguments: Any = None, content: Any = None, is_error: bool = False,
@@ -59,8 +60,8 @@ class StepTable:
             span_id: str | None = None, parent_span_id: str | None = None) -> int:
         """Append one step; returns its 0-based number in the trajectory.
 
-        The keywords are ``steps`` columns, and the row lists them in the schema's order
-        (a test checks every value lands in its named column).
+        The keywords are ``steps`` columns, appended in the schema's order (a test checks every
+        value lands in its named column).
         """
         number = self._next.get(trajectory_id, 0)
         self._next[trajectory_id] = number + 1
@@ -68,8 +69,12 @@ class StepTable:
             arguments = json_text(arguments)
         if content is not None and not isinstance(content, str):
             content = json_text(content)
-        self.steps.rows.append((trajectory_id, number, agent, role, kind, tool, arguments, content, bool(is_error),
-                                exit_code, tokens_in, tokens_out, cost, latency_s, timestamp, span_id, parent_span_id))
+        (a_tid, a_step, a_agent, a_role, a_kind, a_tool, a_arguments, a_content, a_error, a_exit, a_in, a_out,
+         a_cost, a_latency, a_time, a_span, a_parent) = self._append
+        a_tid(trajectory_id), a_step(number), a_agent(agent), a_role(role), a_kind(kind), a_tool(tool)
+        a_arguments(arguments), a_content(content), a_error(bool(is_error)), a_exit(exit_code), a_in(tokens_in)
+        a_out(tokens_out), a_cost(cost), a_latency(latency_s), a_time(timestamp), a_span(span_id)
+        a_parent(parent_span_id)
         return number
 
     def meter(self, first: int, tokens_in: int | None = None, tokens_out: int | None = None,
@@ -78,17 +83,25 @@ class StepTable:
 
         Only the first step of a message carries its usage, so that sums count it once.
         """
-        rows = self.steps.rows
-        if first >= len(rows):
+        columns = self.steps.columns
+        if first >= len(columns[0]):
             return
-        row = list(rows[first])
         for column, value in ((_TOKENS_IN, tokens_in), (_TOKENS_OUT, tokens_out), (_COST, cost), (_LATENCY, latency_s)):
             if value is not None:
-                row[column] = value
-        rows[first] = tuple(row)
+                columns[column][first] = value
 
     def count(self, trajectory_id: str) -> int:
         return self._next.get(trajectory_id, 0)
+
+    def extend(self, trajectory_id: str, **columns: list) -> None:
+        """Append whole columns of steps of one trajectory, numbered on from its last: ``kind`` and any
+        other ``steps`` columns, all of one length (text as text); those not given are null (``is_error`` false)."""
+        count = len(columns["kind"])
+        number = self._next.get(trajectory_id, 0)
+        self._next[trajectory_id] = number + count
+        given = {"trajectory_id": [trajectory_id] * count, "step": list(range(number, number + count)), **columns}
+        for name, column in zip(schema.STEPS.names, self.steps.columns):
+            column += given.get(name) or [False if name == "is_error" else None] * count
 
     def trajectory(self, trajectory_id: str, task: str | None = None, outcome: str = "unknown",
                    labels: dict | None = None) -> None:
@@ -164,6 +177,31 @@ def read_document(source: Input, problems: list[Problem], parse: Callable[[str, 
 
 
 _DECODE = msgspec.json.Decoder().decode
+
+UNSET: Any = msgspec.UNSET
+"""The default of a field of a :func:`present` record: the key was not in the document."""
+
+
+def is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 throughout: what a typed decode, which skips keys unread, cannot tell for those."""
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def present(record: msgspec.Struct) -> dict:
+    """A record decoded typed as the dict of its keys that were in the document.
+
+    A reader that uses a few keys of large objects decodes them into a Struct of those keys
+    (each defaulting to ``UNSET``): msgspec skips the others without building them. The dict
+    is what the reader gets of a full decode, less the keys it never reads.
+    """
+    return {key: value for name, key in zip(record.__struct_fields__, record.__struct_encode_fields__)
+            if (value := getattr(record, name)) is not UNSET}
 
 
 def loads(text: str) -> Any:
@@ -297,8 +335,12 @@ def document_or_lines(text: str, problems: list[Problem]) -> tuple[Any, list[tup
         return None, lines
 
 
-def jsonl_objects(text: str | bytes, problems: list[Problem]) -> list[tuple[int, Any]]:
+def jsonl_objects(text: str | bytes, problems: list[Problem],
+                  parse_line: Callable[[bytes | memoryview], Any] = _DECODE) -> list[tuple[int, Any]]:
     """(line number, value) of every parseable line of ``text`` (or of the file's ``bytes``); bad lines become problems.
+
+    ``parse_line`` parses a line's bytes (say into the keys a reader reads), raising ValueError where the
+    standard library must have a look: at JSON that msgspec refuses, or a line that is not JSON.
 
     Lines end at LF, CR LF or CR, as JSON Lines has them: a U+2028 or U+0085 inside a string
     (JSON allows them raw) is text, not the end of a line. Each line is parsed from its UTF-8
@@ -312,7 +354,7 @@ def jsonl_objects(text: str | bytes, problems: list[Problem]) -> list[tuple[int,
         data, checked = (text.utf8 if isinstance(text, Text) else text.encode("utf-8", errors="surrogatepass")), True
     for number, raw in enumerate(_lines(data), start=1):
         try:
-            found.append((number, _DECODE(raw)))
+            found.append((number, parse_line(raw)))
             continue
         except ValueError:
             pass
@@ -320,7 +362,7 @@ def jsonl_objects(text: str | bytes, problems: list[Problem]) -> list[tuple[int,
             before = len(problems)
             decoded = decode(data, problems)
             if len(problems) > before:
-                return jsonl_objects(decoded, problems)  # not UTF-8: the lines of the text with bytes replaced
+                return jsonl_objects(decoded, problems, parse_line)  # not UTF-8: the lines of the text with bytes replaced
             checked = True
         line = bytes(raw).decode("utf-8", errors="surrogatepass")
         if not line.strip():

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 
@@ -74,6 +75,14 @@ class Input:
     def _text(self) -> str | None:
         return _text(self.prefix())
 
+    def end(self, size: int) -> bytes:
+        """The file's last ``size`` bytes (all of it when shorter); raises OSError as :func:`read_file` does."""
+        if self.content is not None:
+            return self.content[-size:]
+        if self.head is not None and len(self.head) < SNIFF_BYTES:
+            return self.head[-size:]  # the prefix read was the whole file
+        return read_file_end(self.path, size)
+
     def read_bytes(self) -> bytes:
         """The whole file: the bytes already read, or from disk."""
         return self.content if self.content is not None else read_file(self.path, -1)
@@ -91,11 +100,11 @@ class Problem:
 class Batch:
     """Everything one reader made of one input: canonical tables, and the problems it met.
 
-    A table is Arrow, or a :class:`~tracesift.store.schema.RowTable` whose rows the
+    A table is Arrow, or a :class:`~tracesift.store.schema.RowTable` (or ``ColumnTable``) whose rows the
     pipeline converts together with other inputs'; :meth:`arrow` gives all as Arrow.
     """
 
-    tables: dict[str, pa.Table | schema.RowTable] = field(default_factory=dict)
+    tables: dict[str, pa.Table | schema.RowTable | schema.ColumnTable] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     def rows(self, table: str) -> int:
@@ -306,12 +315,25 @@ def read_file(path: Path, size: int = -1) -> bytes:
     Opened without blocking and checked once open, so that a FIFO or device (even one
     put in the file's place after it was found) raises :class:`NotRegularFile` instead of hanging.
     """
+    with _open_regular(path) as handle:
+        return handle.read(size)
+
+
+def read_file_end(path: Path, size: int) -> bytes:
+    """The last ``size`` bytes of the file (all of it when shorter), opened as :func:`read_file` opens it."""
+    with _open_regular(path) as handle:
+        handle.seek(max(0, handle.seek(0, os.SEEK_END) - size))
+        return handle.read(size)
+
+
+@contextmanager
+def _open_regular(path: Path) -> Iterator[BinaryIO]:
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     with open(descriptor, "rb") as handle:
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
             raise NotRegularFile(f"not a regular file ({file_kind(mode)})")
-        return handle.read(size)
+        yield handle
 
 
 FILE_KINDS = {stat.S_ISFIFO: "FIFO", stat.S_ISSOCK: "socket", stat.S_ISCHR: "character device",

@@ -28,6 +28,7 @@ import re
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import chat_typed
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 ROLES = {"system", "developer", "user", "assistant", "tool", "function", "ipython"}
@@ -82,6 +83,9 @@ def _is_conversation(value: Any) -> bool:
 
 def read(source: Input) -> Batch:
     path, run_id = source.path, source.rel
+    fast = chat_typed.read(source, ac.StepTable("chat_messages", path))  # the plain layout, decoded typed
+    if fast is not None:
+        return fast
     conversations, problems = ac.parse_or_fail(source, _conversations, "no chat messages found")
     table = ac.StepTable("chat_messages", path)
     several = len(conversations) > 1
@@ -160,7 +164,7 @@ class _Conversation:
 
     def read(self, messages: list) -> None:
         final = _last_final_message(messages)
-        table, rows = self.table, self.table.steps.rows
+        table = self.table
         for index, message in enumerate(messages):
             if not isinstance(message, dict):
                 self.problems.append(Problem(f"{self.tid}: message {index} is not an object: skipped", index))
@@ -170,7 +174,7 @@ class _Conversation:
                 role = str(role)
                 self.problems.append(Problem(f"{self.tid}: message {index} has unknown role {role!r}: "
                                              "kept as a message", index))
-            first = len(rows)
+            first = len(table)
             when = message.get("timestamp") or message.get("created_at") or message.get("created")
             when = None if when is None else ac.epoch(when)
             if role == "tool" or role == "function":

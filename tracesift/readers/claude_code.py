@@ -31,6 +31,8 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
+import msgspec
+
 from tracesift.readers import agent_common as ac
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
@@ -60,7 +62,7 @@ def sniff(source: Input) -> float:
 
 
 def read(source: Input) -> Batch:
-    records, problems = ac.parse_or_fail(source, ac.jsonl_objects, "no Claude Code transcript lines found", raw=True)
+    records, problems = ac.parse_or_fail(source, _lines, "no Claude Code transcript lines found", raw=True)
     tid = source.rel
     parent = parent_session(tid)
     groups = _group(records, tid, parent is not None, problems)
@@ -71,6 +73,44 @@ def read(source: Input) -> Batch:
         _Transcript(table, key, problems).read(lines)
         table.trajectory(key, task=_task(lines), labels=_labels(lines, key, tid, parent))
     return table.batch(problems)
+
+
+UNSET = ac.UNSET
+
+
+class _Line(msgspec.Struct):
+    """The keys read of a transcript line (``toolUseResult``, a copy of the tool's output, and the rest are skipped)."""
+
+    type: Any = UNSET
+    message: Any = UNSET
+    timestamp: Any = UNSET
+    uuid: Any = UNSET
+    parent_uuid: Any = msgspec.field(default=UNSET, name="parentUuid")
+    is_sidechain: Any = msgspec.field(default=UNSET, name="isSidechain")
+    agent_id: Any = msgspec.field(default=UNSET, name="agentId")
+    is_api_error: Any = msgspec.field(default=UNSET, name="isApiErrorMessage")
+    is_meta: Any = msgspec.field(default=UNSET, name="isMeta")
+    session_id: Any = msgspec.field(default=UNSET, name="sessionId")
+    cwd: Any = UNSET
+    git_branch: Any = msgspec.field(default=UNSET, name="gitBranch")
+    version: Any = UNSET
+
+
+_DECODE_LINE = msgspec.json.Decoder(_Line).decode
+_DECODE_ANY = msgspec.json.Decoder().decode
+
+
+def _lines(data: bytes, problems: list[Problem]) -> list[tuple[int, Any]]:
+    """The lines, as the keys read of each (text that is not UTF-8 is read whole, to say where it is not)."""
+    return ac.jsonl_objects(data, problems, _line) if ac.is_utf8(data) else ac.jsonl_objects(data, problems)
+
+
+def _line(raw: bytes | memoryview) -> Any:
+    """A line as the dict of the keys read; a line that is JSON but not an object, as it is."""
+    try:
+        return ac.present(_DECODE_LINE(raw))
+    except msgspec.ValidationError:
+        return _DECODE_ANY(raw)
 
 
 def parent_session(rel: str) -> str | None:

@@ -6,7 +6,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from tracesift.readers import choose
 from tracesift.readers.base import Input, file_kind
@@ -133,9 +133,11 @@ def _walk(folder: Path, base: Path, visited: set[tuple[int, int]], known: Known)
 
 
 def _file_source(path: Path, base: Path, known: Known, given: bool = False) -> Source:
-    source = Source(path, _rel(path, base), expected=given or path.suffix.lower() in CONSOLE_SUFFIXES)
+    name = path.name
+    suffix = _suffix(name).lower()
+    source = Source(path, _rel(path, base), expected=given or suffix in CONSOLE_SUFFIXES)
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError as exc:
         source.problem = _os_reason(exc)
         return source
@@ -144,11 +146,17 @@ def _file_source(path: Path, base: Path, known: Known, given: bool = False) -> S
         return source
     source.size, source.mtime_ns = info.st_size, info.st_mtime_ns
     source.reader = known(path, info)
-    if source.reader is None and not given and never_a_log(path):
+    if source.reader is None and not given and _never_a_log(path, name.lower(), suffix):
         source.ignored = True  # docs and code: never inputs
         return source
     source.pending = source.reader is None
     return source
+
+
+def _suffix(name: str) -> str:
+    """``PurePath(name).suffix`` of a file's name, without making a path of it (discovery asks it of every file)."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def never_a_log(path: Path) -> bool:
@@ -156,25 +164,29 @@ def never_a_log(path: Path) -> bool:
     names in ``LOG_NAMES`` are always looked at), or as an evaluation result beside SWE-agent
     trajectories or an OpenHands ``output.jsonl`` (the ``swe_agent`` and ``openhands_eval`` readers
     read it with them)."""
-    return named_not_a_log(path.name) or (path.name.lower() not in LOG_NAMES and _result_beside_traj(path))
+    return _never_a_log(path, path.name.lower(), path.suffix.lower())
 
 
-def named_not_a_log(name: str) -> bool:
-    """Whether a file found in a folder is passed over by its name alone (see ``NOT_LOGS``, ``LOG_NAMES``)."""
-    name = name.lower()
-    if name in LOG_NAMES:
-        return False
-    return PurePosixPath(name).suffix in NOT_LOGS or name in NOT_LOG_NAMES
+def _never_a_log(path: Path, name: str, suffix: str) -> bool:
+    """:func:`never_a_log`, given the file's lower-case name and suffix."""
+    return named_not_a_log(name, suffix) or (name not in LOG_NAMES and _result_beside_traj(path))
+
+
+def named_not_a_log(name: str, suffix: str) -> bool:
+    """Whether a file found in a folder is passed over by its lower-case name and suffix alone (see
+    ``NOT_LOGS``; the names in ``LOG_NAMES`` are always looked at)."""
+    return name not in LOG_NAMES and (suffix in NOT_LOGS or name in NOT_LOG_NAMES)
 
 
 def _result_beside_traj(path: Path) -> bool:
     """A SWE-bench ``report.json`` / ``results.json`` in a folder with ``.traj`` files or above such
     folders, or beside an evaluation's ``output.jsonl``; or ``<name>.report.json`` beside ``<name>.jsonl``
     (the OpenHands agent-SDK harness's name for it)."""
-    stem = path.name.removesuffix(".report.json")
-    if stem != path.name and path.with_name(f"{stem}.jsonl").is_file():
+    name = path.name
+    stem = name.removesuffix(".report.json")
+    if stem != name and path.with_name(f"{stem}.jsonl").is_file():
         return True
-    if path.name not in RESULT_FILES:
+    if name not in RESULT_FILES:
         return False
     folder = path.parent
     return (any(True for _ in folder.glob("*.traj")) or any(True for _ in folder.glob("*/*.traj"))

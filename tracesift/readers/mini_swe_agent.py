@@ -25,13 +25,11 @@ submission.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from typing import Any
 
 from tracesift.readers import agent_common as ac
-from tracesift.readers.base import SNIFF_BYTES, Batch, Input, Problem, Reader
+from tracesift.readers.base import Batch, Input, Problem, Reader
 
 AGENT = "mini-swe-agent"
 FORMAT = re.compile(r'"trajectory_format"\s*:\s*"mini-swe-agent')
@@ -58,24 +56,11 @@ def sniff(source: Input) -> float:
 
 def _tail(source: Input) -> str | None:
     """The file's last ``TAIL_BYTES`` as text, where ``trajectory_format`` is written; None if unreadable."""
-    if source.content is not None:
-        data = source.content[-TAIL_BYTES:]
-    else:
-        try:
-            data = _read_tail(source)
-        except OSError:
-            return None
-    return None if data is None or b"\x00" in data else data.decode("utf-8", errors="replace")
-
-
-def _read_tail(source: Input) -> bytes | None:
-    descriptor = os.open(source.path, os.O_RDONLY | os.O_NONBLOCK)
-    with open(descriptor, "rb") as handle:
-        size = os.fstat(descriptor).st_size
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode) or size <= SNIFF_BYTES:
-            return None  # a short file was seen whole by the prefix
-        handle.seek(size - TAIL_BYTES)
-        return handle.read(TAIL_BYTES)
+    try:
+        data = source.end(TAIL_BYTES)
+    except OSError:
+        return None
+    return None if b"\x00" in data else data.decode("utf-8", errors="replace")
 
 
 def read(source: Input) -> Batch:

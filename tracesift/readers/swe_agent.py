@@ -30,11 +30,11 @@ and cost per instance, not per step), and ``instance_id`` / ``resolved`` / ``res
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from pathlib import PurePosixPath
 from typing import Any
+
+import msgspec
 
 from tracesift.readers import agent_common as ac
 from tracesift.readers import swebench_results
@@ -73,25 +73,19 @@ def _keys_at_end(source: Input) -> bool:
 
 
 def _tail(source: Input, size: int) -> bytes:
-    """The last ``size`` bytes of the file (nothing for a file that is not a regular one)."""
-    if source.content is not None:
-        return source.content[-size:]
+    """The last ``size`` bytes of the file (nothing for a file that cannot be read or is not a regular one)."""
     try:
-        descriptor = os.open(source.path, os.O_RDONLY | os.O_NONBLOCK)
+        return source.end(size)
     except OSError:
         return b""
-    with open(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return b""
-        end = handle.seek(0, os.SEEK_END)
-        handle.seek(max(0, end - size))
-        return handle.read(size)
 
 
 def read(source: Input) -> Batch:
     path, run_id = source.path, source.rel
     problems: list[Problem] = []
-    data = ac.read_document(source, problems, _load)
+    data = _keys_read(source.read_bytes())
+    if data is None:  # not the usual layout, or not one valid document: decoded whole
+        data = ac.read_document(source, problems, _load)
     if not isinstance(data, dict) or not any(k in data for k in ("trajectory", "attempts", "history")):
         raise ValueError("no trajectory, history or attempts: not a SWE-agent .traj file")
     table = ac.StepTable("swe_agent", path)
@@ -116,6 +110,46 @@ def _instance_ids(source: Input, data: dict) -> list[str]:
     found = [info.get("instance_id"), name.name.removesuffix(".traj").removesuffix(".json"), name.stem,
              source.path.parent.name, data.get("environment")]
     return list(dict.fromkeys(i for i in found if isinstance(i, str) and i))
+
+
+UNSET = ac.UNSET
+
+
+class _Entry(msgspec.Struct):
+    """What is read of a ``trajectory`` entry (its ``query``, the whole chat so far, is skipped unbuilt)."""
+
+    action: Any = UNSET
+    observation: Any = UNSET
+    thought: Any = UNSET
+    execution_time: Any = UNSET
+
+
+class _Traj(msgspec.Struct):
+    """What is read of a ``.traj`` document."""
+
+    trajectory: list[_Entry] = UNSET
+    history: Any = UNSET
+    info: Any = UNSET
+    environment: Any = UNSET
+    attempts: Any = UNSET
+
+
+_DECODE_TRAJ = msgspec.json.Decoder(_Traj).decode
+
+
+def _keys_read(data: bytes) -> dict | None:
+    """The document as the keys this reader reads (present ones only), decoded without the rest; None when
+    it is not one valid JSON object whose ``trajectory`` is a list of objects (then it is decoded whole)."""
+    if not ac.is_utf8(data):
+        return None
+    try:
+        document = _DECODE_TRAJ(data)
+    except msgspec.DecodeError:
+        return None
+    found = ac.present(document)
+    if "trajectory" in found:
+        found["trajectory"] = [ac.present(entry) for entry in document.trajectory]
+    return found
 
 
 def _load(text: str, problems: list[Problem]) -> Any:

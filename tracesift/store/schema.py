@@ -112,19 +112,51 @@ class RowTable:
         return concat([self])
 
 
-def concat(parts: list[pa.Table | RowTable]) -> pa.Table:
+class ColumnTable:
+    """Rows of one canonical table as one Python list per column, in its column order, ``source_file`` left out.
+
+    What a reader that makes many rows per input builds (``columns[i].append``): like a
+    :class:`RowTable` its rows are converted together with other inputs' (:func:`concat`), and
+    whole columns convert to Arrow about twice as fast as rows of tuples.
+    """
+
+    def __init__(self, table: str) -> None:
+        if table not in _SOURCE_LAST:
+            raise ValueError(f"{table} has no trailing source_file column")
+        self.table = table
+        self.columns: list[list] = [[] for _ in TABLES[table].names[:-1]]
+        self.source_file: str | None = None
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.columns[0])
+
+    def to_arrow(self) -> pa.Table:
+        return concat([self])
+
+
+def concat(parts: list[pa.Table | RowTable | ColumnTable]) -> pa.Table:
     """One Arrow table of several parts of the same canonical table, in order, in one piece."""
     tables, pending = [], []
     for part in [*parts, None]:
-        if isinstance(part, RowTable):
-            pending.append(part)
-            continue
-        if pending:
-            tables.append(_rows_to_arrow(pending))
+        if pending and part.__class__ is not pending[0].__class__:  # a run of Python rows ends: convert it
+            tables.append(_rows_to_arrow(pending) if isinstance(pending[0], RowTable) else _columns_to_arrow(pending))
             pending = []
-        if part is not None:
+        if isinstance(part, (RowTable, ColumnTable)):
+            pending.append(part)
+        elif part is not None:
             tables.append(part)
     return tables[0] if len(tables) == 1 else pa.concat_tables(tables).combine_chunks()
+
+
+def _columns_to_arrow(parts: list[ColumnTable]) -> pa.Table:
+    target = TABLES[parts[0].table]
+    joined: list[list] = [[] for _ in parts[0].columns]
+    for part in parts:
+        for whole, values in zip(joined, part.columns, strict=True):
+            whole += values
+    sources = _array([part.source_file for part in parts for _ in range(part.num_rows)], pa.string())
+    return pa.Table.from_arrays([*(_array(v, f.type) for v, f in zip(joined, target)), sources], schema=target)
 
 
 _ROW_TYPES: dict[str, pa.StructType] = {name: pa.struct(list(target)[:-1]) for name, target in TABLES.items()}
@@ -150,9 +182,10 @@ def _transposed(rows: list, table: str) -> list[pa.Array]:
     return [_array(values, field.type) for values, field in zip(columns, target)]
 
 
-def with_source(table: pa.Table | RowTable, name: str, source_file: str) -> pa.Table | RowTable:
+def with_source(table: pa.Table | RowTable | ColumnTable, name: str,
+                source_file: str) -> pa.Table | RowTable | ColumnTable:
     """``table`` (of canonical table ``name``) with every row stamped as coming from ``source_file``."""
-    if isinstance(table, RowTable):
+    if isinstance(table, (RowTable, ColumnTable)):
         table.source_file = source_file
         return table
     column = SOURCE_COLUMN[name]
