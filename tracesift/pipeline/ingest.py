@@ -29,7 +29,7 @@ from tracesift.findings import SKIPPED, IngestReport, Outcome
 from tracesift.pipeline.engines import Engine
 from tracesift.pipeline.executors import Executor, given_or_local, stop_if_orphaned
 from tracesift.pipeline.failures import stops_cleanly
-from tracesift.pipeline.remote import as_inputs, local_copy, vanished_remote, with_urls
+from tracesift.pipeline.remote import as_inputs, read_from_copy, vanished_remote
 from tracesift.pipeline.sources import (
     check_forced,
     discover_all,
@@ -350,17 +350,10 @@ def read_source(task: tuple[Source, Fingerprint, str | None, RoleMap, Mapping, S
     source = task[0]
     if source.remote is None:
         return _read_local(task)
-    stored = source.path
     try:
-        with local_copy(source.remote) as copy:
-            source.path = copy
-            key, source, entry, tables, problems = _read_local(task)
-            tables = with_urls(tables, copy, source.remote) if tables else tables
-    except OSError as exc:
-        key, source, entry, tables, problems = _failed(source.key, source, SourceEntry(
-            source.rel, source.reader or "", "", task[1]), _describe(exc))
-    source.path = stored
-    return key, source, entry, tables, problems
+        return read_from_copy(source, lambda: _read_local(task))
+    except OSError as exc:  # the object is gone, or the object store cannot be reached
+        return _failed(source.key, source, SourceEntry(source.rel, source.reader or "", "", task[1]), _describe(exc))
 
 
 def _read_local(task: tuple[Source, Fingerprint, str | None, RoleMap, Mapping, Store]):

@@ -21,7 +21,7 @@ Credentials and endpoint come from the usual AWS environment variables or profil
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -104,6 +104,19 @@ def local_copy(url: str) -> Iterator[Path]:
             while chunk := stream.read(COPY_CHUNK):
                 out.write(chunk)
         yield copy
+
+
+def read_from_copy(source: Source, read: Callable[[], tuple]) -> tuple:
+    """What ``read()`` gives for ``source`` (key, source, entry, tables, problems) while its ``path`` is a
+    local copy of the object, with the object's URL in the tables where they name the copy."""
+    stored = source.path
+    try:
+        with local_copy(source.remote) as copy:
+            source.path = copy
+            key, read_as, entry, tables, problems = read()
+            return key, read_as, entry, with_urls(tables, copy, source.remote) if tables else tables, problems
+    finally:
+        source.path = stored
 
 
 def with_urls(tables: dict, copy: Path, url: str) -> dict:
