@@ -19,13 +19,18 @@ def print_findings(result: ScanResult, console: Console) -> None:
     if not result.findings:
         console.print(Text(f"No findings in {result.subjects()}."))
         return
-    table = Table(title=f"{len(result.findings)} findings in {result.subjects()}", title_justify="left")
-    types = {f.subject_type for f in result.findings}
+    console.print(findings_table(result.findings, f"{len(result.findings)} findings in {result.subjects()}"))
+
+
+def findings_table(findings: list[Finding], title: str) -> Table:
+    """The findings as a table, its columns named for runs, trajectories or both."""
+    table = Table(title=title, title_justify="left")
+    types = {f.subject_type for f in findings}
     columns = COLUMNS if types == {SubjectType.run} else TRAJECTORY_COLUMNS if types == {SubjectType.trajectory} \
         else MIXED_COLUMNS
     for name in columns:
         table.add_column(name, overflow="fold", no_wrap=name in ("onset", "first alarm", "step", "severity"))
-    for f in result.findings:
+    for f in findings:
         table.add_row(
             Text(f.subject_id),
             Text(f.kind),
@@ -35,7 +40,7 @@ def print_findings(result: ScanResult, console: Console) -> None:
             Text(f.severity.value, style=STYLE[f.severity.value]),
             Text(f.message),
         )
-    console.print(table)
+    return table
 
 
 def _what(f: Finding) -> str:
