@@ -152,6 +152,8 @@ class FolderComparison:
     folder: str
     runs: list[str]
     collapsed: list[str]
+    roles: list[str] = field(default_factory=list)
+    """The metrics overlaid: key roles, evaluation metrics and metrics with findings that two runs or more have."""
     splits: list[ConfigSplit] = field(default_factory=list)
     why_no_splits: str | None = None
 

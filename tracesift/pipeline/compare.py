@@ -11,7 +11,8 @@ nothing is said, and the comparison says why.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -23,17 +24,21 @@ MIN_ACCURACY = 0.8
 MAX_SPLITS = 5
 
 
-def compare_folders(runs: list[RunData]) -> list[FolderComparison]:
-    """One comparison per folder holding two runs or more, in folder order."""
+def compare_folders(runs: list[RunData], overlaid: Callable[[str], bool]) -> list[FolderComparison]:
+    """One comparison per folder holding two runs or more, in folder order; ``overlaid`` picks the metrics to
+    overlay (besides those with findings)."""
     by_folder: dict[str, list[RunData]] = defaultdict(list)
     for run in runs:
         by_folder[run.folder].append(run)
-    return [_compare(folder, members) for folder, members in sorted(by_folder.items()) if len(members) >= 2]
+    return [_compare(folder, members, overlaid) for folder, members in sorted(by_folder.items()) if len(members) >= 2]
 
 
-def _compare(folder: str, runs: list[RunData]) -> FolderComparison:
+def _compare(folder: str, runs: list[RunData], overlaid: Callable[[str], bool]) -> FolderComparison:
     collapsed = [r.run_id for r in runs if r.collapsed]
-    comparison = FolderComparison(folder, [r.run_id for r in runs], collapsed)
+    judged = {f.metric for r in runs for f in r.findings}
+    having = Counter(m for r in runs for m in r.series if overlaid(m) or m in judged)
+    roles = [m for m in dict.fromkeys(m for r in runs for m in r.series) if having[m] >= 2]
+    comparison = FolderComparison(folder, [r.run_id for r in runs], collapsed, roles)
     healthy = len(runs) - len(collapsed)
     if len(runs) < MIN_RUNS or min(len(collapsed), healthy) < MIN_EACH:
         comparison.why_no_splits = (f"{len(runs)} runs, {len(collapsed)} collapsed: too few to say which config "

@@ -61,7 +61,12 @@ def gather(result: ScanResult) -> ReportData:
             for run in all_subjects(store, SubjectType.run)]
     trajectories = [trajectory_data(t, findings.get(t.trajectory_id, []))
                     for t in all_subjects(store, SubjectType.trajectory)]
-    return ReportData(result, runs, trajectories, unread, compare_folders(runs))
+    return ReportData(result, runs, trajectories, unread, compare_folders(runs, overlaid))
+
+
+def overlaid(metric: str) -> bool:
+    """Whether the runs of a folder are overlaid on ``metric``: a key role or an evaluation metric."""
+    return metric in KEY_ROLES or metric.startswith("eval/")
 
 
 def findings_by_subject(findings: Iterable[Finding]) -> dict[str, list[Finding]]:

@@ -105,15 +105,14 @@ def nice_ticks(lo: float, hi: float, count: int = 3) -> list[float]:
 
 
 def label(value: float) -> str:
-    """A short tick label: 0.5, 3e-04, 12k, 2.5M."""
-    if value == 0:
-        return "0"
+    """A short tick label: 0.5, 3e-04, 1000, 12k, 2.5M, 1e+15."""
     size = abs(value)
-    if size >= 1e4:
-        for divisor, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-            if size >= divisor:
-                return f"{value / divisor:.3g}{suffix}"
-    return f"{value:.3g}" if size >= 1e-3 else f"{value:.0e}"
+    if value == 0 or 1e-3 <= size < 1e4:
+        return f"{value:.4g}"
+    for divisor, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if 1e4 <= size < 1e15 and size >= divisor:
+            return f"{value / divisor:.3g}{suffix}"
+    return f"{value:.0e}"
 
 
 def log_scale_suits(envelopes: Iterable[Envelope]) -> bool:

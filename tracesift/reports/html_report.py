@@ -115,13 +115,11 @@ def _run_view(run: RunData) -> dict:
 
 def _folder_view(folder: FolderComparison, runs: list[RunData]) -> dict:
     members = [r for r in runs if r.run_id in set(folder.runs)]
-    roles = list(dict.fromkeys(m for r in members for m in r.series))
-    overlays = []
-    for role in roles:
-        having = {r.run_id: r.series[role] for r in members if role in r.series}
-        if len(having) >= 2:
-            overlays.append(charts.overlay_chart(role, having, set(folder.collapsed)))
-    return {"folder": folder, "overlays": overlays}
+    overlays = [charts.overlay_chart(role, {r.run_id: r.series[role] for r in members if role in r.series},
+                                     set(folder.collapsed)) for role in folder.roles]
+    worst = min((_row(SubjectType.run, r.run_id, r.findings) for r in members), key=lambda row: -row.rank)
+    search = " ".join([folder.folder.lower(), *(_row(SubjectType.run, r.run_id, r.findings).search for r in members)])
+    return {"folder": folder, "overlays": overlays, "severity": worst.severity, "search": search}
 
 
 def _trajectory_view(trajectory: TrajectoryData) -> dict:
