@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import SAMPLES
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sample_report(tmp_path_factory):
     """(the report data, the HTML) of a copy of sample_traces/."""
     from tracesift.pipeline.report import report
