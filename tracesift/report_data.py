@@ -14,8 +14,8 @@ import numpy as np
 
 from tracesift.findings import Finding, ScanResult, Severity
 
-PANEL_COLUMNS = 300
-"""Pixel columns of a plot panel: a longer series is drawn as min/max per column."""
+PANEL_COLUMNS = 150
+"""Columns of a plot panel (two pixels each): a longer series is drawn as min/max per column."""
 NON_FINITE_MARKS = 50
 """At most this many starts of non-finite stretches are marked per series (the count of all is kept)."""
 
@@ -36,6 +36,16 @@ class Envelope:
     @property
     def decimated(self) -> bool:
         return self.points > len(self.steps)
+
+    def coarser(self, columns: int) -> Envelope:
+        """The same envelope in at most ``columns`` columns (each the min and max of the columns it joins)."""
+        if len(self.steps) <= columns:
+            return self
+        edges = np.linspace(float(self.steps[0]), float(self.steps[-1]), columns + 1)
+        column = np.minimum(np.searchsorted(edges, self.steps, side="right") - 1, columns - 1)
+        first = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
+        return Envelope(self.steps[first], np.minimum.reduceat(self.lo, first), np.maximum.reduceat(self.hi, first),
+                        self.points, self.finite, self.non_finite, self.non_finite_stretches)
 
     @classmethod
     def of(cls, steps: np.ndarray, values: np.ndarray, columns: int = PANEL_COLUMNS) -> Envelope:

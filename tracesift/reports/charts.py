@@ -17,10 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tracesift.findings import Finding
-from tracesift.report_data import PANEL_COLUMNS, Envelope
+from tracesift.report_data import Envelope
 
 LEFT, RIGHT, TOP, BOTTOM = 46, 8, 8, 18
 """Margins around the plot area, in pixels."""
+PANEL_WIDTH = 300
+"""Width of a panel's plot area, in pixels."""
+OVERLAY_COLUMNS = 100
+"""Columns of each run's band in an overlay of many runs."""
 LOG_FROM_RATIO = 1000.0
 """A positive series whose largest value is this many times its smallest is drawn on a log scale."""
 
@@ -123,7 +127,7 @@ def log_scale_suits(envelopes: Iterable[Envelope]) -> bool:
 
 
 def empty_chart(title: str, note: str, x_range: tuple[float, float], envelopes: list[Envelope],
-                width: int = PANEL_COLUMNS + LEFT + RIGHT, height: int = 150) -> tuple[Chart, Scale, Scale]:
+                width: int = PANEL_WIDTH + LEFT + RIGHT, height: int = 150) -> tuple[Chart, Scale, Scale]:
     """A chart with its axes and ticks, for series of ``envelopes`` over steps ``x_range``."""
     chart = Chart(title, note, width, height)
     left, top, right, bottom = chart.box
@@ -154,7 +158,7 @@ def series_shape(envelope: Envelope, x: Scale, y: Scale, css: str, title: str = 
 def _path(px: np.ndarray, py: np.ndarray) -> str:
     if len(px) == 1:  # one point: a short stroke, so that it shows
         px, py = np.r_[px - 1, px + 1], np.r_[py, py]
-    pairs = [f"{a:.1f} {b:.1f}" for a, b in zip(px.tolist(), py.tolist())]
+    pairs = [f"{a:.0f} {b:.1f}" for a, b in zip(px.tolist(), py.tolist())]  # whole pixels across
     return "M" + pairs[0] + "L" + " ".join(pairs[1:])
 
 
@@ -215,11 +219,11 @@ def _value_at(envelope: Envelope, step: int) -> float | None:
 
 def overlay_chart(role: str, envelopes: dict[str, Envelope], collapsed: set[str]) -> Chart:
     """One role across the runs of a folder: collapsed runs in colour, healthy ones in grey (drawn first)."""
-    drawn = {run: e for run, e in envelopes.items() if len(e.steps)}
+    drawn = {run: e.coarser(OVERLAY_COLUMNS) for run, e in envelopes.items() if len(e.steps)}
     lo = min((int(e.steps[0]) for e in drawn.values()), default=0)
     hi = max((int(e.steps[-1]) for e in drawn.values()), default=1)
     note = f"{len(collapsed & set(drawn))} collapsed of {len(drawn)} runs"
-    chart, x, y = empty_chart(role, note, (lo, hi), list(drawn.values()), width=PANEL_COLUMNS + 160, height=190)
+    chart, x, y = empty_chart(role, note, (lo, hi), list(drawn.values()), width=PANEL_WIDTH + 160, height=190)
     order = sorted(drawn, key=lambda run: (run in collapsed, run))
     colour = {run: i % 6 for i, run in enumerate(r for r in order if r in collapsed)}
     for run in order:
