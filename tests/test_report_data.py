@@ -32,3 +32,14 @@ def test_non_finite_stretches_are_marked_where_they_begin():
     assert envelope.non_finite == ((10, "nan"), (40, "+inf"), (60, "-inf"))
     assert envelope.non_finite_stretches == 3 and envelope.finite == 3
     assert envelope.steps.tolist() == [0, 30, 50]
+
+
+def test_a_short_series_with_non_finite_values_is_not_decimated():
+    envelope = Envelope.of(np.arange(5), np.array([1.0, 2.0, np.nan, 3.0, 4.0]))
+    assert not envelope.decimated and envelope.points == 5 and envelope.finite == 4
+
+
+def test_a_coarser_envelope_keeps_the_extremes():
+    envelope = Envelope.of(np.arange(10_000), np.sin(np.arange(10_000) / 100.0), columns=300)
+    coarse = envelope.coarser(50)
+    assert len(coarse.steps) <= 50 and coarse.hi.max() == envelope.hi.max() and coarse.lo.min() == envelope.lo.min()

@@ -35,7 +35,8 @@ class Envelope:
 
     @property
     def decimated(self) -> bool:
-        return self.points > len(self.steps)
+        """Whether columns hold more than one point each (the finite points outnumber the columns)."""
+        return self.finite > len(self.steps)
 
     def coarser(self, columns: int) -> Envelope:
         """The same envelope in at most ``columns`` columns (each the min and max of the columns it joins)."""

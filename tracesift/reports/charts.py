@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tracesift.findings import Finding
-from tracesift.report_data import Envelope
+from tracesift.report_data import PANEL_COLUMNS, Envelope
 
 LEFT, RIGHT, TOP, BOTTOM = 46, 8, 8, 18
 """Margins around the plot area, in pixels."""
@@ -183,7 +183,7 @@ def metric_chart(metric: str, envelope: Envelope, findings: list[Finding], raw_n
 def _points_note(envelope: Envelope) -> str:
     parts = [f"{envelope.points:,} points"]
     if envelope.decimated:
-        parts.append("min/max per pixel column")
+        parts.append(f"min/max per {PANEL_WIDTH // PANEL_COLUMNS}-pixel column")
     if envelope.non_finite_stretches:
         parts.append(f"{envelope.points - envelope.finite:,} non-finite")
     return ", ".join(parts)
