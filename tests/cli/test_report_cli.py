@@ -98,3 +98,20 @@ def test_plot_refuses_a_missing_metric_a_trajectory_and_other_formats(runner, sc
     assert trajectory.exit_code == 2 and "trajectory" in trajectory.stderr
     pdf = runner.invoke(app, ["plot", run, "-o", str(root / "x.pdf")])
     assert pdf.exit_code == 2 and ".png or .svg" in pdf.stderr
+
+
+def test_show_prints_log_text_as_text(runner, tmp_path):
+    import json
+
+    messages = [{"role": "user", "content": "[bold red]Run[/] the tests"},
+                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
+                    "name": "bash", "arguments": "{\"cmd\": \"pytest\"}"}}]},
+                {"role": "tool", "tool_call_id": "c1", "content": "Error: \x1b[31mFAILED\x1b[0m \x1b]0;title\x07"}]
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "chat.jsonl").write_text(json.dumps({"id": "t1", "outcome": "failure",
+                                                              "messages": messages}) + "\n")
+    assert runner.invoke(app, ["scan", str(tmp_path / "logs"), "--fail-on", "never"]).exit_code == 0
+    result = runner.invoke(app, ["show", "chat.jsonl", "--store", str(tmp_path / "logs")])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\\x1b[31mFAILED" in result.stdout
+    assert "[bold red]Run[/] the tests" in result.stdout, "rich markup in a log is printed as it is"

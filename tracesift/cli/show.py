@@ -33,7 +33,4 @@ def show_command(
     from tracesift.pipeline.subject import load_subject
     from tracesift.reports.show import print_subject
 
-    found = load_subject(subject, store=store)
-    if metrics and hasattr(found, "series"):
-        found.series = {m: e for m, e in found.series.items() if m in metrics}
-    print_subject(found, wide_console())
+    print_subject(load_subject(subject, store=store, metrics=metrics), wide_console())

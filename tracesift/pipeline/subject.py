@@ -30,8 +30,10 @@ _FINDINGS_SQL = "SELECT * FROM findings WHERE subject_id = $id AND subject_type 
 SHOWN_MATCHES = 5
 
 
-def load_subject(name: str, *, store: Path | None = None, columns: int = PANEL_COLUMNS) -> RunData | TrajectoryData:
-    """The run or trajectory ``name`` names, its series as envelopes of ``columns`` columns, and its findings."""
+def load_subject(name: str, *, store: Path | None = None, columns: int = PANEL_COLUMNS,
+                 metrics: list[str] | None = None) -> RunData | TrajectoryData:
+    """The run or trajectory ``name`` names, its series (only ``metrics``, when given) as envelopes of ``columns``
+    columns, and its findings."""
     found = find_store(name) if store is None else locate_store(store)
     kind, subject_id = resolve(found, name)
     task = ScanTask(found, kind, subject_id, subject_id, (), {})
@@ -47,7 +49,10 @@ def load_subject(name: str, *, store: Path | None = None, columns: int = PANEL_C
     if kind is SubjectType.trajectory:
         return trajectory_data(subject, findings)
     details = dict(zip(("source_format", "path", "config"), info)) if info else {}
-    return run_data(subject, details, findings, columns=columns)
+    run = run_data(subject, details, findings, columns=columns)
+    if metrics:
+        run.series = {metric: envelope for metric, envelope in run.series.items() if metric in metrics}
+    return run
 
 
 def load_run(name: str, *, store: Path | None = None, columns: int = PANEL_COLUMNS) -> RunData:

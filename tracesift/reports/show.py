@@ -1,7 +1,8 @@
 """One run or trajectory in the terminal: a sparkline per metric, or the steps around the first failure.
 
-Log content is printed as plain text, never read as rich markup; a long step is cut at
-``STEP_CHARS`` characters and says how many it had (the HTML report shows it whole).
+Log content is printed as plain text, never read as rich markup, its control characters shown as
+escapes; a long step is cut at ``STEP_CHARS`` characters and says how many it had (the HTML report
+shows it whole).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rich.text import Text
 from tracesift.report_data import Envelope, RunData, TrajectoryData
 from tracesift.reports.charts import log_scale_suits
 from tracesift.reports.terminal import findings_table
+from tracesift.reports.text import printable
 from tracesift.reports.timeline import first_failure_step
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -41,17 +43,17 @@ def sparkline(envelope: Envelope, width: int = SPARK_WIDTH) -> str:
 
 
 def run_view(run: RunData) -> Group:
-    table = Table(title=f"{run.run_id} ({run.source_format or '?'})", title_justify="left")
+    table = Table(title=Text(printable(f"{run.run_id} ({run.source_format or '?'})")), title_justify="left")
     for name in ("metric", "points", "steps", "min", "max", "last", "series", "non-finite"):
         table.add_column(name, no_wrap=name != "metric")
     for metric, e in run.series.items():
         steps = f"{e.steps[0]}-{e.steps[-1]}" if len(e.steps) else ""
         numbers = [f"{e.lo.min():.4g}", f"{e.hi.max():.4g}", f"{e.hi[-1]:.4g}"] if len(e.steps) else ["", "", ""]
         bad = ", ".join(f"{name} from {step}" for step, name in e.non_finite[:3])
-        table.add_row(Text(metric), f"{e.points:,}", steps, *numbers, sparkline(e), Text(bad))
+        table.add_row(Text(printable(metric)), f"{e.points:,}", steps, *numbers, sparkline(e), Text(bad))
     parts = [table]
     if run.hidden_metrics:
-        parts.append(Text("also logged: " + ", ".join(run.hidden_metrics)))
+        parts.append(Text(printable("also logged: " + ", ".join(run.hidden_metrics))))
     parts.append(findings_table(run.findings, f"{len(run.findings)} findings") if run.findings
                  else Text("No findings."))
     return Group(*parts)
@@ -59,8 +61,8 @@ def run_view(run: RunData) -> Group:
 
 def trajectory_view(trajectory: TrajectoryData) -> Group:
     step = first_failure_step(trajectory)
-    head = Text(f"{trajectory.trajectory_id} ({trajectory.source_format or '?'}): outcome "
-                f"{trajectory.outcome or 'unknown'}, {len(trajectory.steps)} steps")
+    head = Text(printable(f"{trajectory.trajectory_id} ({trajectory.source_format or '?'}): outcome "
+                f"{trajectory.outcome or 'unknown'}, {len(trajectory.steps)} steps"))
     parts = [head]
     if step is not None:
         shown = [s for s in trajectory.steps if abs(s.step - step) <= AROUND]
@@ -69,8 +71,8 @@ def trajectory_view(trajectory: TrajectoryData) -> Group:
             table.add_column(name, overflow="fold", no_wrap=name == "step")
         for s in shown:
             mark = ("▶ " if s.step == step else "") + str(s.step)
-            table.add_row(mark, Text(s.agent or ""), Text((s.kind or "") + (" (failed)" if s.failed else "")),
-                          Text(s.tool or ""), Text(_cut(s.content or s.arguments or "")))
+            table.add_row(mark, Text(printable(s.agent or "")), Text((s.kind or "") + (" (failed)" if s.failed else "")),
+                          Text(printable(s.tool or "")), Text(printable(_cut(s.content or s.arguments or ""))))
         parts.append(table)
     parts.append(findings_table(trajectory.findings, f"{len(trajectory.findings)} findings") if trajectory.findings
                  else Text("No findings."))

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tracesift.findings import Finding, ScanResult, SubjectType
+from tracesift.reports.text import printable
 
 STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 COLUMNS = ("run", "kind", "onset", "first alarm", "metric", "severity", "evidence")
@@ -32,13 +33,13 @@ def findings_table(findings: list[Finding], title: str) -> Table:
         table.add_column(name, overflow="fold", no_wrap=name in ("onset", "first alarm", "step", "severity"))
     for f in findings:
         table.add_row(
-            Text(f.subject_id),
+            Text(printable(f.subject_id)),
             Text(f.kind),
             _step(f.onset_step),
             _step(f.first_step),
-            Text(_what(f)),
+            Text(printable(_what(f))),
             Text(f.severity.value, style=STYLE[f.severity.value]),
-            Text(f.message),
+            Text(printable(f.message)),
         )
     return table
 
