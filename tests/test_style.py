@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_ruff_is_clean():
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "tracesift", "tests", "benchmarks"],
+        [sys.executable, "-m", "ruff", "check", "tracesift", "tests", "benchmarks", "scripts"],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:]

@@ -92,7 +92,8 @@ def write_jsonl_rl(run, rows):
             obj = {
                 "step": r["step"],
                 "reward": {"mean": r["reward_mean"], "max": r["reward_max"], "min": r["reward_min"]},
-                "policy": {"entropy": r["entropy"], "kl_to_init": r["kl"], "pg_loss": r["pg_loss"], "grad_norm": r["grad_norm"]},
+                "policy": {"entropy": r["entropy"], "kl_to_init": r["kl"], "pg_loss": r["pg_loss"],
+                           "grad_norm": r["grad_norm"]},
                 "response_length": {"mean": r["response_length_mean"], "max": r["response_length_max"]},
                 "lr": r["lr"],
             }
@@ -162,7 +163,8 @@ def write_megatron(run, rows, log_interval=10, eval_interval=100, gbs=32):
         nacc += 1
         tacc += r["time_ms"]
         if it % log_interval == 0 or it == 1:
-            ts = (T0 + datetime.timedelta(seconds=r["wall_time"] - rows[0]["wall_time"] + 41.377)).strftime("%Y-%m-%d %H:%M:%S.%f")
+            elapsed = datetime.timedelta(seconds=r["wall_time"] - rows[0]["wall_time"] + 41.377)
+            ts = (T0 + elapsed).strftime("%Y-%m-%d %H:%M:%S.%f")
             s = f" [{ts}]"
             s += f" iteration {it:8d}/{train_iters:8d} |"
             s += f" consumed samples: {it * gbs:12d} |"

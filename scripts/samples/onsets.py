@@ -23,10 +23,8 @@ def f(x):
 
 
 def wide_csv(name):
-    rows = []
-    for r in csv.DictReader(open(T / "csv" / f"{name}.csv")):
-        rows.append({k: (int(v) if k == "step" else f(v)) for k, v in r.items() if v != ""})
-    return rows
+    with open(T / "csv" / f"{name}.csv") as handle:
+        return [{k: (int(v) if k == "step" else f(v)) for k, v in r.items() if v != ""} for r in csv.DictReader(handle)]
 
 
 def report(name, rows, keys=("loss", "grad_norm")):
@@ -43,13 +41,14 @@ for n in ("lm_diverge", "lm_spikes_adamw", "lm_healthy"):
 for n in ("rl_entropy_collapse", "rl_healthy"):
     rows = wide_csv(n)
     b, ref = first_below(rows, "entropy", 0.1, ref_steps=1)
-    print(n, f"entropy ref(step1)={ref:.3f} <10%@{b} sustained<0.1x20@{first_sustained_below(rows, 'entropy', 0.1 * ref)}",
+    sustained = first_sustained_below(rows, "entropy", 0.1 * ref)
+    print(n, f"entropy ref(step1)={ref:.3f} <10%@{b} sustained<0.1x20@{sustained}",
           f"final entropy={rows[-1]['entropy']:.3f} reward(last20)={sum(r['reward_mean'] for r in rows[-20:]) / 20:.3f}",
           f"kl(last)={rows[-1]['kl']:.3f}")
 
 # HF Trainer
 for n in ("hf_gpt2_diverge", "hf_gpt2_healthy"):
-    lh = json.load(open(T / "hf_trainer" / n / "trainer_state.json"))["log_history"]
+    lh = json.loads((T / "hf_trainer" / n / "trainer_state.json").read_text())["log_history"]
     rows = [{"step": e["step"], "loss": e["loss"], "grad_norm": e["grad_norm"]} for e in lh if "loss" in e]
     ev = [(e["step"], round(e["eval_loss"], 3)) for e in lh if "eval_loss" in e]
     report(n, rows)
@@ -57,10 +56,9 @@ for n in ("hf_gpt2_diverge", "hf_gpt2_healthy"):
 
 # Lightning
 for n in ("pl_lm_diverge", "pl_lm_healthy"):
-    rows = []
-    for r in csv.DictReader(open(T / "lightning" / n / "version_0" / "metrics.csv")):
-        if r["train_loss"]:
-            rows.append({"step": int(r["step"]), "loss": float(r["train_loss"]), "grad_norm": float(r["grad_norm"])})
+    with open(T / "lightning" / n / "version_0" / "metrics.csv") as handle:
+        rows = [{"step": int(r["step"]), "loss": float(r["train_loss"]), "grad_norm": float(r["grad_norm"])}
+                for r in csv.DictReader(handle) if r["train_loss"]]
     report(n, rows)
 
 # VAE (from the train.py run directly; TB files hold the same series)
@@ -70,6 +68,7 @@ for n in ("vae_kl_collapse", "vae_healthy"):
     rows = train.run_preset(n)
     peak = max(rows, key=lambda r: r["kl"])
     after = [r for r in rows if r["step"] >= peak["step"]]
-    print(n, f"kl peak {peak['kl']:.3f}@{peak['step']}  kl<0.05 for 20 steps after peak @{first_sustained_below(after, 'kl', 0.05)}",
+    quiet = first_sustained_below(after, "kl", 0.05)
+    print(n, f"kl peak {peak['kl']:.3f}@{peak['step']}  kl<0.05 for 20 steps after peak @{quiet}",
           f"active_units=0 first@{next((r['step'] for r in rows if r['active_units'] == 0), None)}",
           f"final kl={rows[-1]['kl']:.3f} recon={rows[-1]['recon_loss']:.2f} active={rows[-1]['active_units']}")

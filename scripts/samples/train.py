@@ -307,7 +307,8 @@ def make_blobs(n: int, seed: int = 0) -> torch.Tensor:
     cx = torch.rand(n, generator=g) * (IMG - 4) + 2
     cy = torch.rand(n, generator=g) * (IMG - 4) + 2
     s = torch.rand(n, generator=g) * 1.0 + 1.0
-    img = torch.exp(-((xx[None] - cx[:, None, None]) ** 2 + (yy[None] - cy[:, None, None]) ** 2) / (2 * s[:, None, None] ** 2))
+    distance = (xx[None] - cx[:, None, None]) ** 2 + (yy[None] - cy[:, None, None]) ** 2
+    img = torch.exp(-distance / (2 * s[:, None, None] ** 2))
     return img.reshape(n, -1).clamp(0, 1)
 
 
@@ -454,7 +455,8 @@ def summarize(name, rows):
     out = [f"{name}: {len(rows)} steps"]
     for k in keys:
         vals = [r[k] for r in rows if k in r]
-        out.append(f"  {k}: first={vals[0]:.4g} min={min(v for v in vals if math.isfinite(v)) if any(math.isfinite(v) for v in vals) else float('nan'):.4g} last={vals[-1]:.4g}")
+        finite = [v for v in vals if math.isfinite(v)]
+        out.append(f"  {k}: first={vals[0]:.4g} min={min(finite) if finite else float('nan'):.4g} last={vals[-1]:.4g}")
     return "\n".join(out)
 
 
@@ -470,6 +472,7 @@ if __name__ == "__main__":
             if k in rows[0]:
                 print(f"  first_nonfinite({k})={first_nonfinite(rows, k)} first_spike({k})={first_spike(rows, k)}")
         if "entropy" in rows[0]:
-            print(f"  entropy first<0.1*init: {first_below(rows, 'entropy', 0.1)}  sustained<0.1: {first_sustained_below(rows, 'entropy', 0.1)}")
+            print(f"  entropy first<0.1*init: {first_below(rows, 'entropy', 0.1)}  "
+                  f"sustained<0.1: {first_sustained_below(rows, 'entropy', 0.1)}")
         if "kl" in rows[0] and "recon_loss" in rows[0]:
             print(f"  kl sustained<0.05: {first_sustained_below(rows, 'kl', 0.05)}")

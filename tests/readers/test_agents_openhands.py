@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from tests.detectors.agents.helpers import judge, load
 from tests.readers.agent_helpers import AGENTS, column, read_file, read_sample, steps, trajectories
 
 
@@ -35,3 +38,24 @@ def test_delegation_error_and_loop():
     assert rows[-1]["kind"] == "error" and "stuck in a loop" in rows[-1]["content"]
     [t] = trajectories(batch).values()
     assert t["outcome"] == "failure" and t["task"].startswith("Fix the failing test")
+
+
+def test_condensations_are_system_steps_and_three_in_a_row_are_a_loop(tmp_path):
+    """CondensationAction events as event_to_dict writes them (the condenser's message, forgotten ids in args),
+    three with nothing between: OpenHands' known endless-condensation failure."""
+    events = json.loads((AGENTS / "openhands/hello_ok.json").read_text())
+    condensations = [{"id": 10 + i, "timestamp": f"2026-01-01T12:00:1{i}.000000", "source": "agent",
+                      "message": f"Condenser is dropping the events: [{1 + i}, {2 + i}].", "action": "condensation",
+                      "args": {"forgotten_event_ids": [1 + i, 2 + i], "forgotten_events_start_id": None,
+                               "forgotten_events_end_id": None, "summary": None, "summary_offset": None}}
+                     for i in range(3)]
+    (tmp_path / "oh").mkdir()
+    path = tmp_path / "oh" / "condensing.json"
+    path.write_text(json.dumps(events[:3] + condensations + events[3:]))
+    rows = steps(read_file(path, "openhands"))
+    condensed = [r for r in rows if (r["content"] or "").startswith("context condensed")]
+    assert [(r["kind"], r["role"], r["agent"]) for r in condensed] == [("message", "system", None)] * 3
+    assert "dropping the events: [1, 2]" in condensed[0]["content"]
+    [trajectory] = load(tmp_path / "oh").values()
+    [loop] = judge("loop", trajectory)
+    assert loop.kind == "condensation_loop" and loop.first_step == rows.index(condensed[2])

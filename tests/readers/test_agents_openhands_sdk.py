@@ -63,3 +63,25 @@ def test_failed_status_is_failure_and_files_are_not_claimed(tmp_path):
     [t] = trajectories(by_name("openhands_sdk").read(Input(folder, "conv"))).values()
     assert t["outcome"] == "failure"
     assert by_name("openhands_sdk").sniff(Input(AGENTS / "openhands")) == 0.0
+
+
+def test_a_condensation_is_a_system_step_and_a_trailing_one_keeps_the_outcome(tmp_path):
+    """``Condensation`` events as the SDK persists them (``forgotten_event_ids``, ``summary``, ``summary_offset``),
+    one after the run finished: a system step each, and the run still ends in success."""
+    folder = tmp_path / "conv"
+    shutil.copytree(AGENTS / CONVERSATION, folder)
+    for index, summary in ((12, "The slug tests were fixed."), (13, None)):
+        event = {"id": f"0c5e00{index}-7b1a-4f3e-9d2c-5a6b7c8d9e{index}", "timestamp": "2025-11-03T10:16:00.000000",
+                 "source": "environment", "forgotten_event_ids": ["0c5e0002-7b1a-4f3e-9d2c-5a6b7c8d9e02",
+                                                                  "0c5e0003-7b1a-4f3e-9d2c-5a6b7c8d9e03"],
+                 "summary": summary, "summary_offset": 1 if summary else None, "llm_response_id": None,
+                 "kind": "Condensation"}
+        (folder / "events" / f"event-000{index}-{event['id']}.json").write_text(json.dumps(event))
+    batch = by_name("openhands_sdk").read(Input(folder, "conv"))
+    rows = steps(batch)
+    assert [(r["kind"], r["role"], r["agent"], r["content"]) for r in rows[-2:]] == [
+        ("message", "system", None, "context condensed: 2 events forgotten; summary: The slug tests were fixed."),
+        ("message", "system", None, "context condensed: 2 events forgotten")]
+    assert not batch.problems
+    [t] = trajectories(batch).values()
+    assert t["outcome"] == "success"

@@ -208,6 +208,23 @@ def test_console_non_utf8_is_reported_not_fatal(tmp_path):
     assert "UTF-8" in batch.problems[0].error
 
 
+@pytest.mark.parametrize("reader", [stdout_log.read, stdout_log.read_by_line])
+@pytest.mark.parametrize("bad", ["nan", "inf", "2.5", "1e30"])
+def test_console_line_whose_step_is_no_step_is_skipped_and_reported(tmp_path, reader, bad):
+    """`step nan | loss ...` (a counter printed before it was set) loses those lines only, with one warning;
+    many of them (one line in seven) are counted one by one, not learnt as lines that carry nothing."""
+    lines = [f"step {step} | loss {2 - step / 1000} | lr 1e-4" for step in range(1, 401)]
+    bad_lines = range(20, 400, 7)
+    for i in bad_lines:
+        lines[i] = f"step {bad} | loss 1.{i} | lr 1e-4"
+    path = tmp_path / "train.log"
+    path.write_text("\n".join(lines) + "\n")
+    assert stdout_log.sniff(Input(path)) > 0.5
+    batch = reader(Input(path, "train.log"))
+    assert sorted(rows(batch, "loss")) == [i + 1 for i in range(400) if i not in bad_lines]
+    assert [p.error for p in batch.problems] == [
+        f"{len(bad_lines)} lines whose step is not a whole number in int64 range: skipped"]
+
 def test_console_sniff_leaves_prose_and_code_alone():
     """A README or a training script mentions step=... now and then; that is no log."""
     for path in (SAMPLES / "training" / "README.md", SAMPLES.parent / "scripts" / "samples" / "train.py"):

@@ -14,7 +14,8 @@ from tracesift.errors import TracesiftError, UsageError
 
 StoreOption = Annotated[
     Path | None,
-    typer.Option("--store", help="Store folder. Default: .tracesift inside the first folder given (beside a file)."),
+    typer.Option("--store", help="Store folder. Default: .tracesift inside the first folder given (beside a file), "
+                 "or in ~/.cache/tracesift when that folder is read-only."),
 ]
 PathsArgument = Annotated[list[Path], typer.Argument(help="Log files or folders (searched recursively).")]
 JobsOption = Annotated[

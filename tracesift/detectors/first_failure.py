@@ -17,6 +17,8 @@ an unsupported answer, a void turn, drift, echoing). The rules, in order:
    A failed tool result points at the result when the call was its own step; at the
    decision that made the call when the call was embedded in an agent's message (code an
    executor ran) or when it was not among the actions the task expected (a wrong action).
+   A loop of an orchestrator handing the turn to one agent who never answers between the
+   hand-offs (a worker that stopped responding) points at that agent's last turn before it.
 2. **A wrong hand-off comes first.** When that failure happened in work an agent handed to
    another (``failed_handoff``), the hand-off is the decisive step and the handing agent
    is responsible.
@@ -37,7 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from tracesift.detectors.agent_steps import HANDOFF_TOOLS, View, excerpt, view
+from tracesift.detectors.agent_steps import HANDOFF_TOOLS, View, excerpt, parse_json, view
 from tracesift.detectors.base import Trajectory
 from tracesift.findings import Finding, Severity, SubjectType
 
@@ -160,9 +162,34 @@ def _pointer(v: View, f: Finding) -> _Pointer | None:
                 " (not an expected action)" if f.evidence.get("unexpected_action") else " (embedded in its message)")
         if action is not None and v.recovery(action) is not None:
             confidence *= RECOVERED_FACTOR
+    if f.kind == "monologue" and (silent := _silent_addressee(v, f)) is not None:
+        step, agent = silent
+        how += f": it kept handing the turn to {agent}, who never answered"
     if not 0 <= step < len(v):
         return None
     return _Pointer(step, agent, strength == "strong", confidence, f, how)
+
+
+def _silent_addressee(v: View, f: Finding) -> tuple[int, str] | None:
+    """For an orchestrator's loop of hand-offs to one agent who never takes a turn between them (a worker that
+    stopped answering): that agent's last step before the loop, and its name. None for any other loop."""
+    start, end = f.onset_step, f.end_step if f.end_step is not None else f.first_step
+    if start is None or end is None:
+        return None
+    handed = {_handed_to(v, i) for i in range(start, end + 1) if v.tool[i] and HANDOFF_TOOLS.match(v.tool[i])}
+    handed.discard(None)
+    if len(handed) != 1:
+        return None
+    addressee = handed.pop()
+    if any(v.agent[i] == addressee for i in range(start, end + 1)):
+        return None
+    earlier = [i for i in range(start) if v.decisions[i] and v.agent[i] == addressee]
+    return (earlier[-1], addressee) if earlier else None
+
+
+def _handed_to(v: View, step: int) -> str | None:
+    arguments = parse_json(v.arguments[step])
+    return arguments.get("to") if isinstance(arguments, dict) else None
 
 
 def _handoff_before(findings: list[Finding], step: int) -> Finding | None:

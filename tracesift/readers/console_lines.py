@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 
-from tracesift.readers.base import STEP_KEYS
+from tracesift.readers.base import STEP_KEYS, Problem, as_step
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 RAY_PREFIX = re.compile(r"^\s*\([\w.:-]+ pid=\d+(?:, ip=[\d.]+)?\)\s*")
@@ -103,6 +103,8 @@ class Counter:
         self.train = 0
         self.key_value = 0
         self.segment = 0
+        self.bad_steps = 0
+        """Lines skipped because the step they print is not a whole number (``step nan``)."""
         self._steps, self._epochs = Progress(), Progress()
 
     @property
@@ -130,6 +132,14 @@ class Counter:
         self.segment += 1
         self.train = self.key_value = 0
         self._steps, self._epochs = (keep, Progress()) if keep is self._steps else (Progress(), keep)
+
+
+def bad_steps_problem(counter: Counter) -> list[Problem]:
+    """The warning for the lines a file's :class:`Counter` skipped for their step, if any."""
+    if not counter.bad_steps:
+        return []
+    plural = "" if counter.bad_steps == 1 else "s"
+    return [Problem(f"{counter.bad_steps} line{plural} whose step is not a whole number in int64 range: skipped")]
 
 
 def clean(line: str) -> str:
@@ -205,7 +215,13 @@ def _python_dict(text: str, counter: Counter) -> tuple[int, dict[str, float]] | 
 def _pairs_line(line: str, counter: Counter) -> tuple[int, dict[str, float]] | None:
     values = _numbers(_pairs(line))
     step_key = next((k for k in values if k.lower() in LINE_STEP_KEYS), None)
-    step = counter.explicit(int(values.pop(step_key))) if step_key is not None else None
+    step = None
+    if step_key is not None:
+        step = as_step(values.pop(step_key))
+        if step is None:
+            counter.bad_steps += 1
+            return None
+        step = counter.explicit(step)
     counted = LEADING_COUNTER.search(line) if step is None else None
     if counted:
         values = {key: value for key, value in values.items() if key.lower() != counted.group(1).lower()}

@@ -110,6 +110,8 @@ def _outcome(text: str) -> _Outcome | None:
         parsed = parse_clean(clean(text), counter)
     except (ValueError, OverflowError):
         return None
+    if counter.bad_steps:
+        return None  # such lines are skipped and counted by the rules, one by one
     step, values = parsed if parsed else (None, None)
     return _Outcome(step, list(values.items()) if values is not None else None, counter.calls,
                     counter.train - _TRAIN0, counter.key_value - _KEY_VALUE0)

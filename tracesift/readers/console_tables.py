@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from tracesift.readers.base import as_number
+from tracesift.readers.base import as_number, as_step
 
 DASHES = re.compile(r"^\s*-{8,}\s*$")
 ROW = re.compile(r"^\s*\|\s(.*?)\s*\|\s(.*?)\s*\|\s*$")
@@ -76,4 +76,4 @@ class TableParser:
 def table_step(values: dict[str, float]) -> int | None:
     """The step a table names (its timesteps row, taken out of the values), or None."""
     key = next((k for k in STEP_ROWS if k in values), None)
-    return int(values.pop(key)) if key is not None else None
+    return as_step(values.pop(key)) if key is not None else None

@@ -19,8 +19,9 @@ tool calls that ran but never reached ``messages`` (the sample hit a limit) stil
 get their result step. A sample ``limit`` or ``error`` ends the trajectory with an
 ``error`` step. ``outcome`` comes from the first score (``C``/1/true → success,
 ``I``/0/false → failure) or an error; ``labels`` keep scores, target, limit, error
-and model usage. A member that cannot be read is a problem; the other samples are
-still returned. Members are decompressed as streams under a cap, whatever their
+and model usage, and ``tools`` the tool schemas its model events offered (the
+malformed-call detector checks calls against them). A member that cannot be read is a
+problem; the other samples are still returned. Members are decompressed as streams under a cap, whatever their
 headers claim: one that inflates past ``MAX_MEMBER_BYTES`` (256 MB), or past what
 is left of ``MAX_FILE_BYTES`` (1 GB) for the whole archive, is skipped and named.
 Both are reader options: ``[readers.inspect_log] max_member_mb = 64``, ``max_file_mb``.
@@ -312,7 +313,20 @@ def _outcome(sample: dict) -> str:
 
 def _labels(sample: dict) -> dict:
     keys = ("scores", "target", "limit", "error", "model_usage", "epoch", "id")
-    return {k: sample[k] for k in keys if sample.get(k) not in (None, {}, [])}
+    labels = {k: sample[k] for k in keys if sample.get(k) not in (None, {}, [])}
+    tools = _tool_schemas(sample)
+    return labels | {"tools": tools} if tools else labels
+
+
+def _tool_schemas(sample: dict) -> list[dict]:
+    """The tools the model was offered (each model event's ``tools``: name, description, parameters), by name."""
+    found: dict[str, dict] = {}
+    for event in sample.get("events") or ():
+        if isinstance(event, dict) and event.get("event") == "model":
+            for tool in event.get("tools") or ():
+                if isinstance(tool, dict) and isinstance(tool.get("name"), str):
+                    found.setdefault(tool["name"], {k: tool[k] for k in ("name", "parameters") if k in tool})
+    return list(found.values())
 
 
 READER = Reader(

@@ -15,8 +15,10 @@ its ``thought``, when not empty, is a ``thought`` step just before). Observation
 ``tool_result`` steps (``run`` gives ``exit_code`` from ``extras.metadata``, ``is_error``
 when non-zero); an ``error`` observation is an ``error`` step (a ``tool_result`` when it
 answers an action). ``agent_state_changed`` events are kept only when the state is
-``error``/``rejected`` (an ``error`` step); other housekeeping events (state changes,
-``null`` observations, ``recall``) are skipped. ``span_id`` is the event id and
+``error``/``rejected`` (an ``error`` step); a ``condensation`` action (the condenser
+dropping events from the model's view) is a system ``message`` step, "context condensed:
+…", so that a run condensing over and over shows as a loop; other housekeeping events
+(state changes, ``null`` observations, ``recall``, the ``condense`` observation) are skipped. ``span_id`` is the event id and
 ``parent_span_id`` its ``cause``. Agent delegation: between a ``delegate`` action and
 its ``delegate`` observation, agent events are attributed to the delegate
 (``args.agent``); otherwise to ``agent``. Tokens come from the model response usage
@@ -32,7 +34,7 @@ from typing import Any
 from tracesift.readers import agent_common as ac
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
-SKIPPED_ACTIONS = {"change_agent_state", "recall", "condensation", "null"}
+SKIPPED_ACTIONS = {"change_agent_state", "recall", "null"}
 SKIPPED_OBSERVATIONS = {"null", "recall", "agent_state_changed", "condense"}
 ERROR_STATES = {"error", "rejected"}
 DEFAULT_AGENT = "agent"
@@ -117,6 +119,9 @@ class EventStream:
             self.table.add(self.tid, "message", role="system" if kind == "system" else role, content=text, **common)
         elif kind == "think":
             self.table.add(self.tid, "thought", role=role, content=thought or event.get("message"), **common)
+        elif kind == "condensation":
+            text = f"context condensed: {event.get('message') or args.get('summary') or 'earlier events dropped'}"
+            self.table.add(self.tid, "message", role="system", content=text, **{**common, "agent": None})
         elif kind in ("finish", "reject"):
             outputs = args.get("outputs") or {}
             text = args.get("final_thought") or outputs.get("content") or thought or event.get("message")

@@ -9,8 +9,10 @@ is a ``thought`` (its ``thought`` text or ``reasoning_content``, when not empty)
 (a ``thought``). ``ObservationEvent`` is a ``tool_result`` (``parent_span_id`` = its
 ``tool_call_id``; ``exit_code`` from ``observation.metadata.exit_code``, an error when the
 observation says ``is_error`` or the code is not 0/-1); ``UserRejectObservation`` an error
-result; ``AgentErrorEvent`` and ``ConversationErrorEvent`` ``error`` steps. State updates,
-pauses, condensations and other housekeeping are not steps. Tokens and latency come from
+result; ``AgentErrorEvent`` and ``ConversationErrorEvent`` ``error`` steps; a ``Condensation``
+(events forgotten from the model's view) a system ``message``, "context condensed: …", so that
+condensing over and over shows as a loop. State updates, pauses, condensation requests and
+other housekeeping are not steps. Tokens and latency come from
 ``base_state.json`` ``stats.usage_to_metrics`` (``token_usages`` / ``response_latencies``
 by ``response_id``), put once on the first step of each ``llm_response_id``; the accumulated
 cost goes to ``labels``. ``outcome``: failure when ``execution_status`` is error/stuck or
@@ -28,8 +30,10 @@ from tracesift.readers.base import Batch, Input, Problem, Reader
 
 EVENTS_DIR, BASE_STATE = "events", "base_state.json"
 EVENT_NAME = re.compile(r"^event-(?P<idx>\d{5,})-(?P<event_id>[0-9a-fA-F\-]{8,})\.json$")
-SKIPPED = {"ConversationStateUpdateEvent", "PauseEvent", "InterruptEvent", "Condensation", "CondensationRequest",
+SKIPPED = {"ConversationStateUpdateEvent", "PauseEvent", "InterruptEvent", "CondensationRequest",
            "CondensationSummaryEvent", "LLMCompletionLogEvent", "TokenEvent", "HookExecutionEvent"}
+HOUSEKEEPING = SKIPPED | {"Condensation"}
+"""Events that say nothing of how the run ended."""
 FAILED_STATES = {"error", "stuck"}
 NO_RESULT_TOOLS = {"finish", "think"}
 
@@ -141,8 +145,8 @@ class Events:
 
     def _add(self, event: dict, kind: str, **fields: Any) -> int:
         fields.setdefault("span_id", event.get("id"))
-        row = self.table.add(self.tid, kind, agent=event.get("source"), timestamp=ac.epoch(event.get("timestamp")),
-                             **fields)
+        fields.setdefault("agent", event.get("source"))
+        row = self.table.add(self.tid, kind, timestamp=ac.epoch(event.get("timestamp")), **fields)
         response = event.get("llm_response_id")
         if response and response not in self.metered:
             self.metered.add(response)
@@ -194,6 +198,13 @@ class Events:
         self._add(event, "error", role="environment", tool=event.get("tool_name"), content=event.get("error"),
                   is_error=True, parent_span_id=event.get("tool_call_id"))
 
+    def condensation(self, event: dict) -> None:
+        forgotten = event.get("forgotten_event_ids")
+        text = f"context condensed: {len(forgotten) if isinstance(forgotten, list) else 'some'} events forgotten"
+        summary = event.get("summary")
+        self._add(event, "message", role="system", agent=None,
+                  content=f"{text}; summary: {summary}" if isinstance(summary, str) and summary else text)
+
     def conversation_error(self, event: dict) -> None:
         text = ": ".join(str(v) for v in (event.get("code"), event.get("detail")) if v)
         self._add(event, "error", role="environment", content=text or None, is_error=True)
@@ -201,7 +212,8 @@ class Events:
 
 HANDLERS = {"SystemPromptEvent": Events.system, "MessageEvent": Events.message, "ActionEvent": Events.action,
             "ObservationEvent": Events.observation, "UserRejectObservation": Events.rejected,
-            "AgentErrorEvent": Events.agent_error, "ConversationErrorEvent": Events.conversation_error}
+            "AgentErrorEvent": Events.agent_error, "ConversationErrorEvent": Events.conversation_error,
+            "Condensation": Events.condensation}
 
 
 def _call_arguments(event: dict) -> dict:
@@ -223,7 +235,7 @@ def task(events: list) -> str | None:
 def outcome(events: list, status: Any = None) -> str:
     if status in FAILED_STATES:
         return "failure"
-    for event in reversed([e for e in events if isinstance(e, dict) and e.get("kind") not in SKIPPED]):
+    for event in reversed([e for e in events if isinstance(e, dict) and e.get("kind") not in HOUSEKEEPING]):
         if event.get("kind") in ("AgentErrorEvent", "ConversationErrorEvent"):
             return "failure"
         if event.get("tool_name") == "finish":

@@ -16,7 +16,7 @@ import re
 from tracesift.readers.base import Batch, Input, MetricColumns, Problem, Reader, run_id_of
 from tracesift.readers.console_blocks import NOT_UTF8, ConsoleParser, ConsoleReading
 from tracesift.readers.console_config import RunConfigs
-from tracesift.readers.console_lines import clean
+from tracesift.readers.console_lines import bad_steps_problem, clean
 from tracesift.readers.console_points import segment_run
 from tracesift.store import schema
 
@@ -77,7 +77,8 @@ def read(source: Input) -> Batch:
     if not len(reading.points):
         raise ValueError("no metric lines found")
     runs = _runs(source, reading.configs, reading.points.run_ids(run))
-    return Batch({"metrics": reading.points.table(run), "runs": runs}, reading.problems)
+    problems = reading.problems + bad_steps_problem(reading.parser.counter)
+    return Batch({"metrics": reading.points.table(run), "runs": runs}, problems)
 
 
 def read_by_line(source: Input) -> Batch:
@@ -104,7 +105,7 @@ def read_by_line(source: Input) -> Batch:
     if not len(columns):
         raise ValueError("no metric lines found")
     runs = _runs(source, configs, list(dict.fromkeys(columns.run_id)))
-    return Batch({"metrics": columns.table(), "runs": runs}, problems)
+    return Batch({"metrics": columns.table(), "runs": runs}, problems + bad_steps_problem(parser.counter))
 
 
 def _runs(source: Input, configs: RunConfigs, run_ids: list[str]):

@@ -28,9 +28,27 @@ LOCK_NAME = "lock"
 
 
 def default_store(paths: list[Path]) -> Path:
-    """``.tracesift`` inside the first folder given, or beside the first file."""
+    """``.tracesift`` inside the first folder given, or beside the first file.
+
+    When that folder holds no store and cannot be written (a read-only mount, someone else's
+    folder), the store goes to the user's cache instead: ``$XDG_CACHE_HOME/tracesift/`` (or
+    ``~/.cache/tracesift/``), one folder per input folder, named after it and a hash of its path.
+    """
     first = paths[0].resolve()
-    return (first if first.is_dir() else first.parent) / STORE_NAME
+    folder = first if first.is_dir() else first.parent
+    beside = folder / STORE_NAME
+    if beside.exists() or os.access(folder, os.W_OK):
+        return beside
+    return cache_store(folder)
+
+
+def cache_store(folder: Path) -> Path:
+    """The store kept in the user's cache for the inputs in ``folder`` (see :func:`default_store`)."""
+    import hashlib
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    digest = hashlib.sha256(str(folder).encode()).hexdigest()[:12]
+    return cache / "tracesift" / f"{folder.name or 'root'}-{digest}" / STORE_NAME
 
 
 class Files(Protocol):

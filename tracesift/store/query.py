@@ -5,17 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracesift.errors import StoreError
-from tracesift.store.layout import STORE_NAME, Store, StoreLike
+from tracesift.store.layout import STORE_NAME, Store, StoreLike, cache_store
 from tracesift.store.manifest import looks_like_store
 from tracesift.store.views import Answer, read_only_connection, run_query
 
 
 def locate_store(target: StoreLike) -> Store:
-    """``target`` itself when it is a store (or a Store or URL), else the store inside or beside it."""
+    """``target`` itself when it is a store (or a Store or URL), else the store inside or beside it, or the
+    one kept in the user's cache for it (see :func:`~tracesift.store.layout.default_store`)."""
     if isinstance(target, Store) or (isinstance(target, str) and "://" in target):
         return Store.open(target)
     target = Path(target)
-    for candidate in (target, target / STORE_NAME, target.parent / STORE_NAME):
+    folder = target if target.is_dir() else target.parent
+    for candidate in (target, target / STORE_NAME, target.parent / STORE_NAME, cache_store(folder.resolve())):
         store = Store.local(candidate)
         if looks_like_store(store):
             return store

@@ -5,7 +5,10 @@ Ground truth: the samples' Known failures table, and the logs written here.
 
 from __future__ import annotations
 
-from tests.detectors.agents.helpers import call, chat, find, judge, one, result, say
+import json
+
+from tests.conftest import SAMPLES
+from tests.detectors.agents.helpers import call, chat, find, judge, load, one, result, say
 
 
 def test_arguments_rejected_by_the_framework(samples):
@@ -97,3 +100,24 @@ def test_handoffs(samples):
     assert (f.first_step, f.agent, f.severity.value) == (3, "Triage agent", "info")
     session = find(samples, "claude_code/-home-dev-invoice-api/7f3c2a1e-5b84-4d0e-9c61-2a9e8f4b1d07.jsonl")
     assert judge("handoff", session) == []  # a Task subagent works in its own trajectory
+
+
+def test_calls_checked_against_the_tool_schemas_an_inspect_log_records(tmp_path):
+    """Inspect's model events record the tools offered (``run_command`` requires ``cmd``); a call without ``cmd``
+    and a call of a tool never offered are malformed, the sample's own calls are not."""
+    log = json.loads((SAMPLES / "agents" / "inspect" / "toy_agent.json").read_text())
+    [loop] = [s for s in log["samples"] if s["id"] == "tests-loop"]
+    assert not judge("malformed_call", _inspect_sample(tmp_path / "ok", log, loop))
+    calls = [c for m in loop["messages"] for c in m.get("tool_calls") or ()]
+    calls[1]["arguments"] = {"command": "pytest"}  # the schema requires cmd
+    calls[2]["function"] = "browse"  # never offered
+    f = one("malformed_call", _inspect_sample(tmp_path / "bad", log, loop))
+    problems = " ".join(map(str, f.evidence.values()))
+    assert "cmd" in problems and "browse" in problems
+
+
+def _inspect_sample(folder, log, sample):
+    folder.mkdir()
+    (folder / "toy_agent.json").write_text(json.dumps({**log, "samples": [sample]}))
+    [trajectory] = load(folder).values()
+    return trajectory

@@ -138,3 +138,30 @@ def test_first_failure_confidence_grows_when_detectors_agree(tmp_path, samples):
         return locate(t, [f for d in all_detectors() if d.subject.value == "trajectory"
                           for f in d.judge(t, d.params())]).confidence
     assert confidence(loop) > confidence(single)
+
+
+def test_a_worker_that_stops_answering_is_responsible_for_the_orchestrators_loop(tmp_path):
+    """Magentic-One roles, as the Hand-Crafted logs write them: after WebSurfer's one turn (step 4) the orchestrator
+    hands it the turn three times more and WebSurfer never answers. The orchestrator's repeated "Next speaker"
+    is a loop, but the agent that failed is the silent one, at its last turn."""
+    turn = [("Orchestrator (thought)", "Updated Ledger: the request is not satisfied yet."),
+            ("Orchestrator (-> WebSurfer)", "Please open the fund list and read the fees."),
+            ("Orchestrator (thought)", "Next speaker WebSurfer")]
+    history = [("human", "Which fund has the lowest fee?"), ("Orchestrator (thought)", "Plan: ask WebSurfer."),
+               ("Orchestrator (-> WebSurfer)", "Search for the fund list."),
+               ("Orchestrator (thought)", "Next speaker WebSurfer"),
+               ("WebSurfer", "I typed 'fund list' into the search box. Here is a screenshot."), *turn * 3,
+               ("Orchestrator (termination condition)", "Max rounds (30) reached.")]
+    record = {"question": "Which fund has the lowest fee?", "mistake_agent": "WebSurfer", "mistake_step": "4",
+              "history": [{"role": role, "content": content} for role, content in history]}
+    (tmp_path / "m1").mkdir()
+    (tmp_path / "m1" / "stalled.json").write_text(json.dumps(record))
+    from tests.detectors.agents.helpers import load
+    from tracesift.detectors import all_detectors
+
+    [trajectory] = load(tmp_path / "m1").values()
+    findings = [f for d in all_detectors() if d.subject.value == "trajectory" for f in d.judge(trajectory, d.params())]
+    assert any(f.kind == "monologue" and f.agent == "Orchestrator" for f in findings)
+    located = locate(trajectory, findings)
+    assert (located.step, located.agent) == (4, "WebSurfer")
+    assert "never answered" in located.evidence["rule"]
