@@ -3,7 +3,8 @@
 A subject is named by its id (``tracesift query ... "select run_id from runs"`` lists
 them) or by its path: ``runs/exp3``, ``./runs/exp3/`` or an absolute path all name the
 run ``runs/exp3`` when exactly one id ends that way. The store is the one given, else the
-nearest ``.tracesift`` folder in the subject's folder or above it, else the current folder's.
+nearest ``.tracesift`` folder in the subject's folder or above it (or the one the user's cache keeps
+for such a folder), else the current folder's.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tracesift.findings import Finding, SubjectType
 from tracesift.pipeline.report import run_data, trajectory_data
 from tracesift.pipeline.scan import ScanTask, subjects
 from tracesift.report_data import PANEL_COLUMNS, RunData, TrajectoryData
-from tracesift.store.layout import STORE_NAME, Store
+from tracesift.store.layout import STORE_NAME, Store, cache_store
 from tracesift.store.manifest import looks_like_store
 from tracesift.store.query import locate_store
 from tracesift.store.views import connect
@@ -64,12 +65,13 @@ def load_run(name: str, *, store: Path | None = None, columns: int = PANEL_COLUM
 
 
 def find_store(name: str) -> Store:
-    """The nearest store at or above ``name``'s folder, else the current folder's."""
+    """The nearest store at or above ``name``'s folder (in it, or kept for it in the user's cache), else the
+    current folder's."""
     start = Path(name).resolve()
     for folder in [start, *start.parents, Path.cwd()]:
-        candidate = Store.local(folder / STORE_NAME)
-        if looks_like_store(candidate):
-            return candidate
+        for candidate in (Store.local(folder / STORE_NAME), Store.local(cache_store(folder))):
+            if looks_like_store(candidate):
+                return candidate
     raise StoreError(f"no tracesift store found for {name} (in its folder, above it, or here): "
                      "run `tracesift scan` on its folder first, or give --store")
 
