@@ -115,3 +115,4 @@ def test_show_prints_log_text_as_text(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.stdout and "\\x1b[31mFAILED" in result.stdout
     assert "[bold red]Run[/] the tests" in result.stdout, "rich markup in a log is printed as it is"
+

@@ -36,10 +36,13 @@ def sparkline(envelope: Envelope, width: int = SPARK_WIDTH) -> str:
     levels = np.zeros(len(values), int) if span == 0 else np.round((values - values.min()) / span * 7).astype(int)
     chars = [BARS[level] for level in levels]
     first, last = int(envelope.steps[0]), int(envelope.steps[-1])
+    before, after = "", ""
     for step, _ in envelope.non_finite:
-        at = 0 if last == first else int((min(max(step, first), last) - first) / (last - first) * (len(chars) - 1))
-        chars[at] = "!"
-    return "".join(chars)
+        if step < first or step > last:  # outside the finite values: beside the line, not over it
+            before, after = ("!", after) if step < first else (before, "!")
+        else:
+            chars[0 if last == first else int((step - first) / (last - first) * (len(chars) - 1))] = "!"
+    return before + "".join(chars) + after
 
 
 def run_view(run: RunData) -> Group:
