@@ -15,7 +15,7 @@ For each report, the file's size and the time ``chromium --headless --dump-dom``
 on an empty page (the browser's own start-up). Run by hand:
 
     python benchmarks/bench_report.py [--runs 20 --tags 10 --steps 10000 --trajectories 1000]
-                                      [--full-runs 200 --full-steps 10000 --full-trajectories 1000]
+                                      [--full-runs 200 --full-steps 10000 --full-trajectories 1000] [--jobs N]
 """
 
 from __future__ import annotations
@@ -184,6 +184,7 @@ def main() -> None:
     parser.add_argument("--full-steps", type=int, default=10_000)
     parser.add_argument("--full-trajectories", type=int, default=1000)
     parser.add_argument("--skip-files", action="store_true", help="Only the in-memory full-size render.")
+    parser.add_argument("--jobs", type=int, help="tracesift report --jobs (default: one per core).")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -194,8 +195,9 @@ def main() -> None:
         if not args.skip_files:
             root = corpus(args.corpus, args.runs, args.tags, args.steps, args.trajectories)
             page = tmp / "report.html"
+            jobs = ["--jobs", str(args.jobs)] if args.jobs else []
             mine = bench_ingest.measure([TRACESIFT, "report", str(root), "--store", str(tmp / "store"), "-o",
-                                         str(page)])
+                                         str(page), *jobs])
             theirs = bench_ingest.measure([sys.executable, __file__, "--child", "tbparse", str(root / "tb")])
             rows = json.loads(theirs.pop("stdout"))["rows"]
             print(f"files: {args.runs} runs x {args.tags} tags x {args.steps} steps ({rows:,} scalars) and "
