@@ -16,6 +16,7 @@ on an empty page (the browser's own start-up). Run by hand:
 
     python benchmarks/bench_report.py [--runs 20 --tags 10 --steps 10000 --trajectories 1000]
                                       [--full-runs 200 --full-steps 10000 --full-trajectories 1000] [--jobs N]
+    python benchmarks/bench_report.py --phases FOLDER      # where one report's time goes, in one process
 """
 
 from __future__ import annotations
@@ -173,6 +174,25 @@ def synthetic_trajectories(n: int, steps: int = 30) -> list:
     return made
 
 
+def phases(folder: Path, store: Path, out: Path) -> str:
+    """Where a report's time goes, in this process: ingest and scan, gather, render, and a second scan."""
+    from tracesift.pipeline.report import gather
+    from tracesift.pipeline.scan import scan
+    from tracesift.reports.html_report import write_report
+
+    started = time.perf_counter()
+    result = scan([folder], store=store, jobs=1, fail_on=None)
+    scanned = time.perf_counter()
+    data = gather(result)
+    gathered = time.perf_counter()
+    size = write_report(data, out)
+    written = time.perf_counter()
+    scan([folder], store=store, jobs=1, fail_on=None)
+    again = time.perf_counter() - written
+    return (f"ingest+scan {scanned - started:.1f} s (the scan alone, nothing new to ingest: {again:.1f} s), "
+            f"gather {gathered - scanned:.1f} s, render {written - gathered:.1f} s, {size / 1e6:.1f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=Path(tempfile.gettempdir()) / "tracesift-bench")
@@ -185,6 +205,7 @@ def main() -> None:
     parser.add_argument("--full-trajectories", type=int, default=1000)
     parser.add_argument("--skip-files", action="store_true", help="Only the in-memory full-size render.")
     parser.add_argument("--jobs", type=int, help="tracesift report --jobs (default: one per core).")
+    parser.add_argument("--phases", type=Path, help="Only time the phases of a report of this folder.")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -192,6 +213,9 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="tracesift-report-") as tmp:
         tmp = Path(tmp)
+        if args.phases:
+            print(phases(args.phases, tmp / "store", tmp / "report.html"))
+            return
         if not args.skip_files:
             root = corpus(args.corpus, args.runs, args.tags, args.steps, args.trajectories)
             page = tmp / "report.html"
