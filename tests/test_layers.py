@@ -10,6 +10,7 @@ EVERYWHERE = {"tracesift", "tracesift.errors"}  # the package itself (its versio
 # layer -> what its modules may import from tracesift, besides their own layer
 ALLOWED = {
     "tracesift.findings": set(),
+    "tracesift.report_data": {"tracesift.findings"},  # what a report shows, as plain data
     "tracesift.registry": set(),
     "tracesift.store": set(),
     "tracesift.readers": {"tracesift.store.schema", "tracesift.store.arrays", "tracesift.store.paths",
@@ -17,9 +18,9 @@ ALLOWED = {
     "tracesift.detectors": {"tracesift.findings", "tracesift.registry",
                             "tracesift.store.roles"},  # the roles detectors ask for, and their parts
     "tracesift.locate": {"tracesift.findings", "tracesift.detectors.base"},  # one trajectory and its findings
-    "tracesift.reports": {"tracesift.findings"},
+    "tracesift.reports": {"tracesift.findings", "tracesift.report_data"},
     "tracesift.pipeline": {"tracesift.findings", "tracesift.readers", "tracesift.store", "tracesift.detectors",
-                           "tracesift.locate",
+                           "tracesift.locate", "tracesift.report_data",
                            "tracesift.config"},  # reader options from a tracesift.toml beside an input
     "tracesift.config": {"tracesift.findings", "tracesift.store.roles"},
 }

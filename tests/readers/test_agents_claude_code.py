@@ -127,3 +127,29 @@ def test_cut_off_last_line_of_a_live_session_is_the_only_problem(tmp_path):
     batch = read_file(path, "claude_code")
     assert len(steps(batch)) == len(steps(read_sample(SESSION, "claude_code")))
     assert [p.error for p in batch.problems] == ["line cut off mid-JSON: skipped"]
+
+
+def test_a_compaction_is_one_system_step_and_its_summary_is_not_the_users(tmp_path):
+    """Claude Code's compaction as it writes it: a ``system`` line of subtype ``compact_boundary`` with
+    ``compactMetadata``, then the summary on a user line marked ``isCompactSummary``; other system lines stay
+    bookkeeping. The session's other steps are unchanged."""
+    lines = lines_of(SESSION)
+    session = next(line["sessionId"] for line in lines if "sessionId" in line)
+    boundary = {"type": "system", "subtype": "compact_boundary", "uuid": "c1", "parentUuid": None,
+                "logicalParentUuid": lines[5].get("uuid"), "sessionId": session, "timestamp": "2026-02-01T10:00:00Z",
+                "content": "Conversation compacted", "compactMetadata": {"trigger": "auto", "preTokens": 155025}}
+    summary = {"type": "user", "uuid": "cs1", "parentUuid": "c1", "sessionId": session, "isCompactSummary": True,
+               "isVisibleInTranscriptOnly": True, "timestamp": "2026-02-01T10:00:01Z",
+               "message": {"role": "user", "content": [{"type": "text", "text": "This session is being continued "
+                                                                                 "from a previous conversation."}]}}
+    duration = {"type": "system", "subtype": "turn_duration", "durationMs": 88947, "sessionId": session}
+    path = tmp_path / "s.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in [*lines[:6], boundary, summary, duration, *lines[6:]]))
+    batch = read_file(path, "claude_code")
+    rows, before = steps(batch), steps(read_sample(SESSION, "claude_code"))
+    added = [r for r in rows if r["role"] == "system"]
+    assert [(r["kind"], r["agent"], r["content"]) for r in added] == [
+        ("message", None, "context compacted (auto, 155025 tokens before): Conversation compacted"),
+        ("message", None, "This session is being continued from a previous conversation.")]
+    assert len(rows) == len(before) + 2 and not batch.problems
+    assert [r["content"] for r in rows if r["role"] != "system"] == [r["content"] for r in before]

@@ -39,8 +39,11 @@ from tracesift.cli import (  # noqa: E402,F401  (each registers itself)
     eval,
     formats,
     ingest,
+    plot,
     query,
+    report,
     scan,
+    show,
     train_locator,
 )
 from tracesift.cli.output import show_plugin_warnings  # noqa: E402

@@ -195,13 +195,19 @@ def judge(task: ScanTask) -> Judged:
 
 def all_trajectories(store: Path) -> Iterator[Trajectory]:
     """Every trajectory in the store, with its steps, one task of about ``TASK_ROWS`` steps at a time."""
+    return all_subjects(store, SubjectType.trajectory)
+
+
+def all_subjects(store: Path, kind: SubjectType) -> Iterator[Run | Trajectory]:
+    """Every run (with its series) or trajectory (with its steps), one task of about ``TASK_ROWS`` rows at a time."""
     con = connect(store)
     try:
-        by_id = dict(con.execute(_SUBJECTS_SQL[SubjectType.trajectory]).fetchall())
+        by_id = dict(con.execute(_SUBJECTS_SQL[kind], {"first": ALL_STEPS[0], "last": ALL_STEPS[1]}
+                                 if kind is SubjectType.run else {}).fetchall())
     finally:
         con.close()
     for lo, hi in _ranges(by_id):
-        yield from subjects(ScanTask(store, SubjectType.trajectory, lo, hi, (), {}))
+        yield from subjects(ScanTask(store, kind, lo, hi, (), {}))
 
 
 def subjects(task: ScanTask) -> Iterator[Run | Trajectory]:

@@ -1,8 +1,11 @@
 """Claude Code session transcripts (``~/.claude/projects/<project>/<session>.jsonl``).
 
 One JSON object per line. ``user`` and ``assistant`` lines carry an Anthropic Messages
-``message``; every other ``type`` (``summary``, ``file-history-snapshot``, ``system``,
-``queue-operation``, titles, modes, ...) is bookkeeping, not a step. Steps, 0-based in
+``message``; a ``system`` line of subtype ``compact_boundary`` (Claude Code compacted the
+conversation to fit its context) is a system ``message`` step, "context compacted (auto, N
+tokens before)", and the summary it leaves on the next user line (``isCompactSummary``) a
+system message too, not the user's; every other ``type`` (``summary``, ``file-history-snapshot``,
+other ``system`` lines, ``queue-operation``, titles, modes, ...) is bookkeeping, not a step. Steps, 0-based in
 document order:
 
 * a user line's text (a string, or ``text`` blocks) is a ``message`` (role ``user``); each
@@ -46,6 +49,8 @@ MARKERS = ('"parentUuid"', '"sessionId"', '"isSidechain"')
 TURN_TYPE = re.compile(r'"type"\s*:\s*"(user|assistant)"')
 EXIT_CODE = re.compile(r"\AExit code (-?\d+)\b")
 MAIN_AGENT = "claude"
+COMPACTED = "compact_boundary"
+"""The ``system`` line's ``subtype`` where Claude Code compacted the conversation (a step; other system lines are not)."""
 
 
 def sniff(source: Input) -> float:
@@ -94,6 +99,10 @@ class _Line(msgspec.Struct):
     cwd: Any = UNSET
     git_branch: Any = msgspec.field(default=UNSET, name="gitBranch")
     version: Any = UNSET
+    subtype: Any = UNSET
+    content: Any = UNSET
+    compact_metadata: Any = msgspec.field(default=UNSET, name="compactMetadata")
+    is_compact_summary: Any = msgspec.field(default=UNSET, name="isCompactSummary")
 
 
 _DECODE_LINE = msgspec.json.Decoder(_Line).decode
@@ -130,7 +139,7 @@ def _group(records: list[tuple[int, Any]], tid: str, subagent_file: bool,
     unknown: dict[str, list[int]] = {}
     for number, line in records:
         kind = line.get("type") if isinstance(line, dict) else None
-        if kind in TURNS:
+        if kind in TURNS or (kind == "system" and line.get("subtype") == COMPACTED):
             key = tid if subagent_file or not line.get("isSidechain") else _sidechain(line, tid, chains)
             groups.setdefault(key, []).append((number, line))
         elif kind not in BOOKKEEPING:
@@ -164,6 +173,9 @@ class _Transcript:
         final = _final_line(lines)
         for index, (number, line) in enumerate(lines):
             self.number = number
+            if line["type"] == "system":
+                self.compaction(line)
+                continue
             message = line.get("message")
             if not isinstance(message, dict):
                 self.problems.append(Problem(f"line {number}: {line['type']} line without a message: skipped", number))
@@ -173,11 +185,13 @@ class _Transcript:
             content = message.get("content")
             blocks = content if isinstance(content, list) else [{"type": "text", "text": content}]
             if line["type"] == "user":
-                self.user(blocks, agent, when)
+                self.user(blocks, agent, when, summary=line.get("isCompactSummary") is True)
             else:
                 self.assistant(line, message, blocks, agent, when, index == final)
 
-    def user(self, blocks: list, agent: str, when: float | None) -> None:
+    def user(self, blocks: list, agent: str, when: float | None, summary: bool = False) -> None:
+        """A user line's blocks; the summary Claude Code writes after compacting is the system's, not the user's."""
+        role, who = ("system", None) if summary else ("user", "user")
         for block in blocks:
             kind = block.get("type") if isinstance(block, dict) else None
             if kind == "tool_result":
@@ -185,7 +199,14 @@ class _Transcript:
                 continue
             text = ac.content_text(block)
             if text:
-                self.table.add(self.tid, "message", role="user", agent="user", content=text, timestamp=when)
+                self.table.add(self.tid, "message", role=role, agent=who, content=text, timestamp=when)
+
+    def compaction(self, line: dict) -> None:
+        meta = line.get("compactMetadata") if isinstance(line.get("compactMetadata"), dict) else {}
+        how = ", ".join(str(part) for part in (meta.get("trigger"), meta.get("preTokens") and
+                                               f"{meta['preTokens']} tokens before") if part)
+        self.table.add(self.tid, "message", role="system", agent=None, timestamp=ac.epoch(line.get("timestamp")),
+                       content=f"context compacted{f' ({how})' if how else ''}: {line.get('content') or ''}".strip())
 
     def result(self, block: dict, when: float | None) -> None:
         call_id = block.get("tool_use_id")

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tracesift.findings import Finding, ScanResult, SubjectType
+from tracesift.reports.text import printable
 
 STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 COLUMNS = ("run", "kind", "onset", "first alarm", "metric", "severity", "evidence")
@@ -19,23 +20,28 @@ def print_findings(result: ScanResult, console: Console) -> None:
     if not result.findings:
         console.print(Text(f"No findings in {result.subjects()}."))
         return
-    table = Table(title=f"{len(result.findings)} findings in {result.subjects()}", title_justify="left")
-    types = {f.subject_type for f in result.findings}
+    console.print(findings_table(result.findings, f"{len(result.findings)} findings in {result.subjects()}"))
+
+
+def findings_table(findings: list[Finding], title: str) -> Table:
+    """The findings as a table, its columns named for runs, trajectories or both."""
+    table = Table(title=title, title_justify="left")
+    types = {f.subject_type for f in findings}
     columns = COLUMNS if types == {SubjectType.run} else TRAJECTORY_COLUMNS if types == {SubjectType.trajectory} \
         else MIXED_COLUMNS
     for name in columns:
         table.add_column(name, overflow="fold", no_wrap=name in ("onset", "first alarm", "step", "severity"))
-    for f in result.findings:
+    for f in findings:
         table.add_row(
-            Text(f.subject_id),
+            Text(printable(f.subject_id)),
             Text(f.kind),
             _step(f.onset_step),
             _step(f.first_step),
-            Text(_what(f)),
+            Text(printable(_what(f))),
             Text(f.severity.value, style=STYLE[f.severity.value]),
-            Text(f.message),
+            Text(printable(f.message)),
         )
-    console.print(table)
+    return table
 
 
 def _what(f: Finding) -> str:

@@ -1,0 +1,179 @@
+"""What a report shows, as plain data: the pipeline gathers it from the store, the reports draw it.
+
+A run's series arrive here already reduced to what a plot can show: an :class:`Envelope`
+holds, for each pixel column of a panel, the smallest and largest finite value logged in
+that column's steps, and where stretches of non-finite values begin. Nothing is dropped:
+every point lies inside its column's min/max, and ``points`` says how many there were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tracesift.findings import Finding, ScanResult, Severity
+
+PANEL_COLUMNS = 150
+"""Columns of a plot panel (two pixels each): a longer series is drawn as min/max per column."""
+NON_FINITE_MARKS = 50
+"""At most this many starts of non-finite stretches are marked per series (the count of all is kept)."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One series as min/max per column of steps (one point per column when the series is short)."""
+
+    steps: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    points: int
+    finite: int
+    non_finite: tuple[tuple[int, str], ...] = ()
+    """(step, "nan" | "+inf" | "-inf") where each stretch of non-finite values begins (the first ones)."""
+    non_finite_stretches: int = 0
+
+    @property
+    def decimated(self) -> bool:
+        """Whether columns hold more than one point each (the finite points outnumber the columns)."""
+        return self.finite > len(self.steps)
+
+    def coarser(self, columns: int) -> Envelope:
+        """The same envelope in at most ``columns`` columns (each the min and max of the columns it joins)."""
+        if len(self.steps) <= columns:
+            return self
+        edges = np.linspace(float(self.steps[0]), float(self.steps[-1]), columns + 1)
+        column = np.minimum(np.searchsorted(edges, self.steps, side="right") - 1, columns - 1)
+        first = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
+        return Envelope(self.steps[first], np.minimum.reduceat(self.lo, first), np.maximum.reduceat(self.hi, first),
+                        self.points, self.finite, self.non_finite, self.non_finite_stretches)
+
+    @classmethod
+    def of(cls, steps: np.ndarray, values: np.ndarray, columns: int = PANEL_COLUMNS) -> Envelope:
+        """The envelope of a series (steps ascending) in at most ``columns`` columns."""
+        finite = np.isfinite(values)
+        starts = np.flatnonzero(~finite & np.r_[True, finite[:-1]])
+        marks = tuple((int(steps[i]), _non_finite_name(values[i])) for i in starts[:NON_FINITE_MARKS])
+        s, v = steps[finite], values[finite]
+        if len(s) > columns:
+            edges = np.linspace(float(s[0]), float(s[-1]), columns + 1)
+            column = np.minimum(np.searchsorted(edges, s, side="right") - 1, columns - 1)
+            first = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
+            s, lo, hi = s[first], np.minimum.reduceat(v, first), np.maximum.reduceat(v, first)
+        else:
+            lo = hi = v
+        return cls(s.astype(np.int64), lo.astype(float), hi.astype(float), len(values), int(finite.sum()), marks,
+                   len(starts))
+
+
+def _non_finite_name(value: float) -> str:
+    return "nan" if np.isnan(value) else "+inf" if value > 0 else "-inf"
+
+
+@dataclass
+class RunData:
+    """One training run: its series (by metric role or name, in drawing order), findings and logged config."""
+
+    run_id: str
+    source_format: str | None
+    path: str | None
+    config: dict[str, object]
+    series: dict[str, Envelope]
+    findings: list[Finding] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    hidden_metrics: list[str] = field(default_factory=list)
+    """Metrics the run has that were not drawn (past the panel limit), named so nothing goes unsaid."""
+
+    @property
+    def folder(self) -> str:
+        """The experiment folder: the run id without its last part."""
+        return self.run_id.rpartition("/")[0]
+
+    @property
+    def collapsed(self) -> bool:
+        return any(f.severity is Severity.critical for f in self.findings)
+
+
+@dataclass(frozen=True)
+class StepData:
+    """One step of a trajectory, as the ``steps`` table has it."""
+
+    step: int
+    agent: str | None
+    role: str | None
+    kind: str | None
+    tool: str | None
+    arguments: str | None
+    content: str | None
+    is_error: bool
+    exit_code: int | None
+    tokens_in: int | None
+    tokens_out: int | None
+    cost: float | None
+
+    @property
+    def failed(self) -> bool:
+        return self.is_error or bool(self.exit_code) or self.kind == "error"
+
+
+@dataclass
+class TrajectoryData:
+    trajectory_id: str
+    source_format: str | None
+    path: str | None
+    task: str | None
+    outcome: str | None
+    steps: list[StepData]
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Unread:
+    """An input that was not read, or read with a problem (a row of ``ingest_errors``)."""
+
+    path: str
+    reader: str | None
+    error: str
+    where: str | None
+    skipped: bool
+
+
+@dataclass(frozen=True)
+class ConfigSplit:
+    """A logged config value that separates the collapsed runs of a folder from the healthy ones."""
+
+    key: str
+    rule: str
+    """``lr >= 0.0003``, ``optimizer == 'sgd'``."""
+    matched: int
+    matched_collapsed: int
+    others: int
+    others_collapsed: int
+
+    @property
+    def text(self) -> str:
+        return (f"{self.matched_collapsed} of {self.matched} runs with {self.rule} collapsed; "
+                f"{self.others_collapsed} of {self.others} others did")
+
+
+@dataclass
+class FolderComparison:
+    """The runs of one experiment folder side by side, and what in their config tells collapse apart."""
+
+    folder: str
+    runs: list[str]
+    collapsed: list[str]
+    roles: list[str] = field(default_factory=list)
+    """The metrics overlaid: key roles, evaluation metrics and metrics with findings that two runs or more have."""
+    splits: list[ConfigSplit] = field(default_factory=list)
+    why_no_splits: str | None = None
+
+
+@dataclass
+class ReportData:
+    result: ScanResult
+    runs: list[RunData]
+    trajectories: list[TrajectoryData]
+    unread: list[Unread]
+    folders: list[FolderComparison]
+    title: str = "tracesift report"
