@@ -31,8 +31,16 @@ NOT_LOGS = {
     ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".ico", ".pdf",
     ".pt", ".pth", ".ckpt", ".safetensors", ".onnx", ".npy", ".npz", ".pkl", ".pickle",
 }
-NOT_LOG_NAMES = {"requirements.txt", "license.txt", "readme.txt", "cmakelists.txt", "license", "readme", "makefile"}
-"""Files of a project, never logs, by their whole (lower-case) name."""
+NOT_LOG_NAMES = {
+    "requirements.txt", "license.txt", "readme.txt", "cmakelists.txt", "license", "readme", "makefile",
+    # what Hugging Face libraries save beside a model or a checkpoint: its configuration, tokenizer and
+    # training arguments, and the Trainer's end-of-run summaries (the curve itself is trainer_state.json)
+    "config.json", "generation_config.json", "adapter_config.json", "preprocessor_config.json",
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "vocab.json",
+    "vocab.txt", "merges.txt", "training_args.bin", "all_results.json", "train_results.json", "eval_results.json",
+    "predict_results.json", "test_results.json",
+}
+"""Files of a project or a saved model, never logs, by their whole (lower-case) name."""
 LOG_NAMES = {".aider.chat.history.md", ".aider.llm.history"}
 """Logs by their whole (lower-case) name, candidates even though their suffix is in ``NOT_LOGS``."""
 
