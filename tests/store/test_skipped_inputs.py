@@ -157,10 +157,23 @@ def test_a_hugging_face_output_folder_reads_its_trainer_state_and_nothing_else(t
         (tmp_path / name).write_text(json.dumps({"epoch": 3.0, "train_loss": 2.5, "train_runtime": 100.2},
                                                 indent=4, sort_keys=True) + "\n")
     report = ingest([tmp_path], jobs=1)
-    assert sorted(o.rel for o in report.outcomes if o.status == "read") == [
-        "checkpoint-500/trainer_state.json", "trainer_state.json"]
+    assert [o.rel for o in report.outcomes if o.status == "read"] == ["trainer_state.json"]
     assert not skipped_rows(tmp_path) and not report.skipped()
     assert query(tmp_path, "select count(*) from ingest_errors").rows[0][0] == 0
+
+
+def test_of_a_run_with_checkpoints_only_the_latest_trainer_state_is_read(tmp_path):
+    """A run stopped before its end leaves only checkpoint folders, each trainer_state.json the curve up to its
+    step: the last checkpoint's is the run; the earlier ones (and, once the run ends, all of them) are snapshots."""
+    state = SAMPLES / "training" / "hf_trainer" / "hf_gpt2_diverge" / "trainer_state.json"
+    for step in (500, 1000, 1500):
+        (tmp_path / "out" / f"checkpoint-{step}").mkdir(parents=True)
+        shutil.copy(state, tmp_path / "out" / f"checkpoint-{step}" / "trainer_state.json")
+        report = ingest([tmp_path / "out"], jobs=1)  # the store follows the run as it saves checkpoints
+        assert [o.rel for o in report.outcomes if o.status == "read"] == [f"checkpoint-{step}/trainer_state.json"]
+        assert query(tmp_path / "out", "select list(distinct run_id) from runs").rows[0][0] == [f"checkpoint-{step}"]
+    assert sorted(o.rel for o in report.outcomes if o.status == "ignored") == [
+        "checkpoint-1000/trainer_state.json", "checkpoint-500/trainer_state.json"]
 
 
 def test_one_record_of_numbers_with_no_step_and_no_metric_name_is_no_log(tmp_path):

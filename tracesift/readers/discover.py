@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ NOT_LOG_NAMES = {
 LOG_NAMES = {".aider.chat.history.md", ".aider.llm.history"}
 """Logs by their whole (lower-case) name, candidates even though their suffix is in ``NOT_LOGS``."""
 
+TRAINER_STATE = "trainer_state.json"
+CHECKPOINT = re.compile(r"checkpoint-(\d+)")
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 
 
@@ -151,10 +154,10 @@ def _file_source(path: Path, base: Path, known: Known, given: bool = False) -> S
         source.skipped = f"not a regular file ({file_kind(info.st_mode)})"
         return source
     source.size, source.mtime_ns = info.st_size, info.st_mtime_ns
-    source.reader = known(path, info)
-    if source.reader is None and not given and _never_a_log(path, name.lower(), suffix):
-        source.ignored = True  # docs and code: never inputs
+    if not given and _never_a_log(path, name.lower(), suffix):
+        source.ignored = True  # docs and code: never inputs (and no longer, if an earlier version read one)
         return source
+    source.reader = known(path, info)
     source.pending = source.reader is None
     return source
 
@@ -177,7 +180,7 @@ def _never_a_log(path: Path, name: str, suffix: str) -> bool:
     """:func:`never_a_log`, given the file's lower-case name and suffix."""
     if name in LOG_NAMES:
         return False
-    return suffix in NOT_LOGS or name in NOT_LOG_NAMES or _result_beside_traj(path)
+    return suffix in NOT_LOGS or name in NOT_LOG_NAMES or _result_beside_traj(path) or _earlier_trainer_state(path)
 
 
 def _result_beside_traj(path: Path) -> bool:
@@ -193,6 +196,20 @@ def _result_beside_traj(path: Path) -> bool:
     folder = path.parent
     return (any(True for _ in folder.glob("*.traj")) or any(True for _ in folder.glob("*/*.traj"))
             or (folder / "output.jsonl").is_file())
+
+
+def _earlier_trainer_state(path: Path) -> bool:
+    """A Hugging Face ``checkpoint-<N>/trainer_state.json`` when the run's own folder holds the final
+    ``trainer_state.json`` or a later checkpoint's: a snapshot of the same curve, cut at step N."""
+    match = CHECKPOINT.fullmatch(path.parent.name) if path.name == TRAINER_STATE else None
+    if match is None:
+        return False
+    run = path.parent.parent
+    if (run / TRAINER_STATE).is_file():
+        return True
+    steps = [int(m.group(1)) for folder in run.glob(f"checkpoint-*/{TRAINER_STATE}")
+             if (m := CHECKPOINT.fullmatch(folder.parent.name))]
+    return max(steps, default=-1) > int(match.group(1))
 
 
 def identify(source: Input) -> tuple[str | None, str | None]:
