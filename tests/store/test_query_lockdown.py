@@ -126,3 +126,8 @@ def test_sql_run_by_a_table_function_is_still_only_a_query(logs, tmp_path):
                                  "summarize select step from metrics", "with a as (select 1 n) select n from a"])
 def test_every_kind_of_query_still_runs(logs, sql):
     assert query(logs, sql).rows
+
+
+def test_no_progress_bar_reaches_stdout(logs):
+    """DuckDB draws a progress bar on stdout for a query that runs past two seconds: amid `--json`, a broken document."""
+    assert query(logs, "select current_setting('enable_progress_bar') as bar").rows[0][0] is False

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_loss_jsonl
+from tests.conftest import SAMPLES, write_loss_jsonl
 from tracesift.errors import UsageError
 from tracesift.findings import SKIPPED_SQL
 from tracesift.pipeline.ingest import ingest
@@ -132,3 +134,50 @@ def test_a_file_reader_forced_on_a_folder_is_a_usage_error(tmp_path):
     console_log(tmp_path / "runs" / "train.log")
     with pytest.raises(UsageError, match="folder"):
         ingest([tmp_path / "runs"], reader="stdout")
+
+
+def test_a_hugging_face_output_folder_reads_its_trainer_state_and_nothing_else(tmp_path):
+    """What `Trainer.save_model` / `save_metrics` / `save_state` leave in an output folder and its checkpoints, written
+    as they write them (configs `json.dumps(indent=2, sort_keys=True)`, summaries `indent=4, sort_keys=True`): only
+    trainer_state.json is a log; the model's configuration, tokenizer files and end-of-run summaries are passed over
+    without a warning, and none of them becomes a run."""
+    state = SAMPLES / "training" / "hf_trainer" / "hf_gpt2_diverge" / "trainer_state.json"
+    for folder in (tmp_path, tmp_path / "checkpoint-500"):
+        folder.mkdir(exist_ok=True)
+        shutil.copy(state, folder / "trainer_state.json")
+        for name, content in {"config.json": {"model_type": "gpt2", "n_embd": 768, "n_layer": 12, "vocab_size": 50257},
+                              "generation_config.json": {"bos_token_id": 50256, "eos_token_id": 50256},
+                              "tokenizer_config.json": {"model_max_length": 1024},
+                              "special_tokens_map.json": {"bos_token": "<|endoftext|>"}}.items():
+            (folder / name).write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
+        (folder / "vocab.json").write_text(json.dumps({"!": 0, '"': 1, "#": 2}))
+        (folder / "merges.txt").write_text("#version: 0.2\n\u0120 t\n")
+        (folder / "training_args.bin").write_bytes(b"PK\x03\x04" + bytes(64))
+    for name in ("all_results.json", "train_results.json"):
+        (tmp_path / name).write_text(json.dumps({"epoch": 3.0, "train_loss": 2.5, "train_runtime": 100.2},
+                                                indent=4, sort_keys=True) + "\n")
+    report = ingest([tmp_path], jobs=1)
+    assert [o.rel for o in report.outcomes if o.status == "read"] == ["trainer_state.json"]
+    assert not skipped_rows(tmp_path) and not report.skipped()
+    assert query(tmp_path, "select count(*) from ingest_errors").rows[0][0] == 0
+
+
+def test_of_a_run_with_checkpoints_only_the_latest_trainer_state_is_read(tmp_path):
+    """A run stopped before its end leaves only checkpoint folders, each trainer_state.json the curve up to its
+    step: the last checkpoint's is the run; the earlier ones (and, once the run ends, all of them) are snapshots."""
+    state = SAMPLES / "training" / "hf_trainer" / "hf_gpt2_diverge" / "trainer_state.json"
+    for step in (500, 1000, 1500):
+        (tmp_path / "out" / f"checkpoint-{step}").mkdir(parents=True)
+        shutil.copy(state, tmp_path / "out" / f"checkpoint-{step}" / "trainer_state.json")
+        report = ingest([tmp_path / "out"], jobs=1)  # the store follows the run as it saves checkpoints
+        assert [o.rel for o in report.outcomes if o.status == "read"] == [f"checkpoint-{step}/trainer_state.json"]
+        assert query(tmp_path / "out", "select list(distinct run_id) from runs").rows[0][0] == [f"checkpoint-{step}"]
+    assert sorted(o.rel for o in report.outcomes if o.status == "ignored") == [
+        "checkpoint-1000/trainer_state.json", "checkpoint-500/trainer_state.json"]
+
+
+def test_one_record_of_numbers_with_no_step_and_no_metric_name_is_no_log(tmp_path):
+    (tmp_path / "sizes.json").write_text(json.dumps({"hidden_size": 768, "num_layers": 12}))
+    (tmp_path / "final.json").write_text(json.dumps({"loss": 0.31, "accuracy": 0.9}))
+    report = ingest([tmp_path], jobs=1)
+    assert {o.rel: o.status for o in report.outcomes} == {"sizes.json": "error", "final.json": "read"}

@@ -183,6 +183,8 @@ def _plan(
         seen.add(key)
         if source.ignored:
             report.outcomes.append(Outcome(source.rel, None, "ignored"))
+            if key in manifest.sources:  # read before it was passed over by name: its rows leave the store
+                writer.drop(key)
             continue
         try:
             fingerprint = _fingerprint(source)

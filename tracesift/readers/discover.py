@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,11 +32,21 @@ NOT_LOGS = {
     ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".ico", ".pdf",
     ".pt", ".pth", ".ckpt", ".safetensors", ".onnx", ".npy", ".npz", ".pkl", ".pickle",
 }
-NOT_LOG_NAMES = {"requirements.txt", "license.txt", "readme.txt", "cmakelists.txt", "license", "readme", "makefile"}
-"""Files of a project, never logs, by their whole (lower-case) name."""
+NOT_LOG_NAMES = {
+    "requirements.txt", "license.txt", "readme.txt", "cmakelists.txt", "license", "readme", "makefile",
+    # what Hugging Face libraries save beside a model or a checkpoint: its configuration, tokenizer and
+    # training arguments, and the Trainer's end-of-run summaries (the curve itself is trainer_state.json)
+    "config.json", "generation_config.json", "adapter_config.json", "preprocessor_config.json",
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "vocab.json",
+    "vocab.txt", "merges.txt", "training_args.bin", "all_results.json", "train_results.json", "eval_results.json",
+    "predict_results.json", "test_results.json",
+}
+"""Files of a project or a saved model, never logs, by their whole (lower-case) name."""
 LOG_NAMES = {".aider.chat.history.md", ".aider.llm.history"}
 """Logs by their whole (lower-case) name, candidates even though their suffix is in ``NOT_LOGS``."""
 
+TRAINER_STATE = "trainer_state.json"
+CHECKPOINT = re.compile(r"checkpoint-(\d+)")
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 
 
@@ -145,10 +156,10 @@ def _file_source(path: Path, base: Path, known: Known, given: bool = False) -> S
         source.skipped = f"not a regular file ({file_kind(info.st_mode)})"
         return source
     source.size, source.mtime_ns = info.st_size, info.st_mtime_ns
-    source.reader = known(path, info)
-    if source.reader is None and not given and _never_a_log(path, name.lower(), suffix):
-        source.ignored = True  # docs and code: never inputs
+    if not given and _never_a_log(path, name.lower(), suffix):
+        source.ignored = True  # docs and code: never inputs (and no longer, if an earlier version read one)
         return source
+    source.reader = known(path, info)
     source.pending = source.reader is None
     return source
 
@@ -169,7 +180,8 @@ def never_a_log(path: Path) -> bool:
 
 def _never_a_log(path: Path, name: str, suffix: str) -> bool:
     """:func:`never_a_log`, given the file's lower-case name and suffix."""
-    return named_not_a_log(name, suffix) or (name not in LOG_NAMES and _result_beside_traj(path))
+    return named_not_a_log(name, suffix) or (name not in LOG_NAMES and (_result_beside_traj(path)
+                                                                          or _earlier_trainer_state(path)))
 
 
 def named_not_a_log(name: str, suffix: str) -> bool:
@@ -191,6 +203,20 @@ def _result_beside_traj(path: Path) -> bool:
     folder = path.parent
     return (any(True for _ in folder.glob("*.traj")) or any(True for _ in folder.glob("*/*.traj"))
             or (folder / "output.jsonl").is_file())
+
+
+def _earlier_trainer_state(path: Path) -> bool:
+    """A Hugging Face ``checkpoint-<N>/trainer_state.json`` when the run's own folder holds the final
+    ``trainer_state.json`` or a later checkpoint's: a snapshot of the same curve, cut at step N."""
+    match = CHECKPOINT.fullmatch(path.parent.name) if path.name == TRAINER_STATE else None
+    if match is None:
+        return False
+    run = path.parent.parent
+    if (run / TRAINER_STATE).is_file():
+        return True
+    steps = [int(m.group(1)) for folder in run.glob(f"checkpoint-*/{TRAINER_STATE}")
+             if (m := CHECKPOINT.fullmatch(folder.parent.name))]
+    return max(steps, default=-1) > int(match.group(1))
 
 
 def identify(source: Input) -> tuple[str | None, str | None]:

@@ -35,6 +35,7 @@ from tracesift.readers.base import (
     run_id_of,
     skipped_steps,
 )
+from tracesift.readers.console_lines import TRAINING_KEY
 from tracesift.readers.head_lines import HeadLine, head_lines
 
 TIME_KEYS = ("wall_time", "_timestamp", "timestamp", "time")
@@ -57,7 +58,11 @@ def sniff(source: Input) -> float:
     flat = [flatten(p) for p in parsed]
     if not all(any(as_number(v) is not None for v in f.values()) for f in flat):
         return 0.0
-    return 0.8 if any(k in f for f in flat for k in STEP_KEYS) else 0.6
+    if any(k in f for f in flat for k in STEP_KEYS):
+        return 0.8
+    if len(flat) == 1 and not any(TRAINING_KEY.search(k) for k in flat[0]):
+        return 0.0  # one record of numbers, no step, nothing named like a metric: sizes or ids, not a curve
+    return 0.6
 
 
 def _sniffed_object(line: HeadLine) -> dict | None:

@@ -48,6 +48,7 @@ def connect(store: StoreLike, *, read_only: bool = True, spill_to: str | None = 
     if files is None:
         raise StoreError(f"{store}: no tracesift store here (run `tracesift ingest` first)")
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")  # a long query's bar would land in stdout, amid JSON or a table
     # pyarrow's Parquet statistics leave NaN out of min/max; without this DuckDB prunes NaN rows away
     con.execute("SET parquet_can_have_nan = true")
     urls = {table: [store.url(rel) for rel in files.get(table, [])] for table in COLUMNS}
