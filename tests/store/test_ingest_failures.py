@@ -104,3 +104,23 @@ def test_failure_in_a_worker_is_one_message_and_the_store_is_unchanged(ingested,
     with pytest.raises(StoreWriteFailed, match=message):
         ingest([ingested], jobs=2)
     assert store_state(ingested) == before
+
+
+def test_an_input_that_fails_the_same_way_again_rewrites_nothing(tmp_path, monkeypatch):
+    """A broken file is read again at every ingest; failing as before it keeps its one ingest_errors row, and the
+    batch that holds the row (written by a worker with a large file's rows) is not rewritten to replace it."""
+    monkeypatch.setattr(ingest_module, "OWN_BATCH_ROWS", 10)  # the chunk's rows go into a worker-written batch
+    write_loss_jsonl(tmp_path / "good.jsonl", 50)
+    (tmp_path / "bad.jsonl").write_bytes(b"\x00\x01\x02" * 50)  # named like a log, binary: an error, not a skip
+    first = ingest([tmp_path], jobs=1)
+    assert [o.status for o in first.outcomes if o.rel == "bad.jsonl"] == ["error"]
+    store = Store.local(tmp_path / ".tracesift")
+    errors = query(tmp_path, "select path, error from ingest_errors").rows
+    before = versions(store)
+    again = ingest([tmp_path], jobs=1)
+    assert [o.status for o in again.outcomes if o.rel == "bad.jsonl"] == ["error"]
+    assert versions(store) == before  # nothing to commit
+    assert query(tmp_path, "select path, error from ingest_errors").rows == errors
+    (tmp_path / "bad.jsonl").write_text('{"step": 1, "loss": 0.5}\n')  # fixed: read, and its error row goes
+    ingest([tmp_path], jobs=1)
+    assert query(tmp_path, "select count(*) from ingest_errors where path = 'bad.jsonl'").rows[0][0] == 0

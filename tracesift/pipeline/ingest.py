@@ -268,12 +268,26 @@ def _stage(writer: StoreWriter, report: IngestReport, key, source, entry, tables
         writer.touch(key, entry.fingerprint)
         report.outcomes.append(Outcome(source.rel, entry.reader, "unchanged"))
         return
+    if _failed_again(writer, key, entry):  # its row stands: rewriting the batch that holds it would change nothing
+        report.outcomes.append(Outcome(source.rel, entry.reader, "error", problems=problems))
+        return
     if entry.batch:  # written by the worker already
         writer.adopt(key, entry, tables)
     else:
         writer.add(key, entry, tables)
     rows = {name: n for name, n in entry.rows.items() if name != "ingest_errors"}
     report.outcomes.append(Outcome(source.rel, entry.reader, "error" if entry.error else "read", rows, problems))
+
+
+def _failed_again(writer: StoreWriter, key: str, entry: SourceEntry) -> bool:
+    """Whether an input that failed (its reader raised) failed before as it is now: the same file, reader and error.
+
+    A failed input is read again at every ingest (what made it fail may be gone), but when it fails
+    the same way its ``ingest_errors`` row stays where it is.
+    """
+    known = None if key in writer.dropping else writer.manifest.sources.get(key)
+    return bool(entry.error and known and known.error == entry.error and known.reader == entry.reader
+                and known.fingerprint.same_stat(entry.fingerprint))
 
 
 def _skip(writer: StoreWriter, report: IngestReport, source: Source, entry: SourceEntry, problems: list[str]) -> None:
@@ -303,7 +317,7 @@ def read_sources(tasks: list) -> list:
     results, held, streamed, stream, held_rows, held_bytes = [], [], [], None, 0, 0
     for task in tasks:
         results.append(read_source(task))
-        if results[-1][3] is not None:
+        if results[-1][3] is not None and not results[-1][2].error:  # a failure's one row travels by itself
             held.append(len(results) - 1)
             held_rows += sum(t.num_rows for t in results[-1][3].values())
             held_bytes += task[1].size
