@@ -4,6 +4,7 @@ driver costs nothing once the ingest is run again."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,11 +15,14 @@ import pytest
 
 from tests.conftest import SAMPLES
 from tests.pipeline.helpers import assert_same_tables, corpus, rows
+from tests.reports.html_parse import Page
 from tracesift.cli import app
 from tracesift.pipeline import scan as scan_module
 from tracesift.pipeline.engines import Engine
 from tracesift.pipeline.ingest import ingest
+from tracesift.pipeline.report import report
 from tracesift.pipeline.scan import scan
+from tracesift.reports.html_report import render
 from tracesift.store.manifest import Manifest
 
 TRACESIFT = str(Path(sys.executable).parent / "tracesift")
@@ -142,3 +146,13 @@ def test_engine_ray_without_ray_says_how_to_install_it(runner, tmp_path, monkeyp
 def test_address_without_engine_ray_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(app, ["ingest", str(SAMPLES), "--store", str(tmp_path / "s"), "--address", "x:1"])
     assert result.exit_code == 2 and "--engine ray" in result.stderr
+
+
+def test_a_report_on_ray_shows_what_the_local_engine_shows(ray_address, tmp_path):
+    pages = []
+    for name, engine in (("local", None), ("ray", Engine("ray"))):
+        copy = tmp_path / name / "sample_traces"
+        shutil.copytree(SAMPLES, copy)
+        pages.append(Page(render(report([copy], jobs=2, engine=engine))))
+    local, distributed = ({key: sorted(s.findings) for key, s in page.sections.items()} for page in pages)
+    assert len(local) > 50 and distributed == local

@@ -16,11 +16,13 @@ from tracesift.cli.common import (
     StoreOption,
     VerboseOption,
     reports_errors,
+    runs_on_engine,
 )
 from tracesift.cli.eval import LocatorOption
 from tracesift.cli.output import note, progress_bar, show_ingest_problems, show_notes
 from tracesift.cli.scan import DetectorsOption, SettingsOption
 from tracesift.errors import NothingReadable
+from tracesift.pipeline.engines import LOCAL, Engine
 
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")]
 TitleOption = Annotated[str | None, typer.Option("--title", help="The report's title. Default: the paths given.",
@@ -29,6 +31,7 @@ TitleOption = Annotated[str | None, typer.Option("--title", help="The report's t
 
 @app.command("report")
 @reports_errors
+@runs_on_engine
 def report_command(
     paths: PathsArgument,
     output: OutputOption = Path("report.html"),
@@ -41,6 +44,7 @@ def report_command(
     verbose: VerboseOption = False,
     reader: ReaderOption = None,
     locator: LocatorOption = None,
+    engine: Engine = LOCAL,
 ) -> None:
     """Write one HTML file that opens offline and shows what `scan` found, with plots.
 
@@ -52,7 +56,8 @@ def report_command(
     logged config values that tell collapsed runs from healthy ones; per agent
     trajectory, a timeline of its steps and the steps around its first failure. The
     file's path is printed on stdout. It loads nothing from the network, and log
-    content in it is text, never markup or script.
+    content in it is text, never markup or script. --engine ray reads and judges on
+    a Ray cluster, as `scan` does.
 
     Example: tracesift report runs/ -o report.html
     """
@@ -65,7 +70,7 @@ def report_command(
         data = report(paths, store=store, jobs=jobs, roles=config.roles(mappings),
                       reader_options=config.reader_options(), detectors=config.detectors(detectors),
                       params=config.detector_params(settings), on_progress=on_progress, reader=reader,
-                      locator=locator)
+                      locator=locator, engine=engine)
     show_ingest_problems(data.result.ingest, verbose=verbose)
     show_notes(data.result.notes)
     if not data.result.ingest.readable:

@@ -17,6 +17,7 @@ from pathlib import Path
 from tracesift.detectors.base import Run, Trajectory
 from tracesift.findings import SKIPPED, Finding, ScanResult, SubjectType
 from tracesift.pipeline.compare import compare_folders
+from tracesift.pipeline.engines import Engine
 from tracesift.pipeline.scan import all_subjects, scan
 from tracesift.report_data import PANEL_COLUMNS, Envelope, ReportData, RunData, StepData, TrajectoryData, Unread
 from tracesift.store.roles import RoleMap
@@ -45,10 +46,11 @@ def report(
     on_progress: Callable[[int, int], None] | None = None,
     reader: str | None = None,
     locator: Path | None = None,
+    engine: Engine | None = None,
 ) -> ReportData:
-    """Scan ``paths`` as :func:`tracesift.pipeline.scan.scan` does and gather what the report shows."""
+    """Scan ``paths`` as :func:`tracesift.pipeline.scan.scan` does (on ``engine``) and gather what the report shows."""
     result = scan(paths, store=store, jobs=jobs, roles=roles, reader_options=reader_options, detectors=detectors,
-                  params=params, fail_on=None, on_progress=on_progress, reader=reader, locator=locator)
+                  params=params, fail_on=None, on_progress=on_progress, reader=reader, locator=locator, engine=engine)
     return gather(result)
 
 
