@@ -18,7 +18,8 @@ from tracesift.detectors.base import Run, Trajectory
 from tracesift.findings import SKIPPED, Finding, ScanResult, SubjectType
 from tracesift.pipeline.compare import compare_folders
 from tracesift.pipeline.engines import Engine
-from tracesift.pipeline.scan import all_subjects, scan
+from tracesift.pipeline.executors import Executor, given_or_local
+from tracesift.pipeline.scan import ScanTask, all_subjects, scan, subject_tasks, subjects
 from tracesift.report_data import PANEL_COLUMNS, Envelope, ReportData, RunData, StepData, TrajectoryData, Unread
 from tracesift.store.roles import RoleMap
 from tracesift.store.views import connect
@@ -49,21 +50,34 @@ def report(
     engine: Engine | None = None,
 ) -> ReportData:
     """Scan ``paths`` as :func:`tracesift.pipeline.scan.scan` does (on ``engine``) and gather what the report shows."""
-    result = scan(paths, store=store, jobs=jobs, roles=roles, reader_options=reader_options, detectors=detectors,
-                  params=params, fail_on=None, on_progress=on_progress, reader=reader, locator=locator, engine=engine)
-    return gather(result)
+    with given_or_local(None, jobs, engine) as executor:
+        result = scan(paths, store=store, roles=roles, reader_options=reader_options, detectors=detectors,
+                      params=params, fail_on=None, on_progress=on_progress, reader=reader, locator=locator,
+                      executor=executor)
+        return gather(result, executor)
 
 
-def gather(result: ScanResult) -> ReportData:
-    """The runs, trajectories and unread inputs of the store ``result`` wrote, each with its findings."""
+def gather(result: ScanResult, executor: Executor | None = None) -> ReportData:
+    """The runs, trajectories and unread inputs of the store ``result`` wrote, each with its findings.
+
+    The runs' envelopes are made by ``executor`` (in this process when None), a task of runs at a time.
+    """
     store = result.ingest.store
     findings = findings_by_subject(result.findings)
     info, unread = _store_rows(store)
-    runs = [run_data(run, info.get(run.run_id, {}), findings.get(run.run_id, []))
-            for run in all_subjects(store, SubjectType.run)]
+    jobs = executor.jobs if executor is not None else 1
+    tasks = [(task, info, findings) for task in subject_tasks(store, SubjectType.run, jobs)]
+    batches = executor.map(_runs_of, tasks, parallel=len(tasks) > 1) if executor is not None else map(_runs_of, tasks)
+    runs = [run for batch in batches for run in batch]
     trajectories = [trajectory_data(t, findings.get(t.trajectory_id, []))
                     for t in all_subjects(store, SubjectType.trajectory)]
     return ReportData(result, runs, trajectories, unread, compare_folders(runs, overlaid))
+
+
+def _runs_of(task: tuple[ScanTask, dict[str, dict], dict[str, list[Finding]]]) -> list[RunData]:
+    """The runs of one task, drawn as envelopes (a pure task: a worker can run it)."""
+    scan_task, info, findings = task
+    return [run_data(run, info.get(run.run_id, {}), findings.get(run.run_id, [])) for run in subjects(scan_task)]
 
 
 def overlaid(metric: str) -> bool:

@@ -157,7 +157,7 @@ def _plan(store: Path, chosen: list[Detector], params: dict, steps: tuple[int, i
         names = tuple(d.name for d in chosen if d.subject is kind)
         located = locator if kind is SubjectType.trajectory else None
         if names or located:
-            size = min(TASK_ROWS, max(MIN_TASK_ROWS, sum(by_id.values()) // (4 * jobs)))
+            size = task_rows(sum(by_id.values()), jobs)
             tasks += [ScanTask(store, kind, lo, hi, names, {n: params[n] for n in names if n in params}, steps,
                                located) for lo, hi in _ranges(by_id, size)]
     return counts, tasks
@@ -200,14 +200,24 @@ def all_trajectories(store: Path) -> Iterator[Trajectory]:
 
 def all_subjects(store: Path, kind: SubjectType) -> Iterator[Run | Trajectory]:
     """Every run (with its series) or trajectory (with its steps), one task of about ``TASK_ROWS`` rows at a time."""
+    for task in subject_tasks(store, kind):
+        yield from subjects(task)
+
+
+def subject_tasks(store: Path, kind: SubjectType, jobs: int = 1) -> list[ScanTask]:
+    """Tasks (judging nothing) that read every subject of ``kind`` once, sized for ``jobs`` workers."""
     con = connect(store)
     try:
         by_id = dict(con.execute(_SUBJECTS_SQL[kind], {"first": ALL_STEPS[0], "last": ALL_STEPS[1]}
                                  if kind is SubjectType.run else {}).fetchall())
     finally:
         con.close()
-    for lo, hi in _ranges(by_id):
-        yield from subjects(ScanTask(store, kind, lo, hi, (), {}))
+    return [ScanTask(store, kind, lo, hi, (), {}) for lo, hi in _ranges(by_id, task_rows(sum(by_id.values()), jobs))]
+
+
+def task_rows(total: int, jobs: int) -> int:
+    """Rows per task for ``total`` rows: at least four tasks a worker, within ``MIN_TASK_ROWS``-``TASK_ROWS``."""
+    return min(TASK_ROWS, max(MIN_TASK_ROWS, total // (4 * jobs)))
 
 
 def subjects(task: ScanTask) -> Iterator[Run | Trajectory]:
