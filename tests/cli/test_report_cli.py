@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import struct
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -116,3 +120,17 @@ def test_show_prints_log_text_as_text(runner, tmp_path):
     assert "\x1b" not in result.stdout and "\\x1b[31mFAILED" in result.stdout
     assert "[bold red]Run[/] the tests" in result.stdout, "rich markup in a log is printed as it is"
 
+
+
+def test_two_reports_of_the_same_logs_are_the_same_file_but_for_the_nonce(tmp_path):
+    """Python salts string hashes per process (PYTHONHASHSEED): nothing in the report may follow a set's order."""
+    logs = tmp_path / "logs"
+    shutil.copytree(SAMPLES / "training" / "tensorboard", logs)
+    subprocess.run([sys.executable, "-m", "tracesift", "ingest", str(logs), "-q"], check=True)
+    pages = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"report{seed}.html"
+        subprocess.run([sys.executable, "-m", "tracesift", "report", str(logs), "-o", str(out)], check=True,
+                       capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        pages.append(re.sub(r"nonce(?:-|=\")[A-Za-z0-9+/_-]+", "NONCE", out.read_text()))
+    assert pages[0] == pages[1]

@@ -86,8 +86,8 @@ def _environment():
 
 def _row(subject_type: SubjectType, subject_id: str, findings: list[Finding]) -> Row:
     worst = min(findings, key=Finding.sort_key) if findings else None
-    search = " ".join([subject_id, *{f.kind for f in findings}, *{f.detector for f in findings},
-                       *(f.metric or f.agent or "" for f in findings)]).lower()
+    search = " ".join([subject_id, *dict.fromkeys(f.kind for f in findings),  # in order: a report is reproducible
+                       *dict.fromkeys(f.detector for f in findings), *(f.metric or f.agent or "" for f in findings)]).lower()
     if worst is None:
         return Row(subject_type.value, subject_id, anchor(subject_type, subject_id), "none", "", "", 0, search)
     return Row(subject_type.value, subject_id, anchor(subject_type, subject_id), worst.severity.value, worst.kind,
