@@ -146,12 +146,7 @@ def _refuse_unknown(params: dict[str, dict], chosen: list[Detector]) -> None:
 def _plan(store: Path, chosen: list[Detector], params: dict, steps: tuple[int, int], locator: str | None = None,
           jobs: int = 1):
     """Subjects by type (id -> rows), and the tasks that judge them (on ``jobs`` workers)."""
-    con = connect(store)
-    try:
-        counts = {kind: dict(con.execute(sql, {"first": steps[0], "last": steps[1]} if kind is SubjectType.run
-                                         else {}).fetchall()) for kind, sql in _SUBJECTS_SQL.items()}
-    finally:
-        con.close()
+    counts = _subject_rows(store, list(_SUBJECTS_SQL), steps)
     tasks = []
     for kind, by_id in counts.items():
         names = tuple(d.name for d in chosen if d.subject is kind)
@@ -206,13 +201,18 @@ def all_subjects(store: Path, kind: SubjectType) -> Iterator[Run | Trajectory]:
 
 def subject_tasks(store: Path, kind: SubjectType, jobs: int = 1) -> list[ScanTask]:
     """Tasks (judging nothing) that read every subject of ``kind`` once, sized for ``jobs`` workers."""
+    by_id = _subject_rows(store, [kind], ALL_STEPS)[kind]
+    return [ScanTask(store, kind, lo, hi, (), {}) for lo, hi in _ranges(by_id, task_rows(sum(by_id.values()), jobs))]
+
+
+def _subject_rows(store: StoreLike, kinds: list[SubjectType], steps: tuple[int, int]) -> dict[SubjectType, dict]:
+    """Per subject type, its subjects' ids (sorted) and rows (a run's rows within ``steps``)."""
     con = connect(store)
     try:
-        by_id = dict(con.execute(_SUBJECTS_SQL[kind], {"first": ALL_STEPS[0], "last": ALL_STEPS[1]}
-                                 if kind is SubjectType.run else {}).fetchall())
+        return {kind: dict(con.execute(_SUBJECTS_SQL[kind], {"first": steps[0], "last": steps[1]}
+                                       if kind is SubjectType.run else {}).fetchall()) for kind in kinds}
     finally:
         con.close()
-    return [ScanTask(store, kind, lo, hi, (), {}) for lo, hi in _ranges(by_id, task_rows(sum(by_id.values()), jobs))]
 
 
 def task_rows(total: int, jobs: int) -> int:
