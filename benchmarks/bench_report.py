@@ -175,13 +175,14 @@ def synthetic_trajectories(n: int, steps: int = 30) -> list:
 
 
 def phases(folder: Path, store: Path, out: Path) -> str:
-    """Where a report's time goes, in this process: ingest and scan, gather, render, and a second scan."""
-    from tracesift.pipeline.report import gather
+    """Where a report's time goes, in this process: ingest and scan (drawing as it judges), gather, render, and a
+    second scan."""
+    from tracesift.pipeline.report import drawn, gather
     from tracesift.pipeline.scan import scan
     from tracesift.reports.html_report import write_report
 
     started = time.perf_counter()
-    result = scan([folder], store=store, jobs=1, fail_on=None)
+    result = scan([folder], store=store, jobs=1, fail_on=None, keep=drawn)
     scanned = time.perf_counter()
     data = gather(result)
     gathered = time.perf_counter()

@@ -186,6 +186,8 @@ class ScanResult:
     """(subject, metric) -> what a user should know about how that series was read or judged"""
     fail_on: Severity | None = Severity.critical
     """Findings this severe or worse fail the scan (None: never)."""
+    kept: list = field(default_factory=list, repr=False)
+    """What the scan's ``keep`` made of each subject (empty without one)."""
 
     @property
     def failed(self) -> bool:

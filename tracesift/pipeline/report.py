@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from tracesift.detectors.base import Run, Trajectory
-from tracesift.findings import SKIPPED, Finding, ScanResult, SubjectType
+from tracesift.findings import SKIPPED, Finding, ScanResult
 from tracesift.pipeline.compare import compare_folders
 from tracesift.pipeline.engines import Engine
-from tracesift.pipeline.executors import Executor, given_or_local
-from tracesift.pipeline.scan import ScanTask, all_subjects, scan, subject_tasks, subjects
+from tracesift.pipeline.executors import given_or_local
+from tracesift.pipeline.scan import scan
 from tracesift.report_data import PANEL_COLUMNS, Envelope, ReportData, RunData, StepData, TrajectoryData, Unread
 from tracesift.store.roles import RoleMap
 from tracesift.store.views import connect
@@ -49,47 +49,43 @@ def report(
     locator: Path | None = None,
     engine: Engine | None = None,
 ) -> ReportData:
-    """Scan ``paths`` as :func:`tracesift.pipeline.scan.scan` does (on ``engine``) and gather what the report shows."""
+    """Scan ``paths`` as :func:`tracesift.pipeline.scan.scan` does (on ``engine``) and gather what the report shows.
+
+    The scan's own tasks reduce each run to its envelopes and each trajectory to its steps (:func:`drawn`), while
+    the subject is in memory to be judged: the store's series are read once.
+    """
     with given_or_local(None, jobs, engine) as executor:
         result = scan(paths, store=store, roles=roles, reader_options=reader_options, detectors=detectors,
                       params=params, fail_on=None, on_progress=on_progress, reader=reader, locator=locator,
-                      executor=executor)
-        return gather(result, executor)
+                      executor=executor, keep=drawn)
+    return gather(result)
 
 
-def gather(result: ScanResult, executor: Executor | None = None) -> ReportData:
-    """The runs, trajectories and unread inputs of the store ``result`` wrote, each with its findings.
+def drawn(subject: Run | Trajectory, findings: list[Finding]) -> RunData | TrajectoryData:
+    """What the report keeps of one judged subject: a run's envelopes or a trajectory's steps, with its findings."""
+    findings = sorted(findings, key=Finding.sort_key)
+    if isinstance(subject, Run):
+        return run_data(subject, {}, findings)
+    return trajectory_data(subject, findings)
 
-    The runs' envelopes are made by ``executor`` (in this process when None), a task of runs at a time.
-    """
-    store = result.ingest.store
-    findings = findings_by_subject(result.findings)
-    info, unread = _store_rows(store)
-    jobs = executor.jobs if executor is not None else 1
-    tasks = [(task, info, findings) for task in subject_tasks(store, SubjectType.run, jobs)]
-    batches = executor.map(_runs_of, tasks, parallel=len(tasks) > 1) if executor is not None else map(_runs_of, tasks)
-    runs = [run for batch in batches for run in batch]
-    trajectories = [trajectory_data(t, findings.get(t.trajectory_id, []))
-                    for t in all_subjects(store, SubjectType.trajectory)]
+
+def gather(result: ScanResult) -> ReportData:
+    """The runs and trajectories a scan with ``keep=drawn`` kept, and the unread inputs of the store it wrote."""
+    info, unread = _store_rows(result.ingest.store)
+    runs = [_with_info(run, info.get(run.run_id, {})) for run in result.kept if isinstance(run, RunData)]
+    trajectories = [kept for kept in result.kept if isinstance(kept, TrajectoryData)]
     return ReportData(result, runs, trajectories, unread, compare_folders(runs, overlaid))
 
 
-def _runs_of(task: tuple[ScanTask, dict[str, dict], dict[str, list[Finding]]]) -> list[RunData]:
-    """The runs of one task, drawn as envelopes (a pure task: a worker can run it)."""
-    scan_task, info, findings = task
-    return [run_data(run, info.get(run.run_id, {}), findings.get(run.run_id, [])) for run in subjects(scan_task)]
+def _with_info(run: RunData, info: dict) -> RunData:
+    """``run`` with its ``runs`` row: its reader, its path, its logged config."""
+    return replace(run, source_format=info.get("source_format"), path=info.get("path"),
+                   config=parse_config(info.get("config")))
 
 
 def overlaid(metric: str) -> bool:
     """Whether the runs of a folder are overlaid on ``metric``: a key role or an evaluation metric."""
     return metric in KEY_ROLES or metric.startswith("eval/")
-
-
-def findings_by_subject(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
-    grouped: dict[str, list[Finding]] = defaultdict(list)
-    for finding in findings:
-        grouped[finding.subject_id].append(finding)
-    return dict(grouped)
 
 
 def _store_rows(store) -> tuple[dict[str, dict], list[Unread]]:

@@ -40,6 +40,7 @@ MIN_TASK_ROWS = 100_000
 PARALLEL_FROM_ROWS = 4_000_000
 """Below this many rows in all, judging in this process beats starting workers."""
 ALL_STEPS = (-(2**62), 2**62)
+Keep = Callable[[Run | Trajectory, list[Finding]], Any]
 
 _SUBJECTS_SQL = {
     SubjectType.run: "SELECT run_id, count(*) FROM metrics WHERE step BETWEEN $first AND $last GROUP BY 1 ORDER BY 1",
@@ -47,10 +48,10 @@ _SUBJECTS_SQL = {
     SubjectType.trajectory: "SELECT trajectory_id, count(s.step) FROM (SELECT trajectory_id FROM trajectories UNION "
                             "SELECT trajectory_id FROM steps) LEFT JOIN steps s USING (trajectory_id) GROUP BY 1 ORDER BY 1",
 }
+# unordered: ``runs_of_table`` orders the rows on integer codes, several times faster than DuckDB sorts the strings
 _RUN_ROWS_SQL = """
-SELECT run_id, metric, raw_metric, step, value, source_file FROM metrics
+SELECT run_id, metric, raw_metric, step, value, source_file, wall_time FROM metrics
 WHERE run_id BETWEEN $lo AND $hi AND step BETWEEN $first AND $last
-ORDER BY run_id, metric, raw_metric, step, wall_time NULLS FIRST
 """
 _STEP_ROWS_SQL = "SELECT * FROM steps WHERE trajectory_id BETWEEN $lo AND $hi ORDER BY trajectory_id, step"
 _TRAJECTORY_ROWS_SQL = "SELECT * FROM trajectories WHERE trajectory_id BETWEEN $lo AND $hi"
@@ -69,12 +70,15 @@ class ScanTask:
     steps: tuple[int, int] = ALL_STEPS
     locator: str | None = None
     """A locator model file: it places each failed trajectory's first failure instead of the rules."""
+    keep: Keep | None = None
+    """Made of each subject and its findings once judged, and handed back with them (see :func:`scan`)."""
 
 
 @dataclass
 class Judged:
     findings: list[Finding] = field(default_factory=list)
     notes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    kept: list = field(default_factory=list)
 
 
 @stops_cleanly
@@ -96,6 +100,7 @@ def scan(
     reader: str | None = None,
     locator: Path | None = None,
     engine: Engine | None = None,
+    keep: Keep | None = None,
 ) -> ScanResult:
     """Ingest what is new under ``paths``, judge every subject, keep the findings in the store.
 
@@ -106,6 +111,10 @@ def scan(
     trajectory's ``first_failure`` in place of the rules (see :mod:`tracesift.locate.stage`).
     ``engine`` runs the reads and the judging (default: a local pool) unless an ``executor`` is given;
     every engine judges the same tasks, so the findings are the same.
+    ``keep`` (a module-level function, so that any worker can run it) is called on each subject and its findings
+    (before ``metrics`` filters them) in the task that judged it, while the subject is in memory; what it returns
+    is in ``ScanResult.kept``, runs first, each type in id order. The report draws its plots this way, without
+    reading the store a second time.
     """
     chosen = _choose(detectors)
     locator = check_model(locator) if locator is not None else None
@@ -115,7 +124,7 @@ def scan(
     with given_or_local(executor, jobs, engine) as executor:
         report = ingest(paths, store=store, roles=roles, reader_options=reader_options, on_progress=on_progress,
                         executor=executor, reader=reader)
-        counts, tasks = _plan(report.store, chosen, parsed, steps, locator, executor.jobs)
+        counts, tasks = _plan(report.store, chosen, parsed, steps, locator, executor.jobs, keep)
         parallel = sum(n for by_id in counts.values() for n in by_id.values()) >= PARALLEL_FROM_ROWS
         judged = list(executor.map(judge, tasks, parallel=parallel))
     findings = [f for part in judged for f in part.findings if not metrics or f.metric in metrics]
@@ -124,7 +133,8 @@ def scan(
     overrides = {name: {key: getattr(parsed[name], key) for key in params[name]} for name in parsed}
     notes = {key: texts for part in judged for key, texts in part.notes.items()}
     return ScanResult(findings, report, [d.name for d in chosen], len(counts[SubjectType.run]),
-                      len(counts[SubjectType.trajectory]), overrides, dict(sorted(notes.items())), fail_on)
+                      len(counts[SubjectType.trajectory]), overrides, dict(sorted(notes.items())), fail_on,
+                      [kept for part in judged for kept in part.kept])
 
 
 def _choose(names: list[str] | None) -> list[Detector]:
@@ -144,17 +154,17 @@ def _refuse_unknown(params: dict[str, dict], chosen: list[Detector]) -> None:
 
 
 def _plan(store: Path, chosen: list[Detector], params: dict, steps: tuple[int, int], locator: str | None = None,
-          jobs: int = 1):
+          jobs: int = 1, keep: Keep | None = None):
     """Subjects by type (id -> rows), and the tasks that judge them (on ``jobs`` workers)."""
     counts = _subject_rows(store, list(_SUBJECTS_SQL), steps)
     tasks = []
     for kind, by_id in counts.items():
         names = tuple(d.name for d in chosen if d.subject is kind)
         located = locator if kind is SubjectType.trajectory else None
-        if names or located:
+        if names or located or keep:
             size = task_rows(sum(by_id.values()), jobs)
             tasks += [ScanTask(store, kind, lo, hi, names, {n: params[n] for n in names if n in params}, steps,
-                               located) for lo, hi in _ranges(by_id, size)]
+                               located, keep) for lo, hi in _ranges(by_id, size)]
     return counts, tasks
 
 
@@ -183,6 +193,8 @@ def judge(task: ScanTask) -> Judged:
         if model is not None:
             findings = replace_first_failure(model, subject, findings)
         judged.findings += findings
+        if task.keep is not None:
+            judged.kept.append(task.keep(subject, findings))
         subject_id = subject.run_id if isinstance(subject, Run) else subject.trajectory_id
         judged.notes.update({(subject_id, metric): texts for metric, texts in subject.notes.items()})
     return judged
