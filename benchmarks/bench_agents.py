@@ -37,7 +37,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -134,29 +133,25 @@ def write_chunk(job: tuple[Path, int, int, int]) -> dict[str, int]:
     return total
 
 
-def corpus(folder: Path, n: int, seed: int, large: bool = False) -> Path:
-    """The corpus folder (``trajectories/`` and ``done.json``: what the generator wrote), generated when missing."""
+def corpus(folder: Path, n: int, seed: int, large: bool = False) -> tuple[Path, dict]:
+    """The corpus folder (its trajectories under ``trajectories/``), generated when missing, and what the generator
+    wrote."""
     import agents_large
+    import bench_ingest
+
+    def make(root: Path) -> dict:
+        (root / "trajectories").mkdir(parents=True)
+        if large:
+            write, jobs = agents_large.write_one, [(root / "trajectories", i, seed) for i in range(n)]
+        else:
+            chunk = 500
+            write, jobs = write_chunk, [(root / "trajectories", a, min(n, a + chunk), seed) for a in range(0, n, chunk)]
+        with Pool(os.cpu_count()) as pool:
+            parts = pool.map(write, jobs, chunksize=1)
+        return {"trajectories": n, **{k: sum(p[k] for p in parts) for k in parts[0]}}
 
     root = folder / (f"large_n{n}_seed{seed}" if large else f"n{n}_seed{seed}")
-    if (root / "done.json").exists():
-        print(f"corpus: cached at {root}")
-        return root
-    shutil.rmtree(root, ignore_errors=True)
-    (root / "trajectories").mkdir(parents=True)
-    started = time.perf_counter()
-    if large:
-        write, jobs = agents_large.write_one, [(root / "trajectories", i, seed) for i in range(n)]
-    else:
-        chunk = 500
-        write, jobs = write_chunk, [(root / "trajectories", a, min(n, a + chunk), seed) for a in range(0, n, chunk)]
-    with Pool(os.cpu_count()) as pool:
-        parts = pool.map(write, jobs, chunksize=1)
-    took = time.perf_counter() - started
-    totals = {k: sum(p[k] for p in parts) for k in parts[0]}
-    (root / "done.json").write_text(json.dumps({"seconds": round(took, 1), "trajectories": n, **totals}))
-    print(f"corpus: generated {root} in {took:.1f} s ({os.cpu_count()} processes)")
-    return root
+    return root, bench_ingest.generated(root, make)
 
 
 # ---------------------------------------------------------------- what the pandas child runs
@@ -290,8 +285,7 @@ def main() -> None:
 
         print(json.dumps(child_pandas(args.child) if args.child else agents_large.child_pandas(args.child_large)))
         return
-    root = corpus(args.corpus, args.files if args.large else args.trajectories, args.seed, args.large)
-    want = json.loads((root / "done.json").read_text())
+    root, want = corpus(args.corpus, args.files if args.large else args.trajectories, args.seed, args.large)
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="tracesift-agents-store-") as tmp:
         rows = bench(root, Path(tmp), args.large, args.repeat, args.before)

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -117,21 +118,37 @@ def write_trainer_state(path: Path, v: dict[str, np.ndarray], steps: int, per_ep
     return len(points), sum(1 for x in points if x != x)  # the closing summary is not a metric point
 
 
-def corpus(folder: Path, runs: int, ntags: int, steps: int) -> Path:
-    root = folder / f"r{runs}_t{ntags}_s{steps}"
-    if (root / "done.json").exists():
-        print(f"corpus: cached at {root}")
-        return root
+def generated(root: Path, make: Callable[[Path], dict]) -> dict:
+    """The counts ``make(root)`` returns of what it wrote into ``root``, made once.
+
+    The counts and the seconds it took are kept in ``<root>.done.json``, beside the folder (inside, a reader would
+    take the file for a log); a folder without one was cut short and is made again.
+    """
+    done = root.with_name(root.name + ".done.json")
+    if done.exists():
+        print(f"corpus: cached at {root}", flush=True)
+        return json.loads(done.read_text())
     shutil.rmtree(root, ignore_errors=True)
-    (root / "tabular" / "csv").mkdir(parents=True)
+    root.mkdir(parents=True)
     started = time.perf_counter()
-    with Pool(os.cpu_count()) as pool:
-        counts = pool.map(write_run, [(root, r, ntags, steps) for r in range(runs)], chunksize=1)
-    took = time.perf_counter() - started
-    totals = {k: sum(c[k] for c in counts) for k in counts[0]}
-    (root / "done.json").write_text(json.dumps({"seconds": round(took, 1), **totals}))
-    print(f"corpus: generated {root} in {took:.1f} s ({os.cpu_count()} processes)")
-    return root
+    counts = make(root)
+    os.sync()  # or the first timed run competes with the write-back of the corpus
+    want = {**counts, "seconds": round(time.perf_counter() - started, 1)}
+    done.write_text(json.dumps(want))
+    print(f"corpus: generated {root} in {want['seconds']} s ({os.cpu_count()} processes)", flush=True)
+    return want
+
+
+def corpus(folder: Path, runs: int, ntags: int, steps: int) -> tuple[Path, dict]:
+    """``<folder>/r<runs>_t<ntags>_s<steps>``, generated once, and what the generator wrote."""
+    def make(root: Path) -> dict:
+        (root / "tabular" / "csv").mkdir(parents=True)
+        with Pool(os.cpu_count()) as pool:
+            counts = pool.map(write_run, [(root, r, ntags, steps) for r in range(runs)], chunksize=1)
+        return {k: sum(c[k] for c in counts) for k in counts[0]}
+
+    root = folder / f"r{runs}_t{ntags}_s{steps}"
+    return root, generated(root, make)
 
 
 # ---------------------------------------------------------------- what the child processes run
@@ -236,8 +253,7 @@ def main() -> None:
     if args.child:
         print(json.dumps({"tbparse": child_tbparse, "pandas": child_pandas}[args.child[0]](args.child[1])))
         return
-    root = corpus(args.corpus, args.runs, args.tags, args.steps)
-    want = json.loads((root / "done.json").read_text())
+    root, want = corpus(args.corpus, args.runs, args.tags, args.steps)
     rows = []
     with tempfile.TemporaryDirectory(prefix="tracesift-bench-store-") as tmp:
         also = dict(item.split("=", 1) for item in args.also)

@@ -58,21 +58,17 @@ def write_run(job: tuple[Path, int, int, int]) -> int:
 
 
 def corpus(folder: Path, runs: int, tags: int, steps: int, trajectories: int) -> Path:
+    def make(root: Path) -> dict:
+        (root / "agents").mkdir()
+        with Pool(os.cpu_count()) as pool:
+            points = sum(pool.map(write_run, [(root, r, tags, steps) for r in range(runs)], chunksize=1))
+            chunk = 250
+            pool.map(bench_agents.write_chunk, [(root / "agents", a, min(trajectories, a + chunk), 0)
+                                                for a in range(0, trajectories, chunk)])
+        return {"points": points}
+
     root = folder / f"report_r{runs}_t{tags}_s{steps}_n{trajectories}"
-    if (root / "done.json").exists():
-        print(f"corpus: cached at {root}")
-        return root
-    shutil.rmtree(root, ignore_errors=True)
-    (root / "agents").mkdir(parents=True)
-    started = time.perf_counter()
-    with Pool(os.cpu_count()) as pool:
-        points = sum(pool.map(write_run, [(root, r, tags, steps) for r in range(runs)], chunksize=1))
-        chunk = 250
-        pool.map(bench_agents.write_chunk, [(root / "agents", a, min(trajectories, a + chunk), 0)
-                                            for a in range(0, trajectories, chunk)])
-    took = time.perf_counter() - started
-    (root / "done.json").write_text(json.dumps({"seconds": round(took, 1), "points": points}))
-    print(f"corpus: generated {root} in {took:.1f} s")
+    bench_ingest.generated(root, make)
     return root
 
 

@@ -157,7 +157,7 @@ def main() -> None:
     if args.quick:
         args.runs, args.trajectories, args.s3_share = 40, 400, 0.5
     runs, _ = bench_scan.corpus(args.corpus / "runs", args.runs, args.steps)  # before Ray: the generators fork
-    trajectories = bench_agents.corpus(args.corpus / "agents", args.trajectories, seed=1) / "trajectories"
+    trajectories = bench_agents.corpus(args.corpus / "agents", args.trajectories, seed=1)[0] / "trajectories"
     corpora = {"runs": runs, "trajectories": trajectories}
     stop_moto = moto_server()  # then the server: Ray's workers take the AWS variables from this process
     ray, address, ray_start_s = ray_instance(os.cpu_count() or 1)

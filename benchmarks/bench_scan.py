@@ -40,6 +40,7 @@ from collections import Counter
 from multiprocessing import Pool
 from pathlib import Path
 
+import bench_ingest
 import numpy as np
 from bench_ingest import TRACESIFT, curves, measure
 
@@ -62,25 +63,15 @@ def write_csv(job: tuple[Path, int, int]) -> int:
 
 
 def corpus(folder: Path, runs: int, steps: int) -> tuple[Path, dict]:
-    """``<folder>/r<runs>_s<steps>_m10/runs/run_NNNN.csv``, generated once; its counts from done.json."""
+    """``<folder>/r<runs>_s<steps>_m10/runs/run_NNNN.csv``, generated once, and what the generator wrote."""
+    def make(root: Path) -> dict:
+        (root / "runs").mkdir()
+        with Pool(os.cpu_count()) as pool:
+            nans = pool.map(write_csv, [(root / "runs", r, steps) for r in range(runs)], chunksize=4)
+        return {"runs": runs, "steps": steps, "metrics": METRICS, "points": runs * steps * METRICS, "nan": sum(nans)}
+
     root = folder / f"r{runs}_s{steps}_m{METRICS}"
-    done = root / "done.json"
-    if done.exists():
-        print(f"corpus: cached at {root}", flush=True)
-        return root / "runs", json.loads(done.read_text())
-    (root / "runs").mkdir(parents=True, exist_ok=True)
-    for stale in (root / "runs").glob("*.csv"):
-        stale.unlink()
-    started = time.perf_counter()
-    with Pool(os.cpu_count()) as pool:
-        nans = pool.map(write_csv, [(root / "runs", r, steps) for r in range(runs)], chunksize=4)
-    took = time.perf_counter() - started
-    os.sync()  # or the first timed ingest competes with the write-back of the corpus
-    want = {"runs": runs, "steps": steps, "metrics": METRICS, "points": runs * steps * METRICS, "nan": sum(nans),
-            "seconds": round(took, 1)}
-    done.write_text(json.dumps(want))
-    print(f"corpus: generated {root} in {took:.1f} s", flush=True)
-    return root / "runs", want
+    return root / "runs", bench_ingest.generated(root, make)
 
 
 # ---------------------------------------------------------------- measurements
