@@ -29,3 +29,37 @@ def test_a_store_too_small_to_share_is_one_task_per_subject_type(tmp_path):
     store = ingest([folder], store=tmp_path / "store", jobs=1).store
     _, tasks = scan_module._plan(store, list(all_detectors()), {}, ALL_STEPS, jobs=8)
     assert sorted(t.subject.value for t in tasks) == ["run", "trajectory"]
+
+
+def test_keep_hands_back_each_subject_once_with_its_findings_from_the_workers(tmp_path, monkeypatch):
+    from tracesift.pipeline.report import drawn
+    from tracesift.pipeline.scan import scan
+    from tracesift.report_data import RunData, TrajectoryData
+
+    folder = corpus(tmp_path / "corpus", runs=12, trajectories=10)
+    monkeypatch.setattr(scan_module, "MIN_TASK_ROWS", 1)  # several tasks ...
+    monkeypatch.setattr(scan_module, "PARALLEL_FROM_ROWS", 0)  # ... judged (and kept) by two workers
+    result = scan([folder], store=tmp_path / "store", jobs=2, fail_on=None, keep=drawn)
+    runs = [k for k in result.kept if isinstance(k, RunData)]
+    trajectories = [k for k in result.kept if isinstance(k, TrajectoryData)]
+    assert result.kept == runs + trajectories  # runs first
+    assert [r.run_id for r in runs] == sorted(r.run_id for r in runs) and len(runs) == result.runs == 12
+    assert [t.trajectory_id for t in trajectories] == sorted(t.trajectory_id for t in trajectories)
+    assert len(trajectories) == result.trajectories == 10
+    found = {}
+    for finding in result.findings:
+        found.setdefault(finding.subject_id, []).append(finding)
+    kept = {getattr(k, "run_id", None) or k.trajectory_id: k.findings for k in result.kept}
+    assert kept == {subject: found.get(subject, []) for subject in kept}  # each subject's findings, in scan order
+    assert any(kept.values())
+    assert all(r.series for r in runs)  # envelopes drawn from the series the task judged
+
+
+def test_keep_sees_every_subject_even_where_no_detector_judges_its_type(tmp_path):
+    from tracesift.pipeline.report import drawn
+    from tracesift.pipeline.scan import scan
+
+    folder = corpus(tmp_path / "corpus", runs=3, trajectories=4)
+    result = scan([folder], store=tmp_path / "store", jobs=1, fail_on=None, detectors=["divergence"], keep=drawn)
+    assert len(result.kept) == 3 + 4
+    assert not any(k.findings for k in result.kept[3:])

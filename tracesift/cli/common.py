@@ -18,6 +18,12 @@ StoreOption = Annotated[
     typer.Option("--store", help="Store folder, or s3://bucket/prefix. Default: .tracesift inside the first folder "
                  "given (beside a file), or in ~/.cache/tracesift when that folder is read-only.", show_default=False),
 ]
+FoundStoreOption = Annotated[
+    str | None,
+    typer.Option("--store", help="Store folder, or s3://bucket/prefix. Default: the nearest .tracesift at or above the "
+                 "subject's folder (or kept for it in ~/.cache/tracesift), else one in the current folder.",
+                 show_default=False),
+]
 PathsArgument = Annotated[list[Path], typer.Argument(help="Log files or folders (searched recursively).")]
 InputsArgument = Annotated[
     list[str], typer.Argument(help="Log files or folders (searched recursively), or s3://bucket/prefix URLs.")

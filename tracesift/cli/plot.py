@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tracesift.cli import app
-from tracesift.cli.common import StoreOption, reports_errors
+from tracesift.cli.common import FoundStoreOption, reports_errors
 from tracesift.cli.show import SubjectArgument
 
 
@@ -19,7 +19,7 @@ def plot_command(
     metric: Annotated[str, typer.Option("--metric", "-m", help="The metric role or name to draw.")] = "loss",
     output: Annotated[Path, typer.Option("--output", "-o", help="The figure to write: .png or .svg.")]
     = Path("plot.png"),
-    store: StoreOption = None,
+    store: FoundStoreOption = None,
 ) -> None:
     """Draw one metric of one run, with its findings' onset, first alarm, spikes and non-finite values.
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from tracesift.cli import app
-from tracesift.cli.common import StoreOption, reports_errors
+from tracesift.cli.common import FoundStoreOption, reports_errors
 from tracesift.cli.output import wide_console
 
 SubjectArgument = Annotated[str, typer.Argument(help="A run or trajectory: its id, or its path (a unique ending "
@@ -19,7 +19,7 @@ def show_command(
     subject: SubjectArgument,
     metrics: Annotated[list[str] | None, typer.Option("--metric", "-m", help="Show only this metric (repeatable).")]
     = None,
-    store: StoreOption = None,
+    store: FoundStoreOption = None,
 ) -> None:
     """Print one run (a sparkline per metric) or trajectory (the steps around its first failure) and its findings.
 
