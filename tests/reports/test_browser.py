@@ -67,6 +67,8 @@ def test_the_filter_hides_what_does_not_match(sample_report, page_file, tmp_path
     assert len(shown) == 1 and wanted.lower() in shown[0]["data-search"]
     sections = [a for tag, a in elements if tag == "article" and "id" in a and "hidden" not in a]
     assert [a["data-search"].split()[0] for a in sections] == [wanted.lower()]
+    hidden = {a["id"]: "hidden" in a for tag, a in elements if tag == "section"}
+    assert hidden["trajectories"] and not hidden["runs"] and not hidden["overview"]  # an emptied section goes too
 
 
 def test_a_screenshot_shows_the_report(page_file, tmp_path):

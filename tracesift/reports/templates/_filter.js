@@ -1,5 +1,6 @@
 // The filter: a text box and severity toggles hide the subjects (overview rows and their sections) that do not
-// match. The state lives in the address's hash (#q=diverge&sev=critical,warning), so a link can carry a filter.
+// match, and the sections left empty. The state lives in the address's hash (#q=diverge&sev=critical,warning),
+// so a link can carry a filter.
 (function () {
   "use strict";
   var body = document.body;
@@ -9,6 +10,7 @@
   var subjects = Array.prototype.slice.call(document.querySelectorAll("[data-search]"));
   var rows = subjects.filter(function (el) { return el.classList.contains("subject-row"); });
   var shown = document.getElementById("shown");
+  var sections = Array.prototype.slice.call(document.querySelectorAll("main > section:not(#overview)"));
 
   function chosen() {
     return toggles.filter(function (t) { return t.checked; }).map(function (t) { return t.value; });
@@ -23,6 +25,9 @@
         words.every(function (w) { return text.indexOf(w) >= 0; });
       el.hidden = !match;
       if (match && el.classList.contains("subject-row")) { visible += 1; }
+    });
+    sections.forEach(function (section) {  // a section with nothing left to show goes too, heading and legend
+      section.hidden = !section.querySelector("[data-search]:not([hidden])");
     });
     shown.textContent = visible + " of " + rows.length + " shown";
   }
