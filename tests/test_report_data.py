@@ -43,3 +43,16 @@ def test_a_coarser_envelope_keeps_the_extremes():
     envelope = Envelope.of(np.arange(10_000), np.sin(np.arange(10_000) / 100.0), columns=300)
     coarse = envelope.coarser(50)
     assert len(coarse.steps) <= 50 and coarse.hi.max() == envelope.hi.max() and coarse.lo.min() == envelope.lo.min()
+
+
+def test_a_series_that_ends_non_finite_spans_every_step_it_logged():
+    from tracesift.reports.charts import metric_chart
+
+    values = np.r_[np.linspace(1, 5, 70), np.full(230, np.nan)]  # finite for 70 steps, then NaN to step 299
+    envelope = Envelope.of(np.arange(300), values)
+    assert envelope.span == (0, 299) and int(envelope.steps[-1]) == 69
+    chart = metric_chart("loss", envelope, [])
+    left, _, right, _ = chart.box
+    mark = chart.marks[0]  # where the NaN begin: 70 of 299 steps along the axis, not at its end
+    assert abs((mark.x - left) / (right - left) - 70 / 299) < 0.01
+    assert max(int(label) for _, label in chart.x_ticks if label.isdigit()) >= 200  # the axis runs past step 69

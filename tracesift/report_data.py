@@ -32,6 +32,8 @@ class Envelope:
     non_finite: tuple[tuple[int, str], ...] = ()
     """(step, "nan" | "+inf" | "-inf") where each stretch of non-finite values begins (the first ones)."""
     non_finite_stretches: int = 0
+    span: tuple[int, int] | None = None
+    """The first and last step logged, finite or not (None for no point): the panel's extent."""
 
     @property
     def decimated(self) -> bool:
@@ -46,7 +48,7 @@ class Envelope:
         column = np.minimum(np.searchsorted(edges, self.steps, side="right") - 1, columns - 1)
         first = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
         return Envelope(self.steps[first], np.minimum.reduceat(self.lo, first), np.maximum.reduceat(self.hi, first),
-                        self.points, self.finite, self.non_finite, self.non_finite_stretches)
+                        self.points, self.finite, self.non_finite, self.non_finite_stretches, self.span)
 
     @classmethod
     def of(cls, steps: np.ndarray, values: np.ndarray, columns: int = PANEL_COLUMNS) -> Envelope:
@@ -62,8 +64,9 @@ class Envelope:
             s, lo, hi = s[first], np.minimum.reduceat(v, first), np.maximum.reduceat(v, first)
         else:
             lo = hi = v
+        span = (int(steps[0]), int(steps[-1])) if len(steps) else None
         return cls(s.astype(np.int64), lo.astype(float), hi.astype(float), len(values), int(finite.sum()), marks,
-                   len(starts))
+                   len(starts), span)
 
 
 def _non_finite_name(value: float) -> str:

@@ -165,10 +165,8 @@ def _path(px: np.ndarray, py: np.ndarray) -> str:
 def metric_chart(metric: str, envelope: Envelope, findings: list[Finding], raw_name: str = "") -> Chart:
     """One panel of a run: the series, its non-finite values, and what the findings on it say."""
     steps = [s for f in findings for s in (f.onset_step, f.first_step) if s is not None]
-    lo = min([int(envelope.steps[0])] * bool(len(envelope.steps)) + [s for s, _ in envelope.non_finite] + steps,
-             default=0)
-    hi = max([int(envelope.steps[-1])] * bool(len(envelope.steps)) + [s for s, _ in envelope.non_finite] + steps,
-             default=1)
+    steps += list(envelope.span or ())  # every step logged, the non-finite ones too: the run's whole length
+    lo, hi = min(steps, default=0), max(steps, default=1)
     chart, x, y = empty_chart(metric, _points_note(envelope), (lo, hi), [envelope])
     shape = series_shape(envelope, x, y, "s0", f"{metric}: {envelope.points:,} points")
     chart.shapes = [shape] if shape else []

@@ -50,7 +50,7 @@ def run_view(run: RunData) -> Group:
     for name in ("metric", "points", "steps", "min", "max", "last", "series", "non-finite"):
         table.add_column(name, no_wrap=name != "metric")
     for metric, e in run.series.items():
-        steps = f"{e.steps[0]}-{e.steps[-1]}" if len(e.steps) else ""
+        steps = f"{e.span[0]}-{e.span[1]}" if e.span else ""
         numbers = [f"{e.lo.min():.4g}", f"{e.hi.max():.4g}", f"{e.hi[-1]:.4g}"] if len(e.steps) else ["", "", ""]
         bad = ", ".join(f"{name} from {step}" for step, name in e.non_finite[:3])
         table.add_row(Text(printable(metric)), f"{e.points:,}", steps, *numbers, sparkline(e), Text(bad))
