@@ -86,8 +86,9 @@ def _environment():
 
 def _row(subject_type: SubjectType, subject_id: str, findings: list[Finding]) -> Row:
     worst = min(findings, key=Finding.sort_key) if findings else None
-    search = " ".join([subject_id, *dict.fromkeys(f.kind for f in findings),  # in order: a report is reproducible
-                       *dict.fromkeys(f.detector for f in findings), *(f.metric or f.agent or "" for f in findings)]).lower()
+    words = [subject_id, *(f.kind for f in findings), *(f.detector for f in findings),
+             *(f.metric or f.agent for f in findings if f.metric or f.agent)]
+    search = " ".join(dict.fromkeys(words)).lower()  # each word once, in order: a report is reproducible
     if worst is None:
         return Row(subject_type.value, subject_id, anchor(subject_type, subject_id), "none", "", "", 0, search)
     return Row(subject_type.value, subject_id, anchor(subject_type, subject_id), worst.severity.value, worst.kind,
@@ -114,7 +115,8 @@ def _run_view(run: RunData) -> dict:
 
 
 def _folder_view(folder: FolderComparison, runs: list[RunData]) -> dict:
-    members = [r for r in runs if r.run_id in set(folder.runs)]
+    in_folder = set(folder.runs)
+    members = [r for r in runs if r.run_id in in_folder]
     overlays = [charts.overlay_chart(role, {r.run_id: r.series[role] for r in members if role in r.series},
                                      set(folder.collapsed)) for role in folder.roles]
     worst = min((_row(SubjectType.run, r.run_id, r.findings) for r in members), key=lambda row: -row.rank)
