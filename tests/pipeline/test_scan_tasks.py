@@ -63,3 +63,16 @@ def test_keep_sees_every_subject_even_where_no_detector_judges_its_type(tmp_path
     result = scan([folder], store=tmp_path / "store", jobs=1, fail_on=None, detectors=["divergence"], keep=drawn)
     assert len(result.kept) == 3 + 4
     assert not any(k.findings for k in result.kept[3:])
+
+
+def test_trajectories_are_cut_by_their_work_not_their_rows(tmp_path, monkeypatch):
+    folder = corpus(tmp_path / "corpus", runs=2, trajectories=40)
+    store = ingest([folder], store=tmp_path / "store", jobs=1).store
+    monkeypatch.setattr(scan_module, "MIN_TASK_ROWS", 1_000)
+    counts, tasks = scan_module._plan(store, list(all_detectors()), {}, ALL_STEPS, jobs=2)
+    steps = sum(counts[SubjectType.trajectory].values())
+    assert steps < 1_000  # as rows, one task would hold them all ...
+    cut = [t for t in tasks if t.subject is SubjectType.trajectory]
+    assert len(cut) >= 6  # ... as work (64 training points a step) they are about four tasks a worker
+    ids = sorted(counts[SubjectType.trajectory])
+    assert [i for t in cut for i in ids if t.lo <= i <= t.hi] == ids

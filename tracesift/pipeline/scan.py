@@ -2,11 +2,11 @@
 
 Subjects are runs (from ``metrics``) and trajectories (from ``steps``). They are
 cut into tasks of whole subjects, each a range of ids with about ``TASK_ROWS``
-rows (fewer when that would leave workers idle: at least four tasks a worker, down to
-``MIN_TASK_ROWS``); a task loads only its subjects' rows, judges one subject at a time with
-every detector of that subject type, then runs the post-stages over that
-subject's findings. Memory is bounded by a task, not by the store, and any
-executor can run the tasks. This is what ``collapse-scan`` does; the CLI only
+of work (a training point is one, a trajectory step ``WORK``'s 64; fewer when that
+would leave workers idle: at least four tasks a worker, down to ``MIN_TASK_ROWS``); a
+task loads only its subjects' rows, judges one subject at a time with every detector
+of that subject type, then runs the post-stages over that subject's findings. Memory
+is bounded by a task, not by the store, and any executor can run the tasks. This is what ``collapse-scan`` does; the CLI only
 renders the result.
 """
 
@@ -34,11 +34,15 @@ from tracesift.store.views import connect
 from tracesift.store.writer import replace_findings
 
 TASK_ROWS = 1_000_000
-"""About this many rows per task at most: a task's subjects are in memory together."""
+"""About this much work (``WORK``) per task at most: a task's subjects are in memory together."""
 MIN_TASK_ROWS = 100_000
-"""A smaller task costs more in opening the store than it saves in sharing the work."""
+"""A task of less work costs more in opening the store than it saves in sharing the work."""
 PARALLEL_FROM_ROWS = 4_000_000
-"""Below this many rows in all, judging in this process beats starting workers."""
+"""Below this much work in all (in training points), judging in this process beats starting workers."""
+WORK = {SubjectType.run: 1, SubjectType.trajectory: 64}
+"""What judging a row of each subject type takes, in training points: a trajectory step about 64 of them
+(benchmarks/README.md, Scale-out: 12 ms a trajectory of 32 steps, 26 ms a run of 5,000 points). Tasks and
+the choice to share the work are sized in these units."""
 ALL_STEPS = (-(2**62), 2**62)
 Keep = Callable[[Run | Trajectory, list[Finding]], Any]
 
@@ -125,7 +129,7 @@ def scan(
         report = ingest(paths, store=store, roles=roles, reader_options=reader_options, on_progress=on_progress,
                         executor=executor, reader=reader)
         counts, tasks = _plan(report.store, chosen, parsed, steps, locator, executor.jobs, keep)
-        parallel = sum(n for by_id in counts.values() for n in by_id.values()) >= PARALLEL_FROM_ROWS
+        parallel = sum(WORK[kind] * sum(by_id.values()) for kind, by_id in counts.items()) >= PARALLEL_FROM_ROWS
         judged = list(executor.map(judge, tasks, parallel=parallel))
     findings = [f for part in judged for f in part.findings if not metrics or f.metric in metrics]
     findings.sort(key=Finding.sort_key)
@@ -162,7 +166,7 @@ def _plan(store: Path, chosen: list[Detector], params: dict, steps: tuple[int, i
         names = tuple(d.name for d in chosen if d.subject is kind)
         located = locator if kind is SubjectType.trajectory else None
         if names or located or keep:
-            size = task_rows(sum(by_id.values()), jobs)
+            size = task_rows(sum(by_id.values()), jobs, WORK[kind])
             tasks += [ScanTask(store, kind, lo, hi, names, {n: params[n] for n in names if n in params}, steps,
                                located, keep) for lo, hi in _ranges(by_id, size)]
     return counts, tasks
@@ -214,7 +218,8 @@ def all_subjects(store: Path, kind: SubjectType) -> Iterator[Run | Trajectory]:
 def subject_tasks(store: Path, kind: SubjectType, jobs: int = 1) -> list[ScanTask]:
     """Tasks (judging nothing) that read every subject of ``kind`` once, sized for ``jobs`` workers."""
     by_id = _subject_rows(store, [kind], ALL_STEPS)[kind]
-    return [ScanTask(store, kind, lo, hi, (), {}) for lo, hi in _ranges(by_id, task_rows(sum(by_id.values()), jobs))]
+    size = task_rows(sum(by_id.values()), jobs, WORK[kind])
+    return [ScanTask(store, kind, lo, hi, (), {}) for lo, hi in _ranges(by_id, size)]
 
 
 def _subject_rows(store: StoreLike, kinds: list[SubjectType], steps: tuple[int, int]) -> dict[SubjectType, dict]:
@@ -227,9 +232,10 @@ def _subject_rows(store: StoreLike, kinds: list[SubjectType], steps: tuple[int, 
         con.close()
 
 
-def task_rows(total: int, jobs: int) -> int:
-    """Rows per task for ``total`` rows: at least four tasks a worker, within ``MIN_TASK_ROWS``-``TASK_ROWS``."""
-    return min(TASK_ROWS, max(MIN_TASK_ROWS, total // (4 * jobs)))
+def task_rows(total: int, jobs: int, weight: int = 1) -> int:
+    """Rows per task for ``total`` rows of ``weight`` work each: at least four tasks a worker, each of
+    ``MIN_TASK_ROWS``-``TASK_ROWS`` work."""
+    return max(1, min(TASK_ROWS, max(MIN_TASK_ROWS, weight * total // (4 * jobs))) // weight)
 
 
 def subjects(task: ScanTask) -> Iterator[Run | Trajectory]:
