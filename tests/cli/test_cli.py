@@ -54,6 +54,15 @@ def test_nothing_readable_exits_3(runner, tmp_path):
     assert "a.json" in result.stderr
 
 
+@pytest.mark.parametrize("command", [["ingest"], ["scan"], ["report", "-o", "r.html"]])
+def test_an_empty_folder_is_nothing_readable_not_a_missing_store(runner, tmp_path, command):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(app, [*command, str(empty), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 3, result.output
+    assert "nothing readable found in" in result.stderr and "no tracesift store" not in result.stderr
+
+
 def test_usage_errors_exit_2(runner, tmp_path):
     assert runner.invoke(app, ["ingest", str(tmp_path / "missing")]).exit_code == 2
     assert runner.invoke(app, ["ingest"]).exit_code == 2

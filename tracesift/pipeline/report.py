@@ -58,6 +58,8 @@ def report(
         result = scan(paths, store=store, roles=roles, reader_options=reader_options, detectors=detectors,
                       params=params, fail_on=None, on_progress=on_progress, reader=reader, locator=locator,
                       executor=executor, keep=drawn)
+    if not result.ingest.readable:  # nothing to show, and perhaps no store to ask
+        return ReportData(result, [], [], [], [])
     return gather(result)
 
 

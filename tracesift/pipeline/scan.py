@@ -128,6 +128,8 @@ def scan(
     with given_or_local(executor, jobs, engine) as executor:
         report = ingest(paths, store=store, roles=roles, reader_options=reader_options, on_progress=on_progress,
                         executor=executor, reader=reader)
+        if not report.readable:  # nothing to judge (and, for a folder with no file at all, no store yet)
+            return ScanResult([], report, [d.name for d in chosen], fail_on=fail_on)
         counts, tasks = _plan(report.store, chosen, parsed, steps, locator, executor.jobs, keep)
         parallel = sum(WORK[kind] * sum(by_id.values()) for kind, by_id in counts.items()) >= PARALLEL_FROM_ROWS
         judged = list(executor.map(judge, tasks, parallel=parallel))
