@@ -137,14 +137,14 @@ def test_on_a_store_elsewhere_only_old_unlisted_files_are_swept(tmp_path):
 
 
 def test_a_second_local_writer_waits_for_the_first_and_plans_on_what_it_committed(tmp_path, monkeypatch, capsys):
-    import tracesift.pipeline.ingest as ingest_module
+    import tracesift.pipeline.read_inputs as read_module
     import tracesift.store.lock as lock
 
     store = tmp_path / "store"
     write_jsonl(tmp_path / "first" / "run.jsonl", range(5))
     write_jsonl(tmp_path / "second" / "run.jsonl", range(7))
     first_reading, go_on = threading.Event(), threading.Event()
-    real_read = ingest_module.read_source
+    real_read = read_module.read_source
 
     def first_pauses_while_reading(task):
         if task[0].path.parent.name == "first":
@@ -152,7 +152,7 @@ def test_a_second_local_writer_waits_for_the_first_and_plans_on_what_it_committe
             go_on.wait(LIMIT_S)
         return real_read(task)
 
-    monkeypatch.setattr(ingest_module, "read_source", first_pauses_while_reading)
+    monkeypatch.setattr(read_module, "read_source", first_pauses_while_reading)
     monkeypatch.setattr(lock, "WAIT_NOTICE_S", 0.0)
     failures = []
 

@@ -51,12 +51,13 @@ def test_a_leftover_temporary_file_of_the_store_is_removed(tmp_path):
 def test_batches_written_by_workers_count_towards_the_periodic_commit(tmp_path, monkeypatch):
     """A kill late in an ingest of large inputs keeps what was committed before it: not all is read again."""
     import tracesift.pipeline.ingest as ingest_module
+    import tracesift.pipeline.read_inputs as read_module
 
-    monkeypatch.setattr(ingest_module, "OWN_BATCH_ROWS", 5)  # every input is written by its worker
+    monkeypatch.setattr(read_module, "OWN_BATCH_ROWS", 5)  # every input is written by its worker
     monkeypatch.setattr(ingest_module, "COMMIT_EVERY_ROWS", 30)
     for i in range(10):
         write_jsonl(tmp_path / f"r{i}" / "metrics.jsonl", range(20))
-    real_read = ingest_module.read_source
+    real_read = read_module.read_source
     reads: list[Path] = []
 
     def killed_at_the_eighth_input(task):
@@ -65,10 +66,10 @@ def test_batches_written_by_workers_count_towards_the_periodic_commit(tmp_path, 
             raise KeyboardInterrupt  # the process dies here
         return real_read(task)
 
-    monkeypatch.setattr(ingest_module, "read_source", killed_at_the_eighth_input)
+    monkeypatch.setattr(read_module, "read_source", killed_at_the_eighth_input)
     with pytest.raises(KeyboardInterrupt):
         ingest([tmp_path], jobs=1)
-    monkeypatch.setattr(ingest_module, "read_source", real_read)
+    monkeypatch.setattr(read_module, "read_source", real_read)
     report = ingest([tmp_path], jobs=1)
     assert report.count("unchanged") > 0 and report.count("read") + report.count("unchanged") == 10
     assert rows_per_file(tmp_path) == {f"r{i}/metrics.jsonl": 20 for i in range(10)}

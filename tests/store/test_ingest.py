@@ -174,9 +174,9 @@ def test_store_option_and_relative_run_ids(tmp_path, tb_run):
 def test_large_inputs_are_written_by_their_worker(tmp_path, monkeypatch, limit, value):
     """Inputs past OWN_BATCH_ROWS (or OWN_BATCH_BYTES read) become batches of their own; replacing them
     still loses nothing."""
-    import tracesift.pipeline.ingest as ingest_module
+    import tracesift.pipeline.read_inputs as read_module
 
-    monkeypatch.setattr(ingest_module, limit, value)
+    monkeypatch.setattr(read_module, limit, value)
     write_jsonl(tmp_path / "big" / "metrics.jsonl", range(20))
     write_jsonl(tmp_path / "small" / "metrics.jsonl", range(1))
     ingest([tmp_path], jobs=1)
@@ -264,9 +264,9 @@ def write_chat(path: Path, turns: int, text: str = "ok") -> None:
 def test_chunks_written_as_their_own_batch_replace_one_changed_file_exactly(tmp_path, monkeypatch):
     """A chunk of many small inputs whose rows reach OWN_BATCH_ROWS is written where it was read;
     changing one of its files later replaces exactly that file's rows."""
-    import tracesift.pipeline.ingest as ingest_module
+    import tracesift.pipeline.read_inputs as read_module
 
-    monkeypatch.setattr(ingest_module, "OWN_BATCH_ROWS", 50)
+    monkeypatch.setattr(read_module, "OWN_BATCH_ROWS", 50)
     for i in range(8):
         write_chat(tmp_path / f"t{i}.json", turns=15)  # 31 steps each; chunks of 2 files make 62 rows
     first = ingest([tmp_path], jobs=1)
@@ -286,10 +286,10 @@ def test_a_chunk_streams_into_one_batch_in_row_groups(tmp_path, monkeypatch):
     """A worker's batch is written a row group at a time as its inputs are read, none held back."""
     import pyarrow.parquet as pq
 
-    import tracesift.pipeline.ingest as ingest_module
+    import tracesift.pipeline.read_inputs as read_module
 
-    monkeypatch.setattr(ingest_module, "OWN_BATCH_ROWS", 50)
-    monkeypatch.setattr(ingest_module, "ROW_GROUP_ROWS", 60)
+    monkeypatch.setattr(read_module, "OWN_BATCH_ROWS", 50)
+    monkeypatch.setattr(read_module, "ROW_GROUP_ROWS", 60)
     for i in range(16):
         write_chat(tmp_path / f"t{i:02d}.json", turns=15)  # 31 steps each; chunks of 4 files, 124 rows
     report = ingest([tmp_path], jobs=1)

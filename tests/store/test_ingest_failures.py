@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import write_loss_jsonl
 from tracesift.cli import app
 from tracesift.errors import StoreWriteFailed
-from tracesift.pipeline import executors
+from tracesift.pipeline import executors, read_inputs
 from tracesift.pipeline import ingest as ingest_module
 from tracesift.pipeline.ingest import ingest
 from tracesift.store.layout import Store
@@ -109,7 +109,7 @@ def test_failure_in_a_worker_is_one_message_and_the_store_is_unchanged(ingested,
 def test_an_input_that_fails_the_same_way_again_rewrites_nothing(tmp_path, monkeypatch):
     """A broken file is read again at every ingest; failing as before it keeps its one ingest_errors row, and the
     batch that holds the row (written by a worker with a large file's rows) is not rewritten to replace it."""
-    monkeypatch.setattr(ingest_module, "OWN_BATCH_ROWS", 10)  # the chunk's rows go into a worker-written batch
+    monkeypatch.setattr(read_inputs, "OWN_BATCH_ROWS", 10)  # the chunk's rows go into a worker-written batch
     write_loss_jsonl(tmp_path / "good.jsonl", 50)
     (tmp_path / "bad.jsonl").write_bytes(b"\x00\x01\x02" * 50)  # named like a log, binary: an error, not a skip
     first = ingest([tmp_path], jobs=1)

@@ -104,8 +104,9 @@ def test_old_versions_beyond_a_few_are_deleted(tmp_path):
 def packing(monkeypatch):
     """Every input its own small batch, and more than three such batches packed."""
     import tracesift.pipeline.ingest as ingest_module
+    import tracesift.pipeline.read_inputs as read_module
 
-    monkeypatch.setattr(ingest_module, "OWN_BATCH_ROWS", 5)
+    monkeypatch.setattr(read_module, "OWN_BATCH_ROWS", 5)
     monkeypatch.setattr(ingest_module, "CHUNK", 1)
     monkeypatch.setattr(writer, "COMPACT_ABOVE", 3)
     monkeypatch.setattr(writer, "PACK_ROWS", 100)

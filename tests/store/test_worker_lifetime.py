@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tracesift.pipeline import ingest as ingest_module
+from tracesift.pipeline import read_inputs
 from tracesift.pipeline.executors import stop_if_orphaned
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,7 +39,7 @@ def held_read_sources(tasks: list) -> list:
     while not (root / "release").exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     stop_if_orphaned()
-    ingest_module.OWN_BATCH_ROWS = 1  # whatever a worker still reads, it writes into the store itself
+    read_inputs.OWN_BATCH_ROWS = 1  # whatever a worker still reads, it writes into the store itself
     return _real_read_sources(tasks)
 
 
