@@ -7,8 +7,8 @@ import json
 import pytest
 
 from tests.readers.agent_helpers import AGENTS
-from tracesift.readers import agent_common as ac
 from tracesift.readers import claude_code, swe_agent
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Input
 
 SAMPLES = sorted((AGENTS / "swe_agent").rglob("*.traj")) + sorted((AGENTS / "claude_code").rglob("*.jsonl"))
@@ -28,7 +28,7 @@ def _both(path, monkeypatch, rel="run/x"):
     keys_read = _read(path, rel)
     with monkeypatch.context() as patched:
         patched.setattr(swe_agent, "_keys_read", lambda data: None)
-        patched.setattr(claude_code, "_line", ac._DECODE)
+        patched.setattr(claude_code, "_line", tj._DECODE)
         whole = _read(path, rel)
     return keys_read, whole
 

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 AGENT = "aider"
@@ -68,9 +69,9 @@ class _Session:
 
 def read(source: Input) -> Batch:
     problems: list[Problem] = []
-    text = ac.read_text(source, problems)
+    text = tj.read_text(source, problems)
     sessions = _sessions(text, problems)
-    ac.note_unfinished_line(text, problems)
+    tj.note_unfinished_line(text, problems)
     if not sessions:
         raise ValueError("no '# aider chat started at' header and no turns: not an aider chat history")
     table = ac.StepTable("aider", source.path)

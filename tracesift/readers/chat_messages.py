@@ -29,6 +29,7 @@ from typing import Any
 
 from tracesift.readers import agent_common as ac
 from tracesift.readers import chat_typed
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 ROLES = {"system", "developer", "user", "assistant", "tool", "function", "ipython"}
@@ -60,7 +61,7 @@ def _layout_score(head: str) -> float:
     body = head.lstrip()
     if not body.startswith(("[", "{")) or '"role"' not in head:
         return 0.0
-    lines = ac.json_lines_head(head)
+    lines = tj.json_lines_head(head)
     if lines and all(_is_message(v) or _is_conversation(v) for v in lines) and len(lines) > 1:
         return 0.9
     if GEMINI_CONTENTS.match(body):
@@ -98,7 +99,7 @@ def read(source: Input) -> Batch:
 def _conversations(text: str, problems: list[Problem]) -> list[tuple[Any, dict, list]]:
     """(id, metadata, messages) per conversation in the file."""
     try:
-        whole = ac.load_list_or_salvage(text, problems)
+        whole = tj.load_list_or_salvage(text, problems)
     except ValueError:
         if not text.lstrip().startswith("{"):
             raise
@@ -116,7 +117,7 @@ def _conversations(text: str, problems: list[Problem]) -> list[tuple[Any, dict, 
 def _from_lines(text: str, problems: list[Problem]) -> list[tuple[Any, dict, list]]:
     conversations: list[tuple[Any, dict, list]] = []
     groups: dict[Any, list] = {}
-    for number, value in ac.jsonl_objects(text, problems):
+    for number, value in tj.jsonl_objects(text, problems):
         if _is_conversation(value):
             conversations.append(_unpack(value, number - 1))
         elif isinstance(value, dict):

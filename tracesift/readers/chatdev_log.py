@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 HEADER = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) (DEBUG|INFO|WARNING|ERROR|CRITICAL)\] ?", re.MULTILINE)
@@ -113,7 +114,7 @@ def read(source: Input) -> Batch:
 
 def _records(text: str, problems: list[Problem]) -> list[_Record]:
     text = CRLF.sub("\n", text)  # logs written on Windows
-    ac.note_unfinished_line(text, problems)
+    tj.note_unfinished_line(text, problems)
     headers = list(HEADER.finditer(text))
     if headers and text[:headers[0].start()].strip():
         problems.append(Problem("text before the first log record: skipped", 1))

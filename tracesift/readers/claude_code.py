@@ -37,6 +37,7 @@ from typing import Any
 import msgspec
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 TURNS = frozenset({"user", "assistant"})
@@ -60,7 +61,7 @@ def sniff(source: Input) -> float:
         return 0.0
     if not all(marker in head for marker in MARKERS) or not TURN_TYPE.search(head):
         return 0.0
-    lines = ac.json_lines_head(head)
+    lines = tj.json_lines_head(head)
     if lines and not all(isinstance(line, dict) and "type" in line for line in lines):
         return 0.0
     return 0.95
@@ -80,7 +81,7 @@ def read(source: Input) -> Batch:
     return table.batch(problems)
 
 
-UNSET = ac.UNSET
+UNSET = tj.UNSET
 
 
 class _Line(msgspec.Struct):
@@ -111,13 +112,13 @@ _DECODE_ANY = msgspec.json.Decoder().decode
 
 def _lines(data: bytes, problems: list[Problem]) -> list[tuple[int, Any]]:
     """The lines, as the keys read of each (text that is not UTF-8 is read whole, to say where it is not)."""
-    return ac.jsonl_objects(data, problems, _line) if ac.is_utf8(data) else ac.jsonl_objects(data, problems)
+    return tj.jsonl_objects(data, problems, _line) if tj.is_utf8(data) else tj.jsonl_objects(data, problems)
 
 
 def _line(raw: bytes | memoryview) -> Any:
     """A line as the dict of the keys read; a line that is JSON but not an object, as it is."""
     try:
-        return ac.present(_DECODE_LINE(raw))
+        return tj.present(_DECODE_LINE(raw))
     except msgspec.ValidationError:
         return _DECODE_ANY(raw)
 

@@ -34,6 +34,7 @@ import re
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 AGENT = "cline"
@@ -91,7 +92,7 @@ def _history(source: Input, problems: list[Problem]) -> list:
     if not path.is_file():
         raise ValueError(f"no {HISTORY} in the task folder")
     found: list[Problem] = []
-    data = ac.load_list_or_salvage(ac.read_text(Input(path), found), found)
+    data = tj.load_list_or_salvage(tj.read_text(Input(path), found), found)
     problems.extend(Problem(f"{HISTORY}: {p.error}", p.line_or_offset) for p in found)
     if not isinstance(data, list):
         raise ValueError(f"{HISTORY} is not a JSON list of messages")
@@ -106,7 +107,7 @@ def _ui(source: Input, problems: list[Problem]) -> list[dict]:
         return []
     found: list[Problem] = []
     try:
-        rows = ac.load_list_or_salvage(ac.read_text(Input(path), found), found)
+        rows = tj.load_list_or_salvage(tj.read_text(Input(path), found), found)
     except ValueError as exc:
         problems.append(Problem(f"{UI}: {exc}; timestamps, token counts and cost lost"))
         return []

@@ -32,6 +32,7 @@ import re
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 RECORD_TYPES = ("session_meta", "response_item", "turn_context", "event_msg", "compacted")
@@ -57,7 +58,7 @@ def sniff(source: Input) -> float:
         return 0.95
     if not LEGACY_META.match(head):
         return 0.0
-    lines = ac.json_lines_head(head) or []
+    lines = tj.json_lines_head(head) or []
     rest = lines[1:]
     if rest and all(isinstance(v, dict) and (v.get("type") in ITEM_TYPES or v.get("record_type") == "state")
                     for v in rest):
@@ -67,7 +68,7 @@ def sniff(source: Input) -> float:
 
 def read(source: Input) -> Batch:
     problems: list[Problem] = []
-    records = ac.jsonl_objects(ac.read_text(source, problems), problems)
+    records = tj.jsonl_objects(tj.read_text(source, problems), problems)
     if not records:
         raise ValueError(problems[0].error if problems else "empty file: no Codex rollout lines")
     entries = _entries(records, problems)

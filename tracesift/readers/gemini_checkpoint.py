@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 from tracesift.readers.gemini_cli import function_response, shell_exit_code
 
@@ -57,7 +58,7 @@ def sniff(source: Input) -> float:
 
 def read(source: Input) -> Batch:
     problems: list[Problem] = []
-    contents, document = _load(ac.read_text(source, problems), problems)
+    contents, document = _load(tj.read_text(source, problems), problems)
     table = ac.StepTable("gemini_checkpoint", source.path)
     tid = ac.trajectory_id(source.rel)
     walk = _Walk(table, tid, contents, problems)
@@ -80,10 +81,10 @@ def read(source: Input) -> Batch:
 def _load(text: str, problems: list[Problem]) -> tuple[list, dict]:
     """(the Content list, the document around it: empty for a bare list)."""
     if text.lstrip().startswith("["):
-        contents = ac.load_list_or_salvage(text, problems)
+        contents = tj.load_list_or_salvage(text, problems)
         return (contents, {}) if isinstance(contents, list) else ([], {})
     key = "clientHistory" if '"clientHistory"' in text else "history"
-    document, _ = ac.load_salvaging(text, key, "history entries", problems)
+    document, _ = tj.load_salvaging(text, key, "history entries", problems)
     contents = document.get(key) if isinstance(document, dict) else None
     if not isinstance(contents, list) or not any(isinstance(c, dict) and "parts" in c for c in contents):
         raise ValueError(f"no '{key}' list of Content objects: not a Gemini CLI checkpoint")

@@ -25,6 +25,7 @@ import re
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 HEAD = re.compile(r'\s*\{\s*"sessionId"\s*:\s*"[^"]*"\s*,\s*"projectHash"\s*:\s*"')
@@ -40,7 +41,7 @@ def sniff(source: Input) -> float:
 
 def read(source: Input) -> Batch:
     problems: list[Problem] = []
-    text = ac.read_text(source, problems)
+    text = tj.read_text(source, problems)
     metadata, messages = _records(text, problems)
     if not metadata and not messages:
         raise ValueError(problems[0].error if problems else "no Gemini CLI session records found")
@@ -57,15 +58,15 @@ def _records(text: str, problems: list[Problem]) -> tuple[dict, list[dict]]:
     """(metadata, messages) of a session: a whole JSON document, else JSON lines replayed."""
     if text.lstrip().startswith("{") and "\n{" not in text.strip():
         try:
-            document = ac.load_json(text)
+            document = tj.load_json(text)
         except ValueError as exc:
-            messages, why = ac.salvage_key(text, "messages")
+            messages, why = tj.salvage_key(text, "messages")
             problems.append(Problem(why or str(exc), len(messages)))
             return {}, [m for m in messages if isinstance(m, dict)]
         if isinstance(document, dict) and isinstance(document.get("messages"), list):
             meta = {k: v for k, v in document.items() if k != "messages"}
             return meta, [m for m in document["messages"] if isinstance(m, dict) and "id" in m]
-    return _replay(ac.jsonl_objects(text, problems), problems)
+    return _replay(tj.jsonl_objects(text, problems), problems)
 
 
 def _replay(lines: list[tuple[int, Any]], problems: list[Problem]) -> tuple[dict, list[dict]]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 from tracesift.store import schema
 
@@ -70,7 +71,7 @@ def sniff(source: Input) -> float:
     head = source.text_prefix()
     if head is None or not head.lstrip().startswith("{"):
         return 0.0
-    lines = ac.json_lines_head(head)
+    lines = tj.json_lines_head(head)
     if not lines or not all(isinstance(v, dict) for v in lines):
         return 0.0
     sources = fields_of(mapping).values()
@@ -97,7 +98,7 @@ def read(source: Input) -> Batch:
         raise ValueError(f"no [readers.{NAME}] mapping in a tracesift.toml beside the file or for the command")
     fields, kinds = fields_of(mapping), mapping.get("kinds") or {}
     problems: list[Problem] = []
-    lines = ac.jsonl_objects(ac.read_text(source, problems), problems)
+    lines = tj.jsonl_objects(tj.read_text(source, problems), problems)
     table = ac.StepTable("generic_jsonl", path)
     tasks: dict[str, Any] = {}
     outcomes: dict[str, Any] = {}

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 NAME = "inspect_log"
@@ -86,7 +87,7 @@ def read(source: Input) -> Batch:
 
 
 def _from_json(source: Input, problems: list[Problem]) -> tuple[dict, list[dict]]:
-    log = ac.load_json(ac.read_text(source, problems))
+    log = tj.load_json(tj.read_text(source, problems))
     if not isinstance(log, dict) or "eval" not in log:
         raise ValueError("no 'eval' object: not an Inspect AI log")
     samples = [s for s in log.get("samples") or [] if isinstance(s, dict)]

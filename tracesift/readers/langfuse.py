@@ -33,6 +33,7 @@ import json
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 MODEL_TYPES = {"GENERATION", "EMBEDDING"}
@@ -57,7 +58,7 @@ def sniff(source: Input) -> float:
 
 def read(source: Input) -> Batch:
     problems: list[Problem] = []
-    traces = _traces(ac.read_text(source, problems), problems)
+    traces = _traces(tj.read_text(source, problems), problems)
     if not traces:
         raise ValueError(problems[0].error if problems else "no Langfuse traces with observations")
     table = ac.StepTable("langfuse", source.path)
@@ -71,12 +72,12 @@ def read(source: Input) -> Batch:
 def _traces(text: str, problems: list[Problem]) -> list[dict]:
     """The traces of the file; a document cut off keeps its complete observations."""
     try:
-        document = ac.load_json(text)
+        document = tj.load_json(text)
     except ValueError:
         if text.lstrip().startswith("["):
-            document = ac.load_list_or_salvage(text, problems)
+            document = tj.load_list_or_salvage(text, problems)
         else:
-            document, _ = ac.load_salvaging(text, "observations", "observations", problems)
+            document, _ = tj.load_salvaging(text, "observations", "observations", problems)
     if isinstance(document, dict) and isinstance(document.get("data"), list):
         document = document["data"]
     found = document if isinstance(document, list) else [document]

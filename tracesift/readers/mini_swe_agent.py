@@ -29,6 +29,7 @@ import re
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 AGENT = "mini-swe-agent"
@@ -65,7 +66,7 @@ def _tail(source: Input) -> str | None:
 
 def read(source: Input) -> Batch:
     problems: list[Problem] = []
-    data = _load(ac.read_text(source, problems), problems)
+    data = _load(tj.read_text(source, problems), problems)
     if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
         raise ValueError("no 'messages' list: not a mini-swe-agent trajectory")
     info = data.get("info") if isinstance(data.get("info"), dict) else {}
@@ -81,7 +82,7 @@ def read(source: Input) -> Batch:
 
 def _load(text: str, problems: list[Problem]) -> Any:
     """The document; a file cut off inside ``messages`` keeps its complete messages."""
-    data, cut = ac.load_salvaging(text, "messages", "messages", problems)
+    data, cut = tj.load_salvaging(text, "messages", "messages", problems)
     return {**data, "info": {}} if cut else data
 
 

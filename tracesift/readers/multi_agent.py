@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 CHAT_ROLES = {"system", "user", "assistant", "tool", "function", "human"}
@@ -74,7 +75,7 @@ def read(source: Input) -> Batch:
 
 
 def _records(text: str, problems: list[Problem]) -> list[dict]:
-    whole, lines = ac.document_or_lines(text, problems)
+    whole, lines = tj.document_or_lines(text, problems)
     if lines is not None:
         whole = [value for _, value in lines]
     items = whole if isinstance(whole, list) else [whole]

@@ -43,6 +43,7 @@ import re
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 CONTAINERS = {"task", "turn"}
@@ -77,16 +78,16 @@ def read(source: Input) -> Batch:
 def _items(text: str, problems: list[Problem]) -> list:
     """Every exported dict of the file: one document, JSON lines, or a document cut off."""
     try:
-        found = [ac.load_json(text)]
+        found = [tj.load_json(text)]
     except ValueError:
         start = text.lstrip()
         first = start.split("\n", 1)[0]
         if start.startswith("["):
-            found = [ac.load_list_or_salvage(text, problems)]
+            found = [tj.load_list_or_salvage(text, problems)]
         elif _is_json(first):
-            found = [value for _, value in ac.jsonl_objects(text, problems)]
+            found = [value for _, value in tj.jsonl_objects(text, problems)]
         else:
-            found = [ac.load_salvaging(text, "data", "exported traces and spans", problems)[0]]
+            found = [tj.load_salvaging(text, "data", "exported traces and spans", problems)[0]]
     items: list = []
     for value in found:
         _flatten(value, items)

@@ -32,6 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 SKIPPED_ACTIONS = {"change_agent_state", "recall", "null"}
@@ -52,7 +53,7 @@ def sniff(source: Input) -> float:
 
 def read(source: Input) -> Batch:
     problems: list[Problem] = []
-    events = ac.load_list_or_salvage(ac.read_text(source, problems), problems)
+    events = tj.load_list_or_salvage(tj.read_text(source, problems), problems)
     if not isinstance(events, list) or not events:
         raise ValueError("not a JSON list of OpenHands events")
     table = ac.StepTable("openhands", source.path)

@@ -31,6 +31,7 @@ from typing import Any
 
 from tracesift.readers import agent_common as ac
 from tracesift.readers import openhands, openhands_sdk, swebench_results
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 RECORD = re.compile(r'\s*\{\s*"instance_id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)\s*,\s*(?:"attempt"\s*:\s*\d+\s*,\s*)?'
@@ -63,7 +64,7 @@ def read(source: Input) -> Batch:
 
 def _records(text: str, problems: list[Problem]) -> list[tuple[int, dict]]:
     """(line, record) of every record: JSON lines, or one document (a record or a list of them)."""
-    whole, lines = ac.document_or_lines(text, problems)
+    whole, lines = tj.document_or_lines(text, problems)
     if lines is None:
         lines = list(enumerate(whole if isinstance(whole, list) else [whole], start=1))
     found = []

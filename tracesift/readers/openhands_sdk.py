@@ -26,6 +26,7 @@ import re
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 EVENTS_DIR, BASE_STATE = "events", "base_state.json"
@@ -75,7 +76,7 @@ def _events(source: Input, problems: list[Problem]) -> list:
     for number, path in enumerate(files):
         found: list[Problem] = []
         try:
-            events.append(ac.load_json(ac.read_text(Input(path), found)))
+            events.append(tj.load_json(tj.read_text(Input(path), found)))
         except ValueError as exc:
             found.append(Problem(f"{exc}: event skipped", number))
         problems.extend(Problem(f"{EVENTS_DIR}/{path.name}: {p.error}", p.line_or_offset) for p in found)
@@ -87,7 +88,7 @@ def _base_state(source: Input, problems: list[Problem]) -> dict:
     if not path.is_file():
         return {}
     try:
-        state = ac.load_json(ac.read_text(Input(path), problems))
+        state = tj.load_json(tj.read_text(Input(path), problems))
     except ValueError as exc:
         problems.append(Problem(f"{BASE_STATE}: {exc}: tokens and status not read", None))
         return {}

@@ -32,6 +32,7 @@ from typing import Any
 
 from tracesift.readers import agent_common as ac
 from tracesift.readers import otel_spans as ot
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 MODEL_OPERATIONS = {"chat", "text_completion", "generate_content", "embeddings"}
@@ -53,7 +54,7 @@ def sniff(source: Input) -> float:
 def read(source: Input) -> Batch:
     path, run_id = source.path, source.rel
     problems: list[Problem] = []
-    text = ac.read_text(source, problems)
+    text = tj.read_text(source, problems)
     spans = _spans(_documents(text, problems), problems)
     if not spans:
         raise ValueError(problems[0].error if problems else "no spans in resourceSpans")
@@ -70,9 +71,9 @@ def read(source: Input) -> Batch:
 
 def _documents(text: str, problems: list[Problem]) -> list[dict]:
     try:
-        whole = ac.load_json(text)
+        whole = tj.load_json(text)
     except ValueError as exc:
-        lines = [v for _, v in ac.jsonl_objects(text, problems) if isinstance(v, dict)]
+        lines = [v for _, v in tj.jsonl_objects(text, problems) if isinstance(v, dict)]
         if not lines:
             raise ValueError(str(exc)) from None
         return lines

@@ -38,6 +38,7 @@ import msgspec
 
 from tracesift.readers import agent_common as ac
 from tracesift.readers import swebench_results
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 
 FINAL_COMMANDS = {"submit", "exit", "exit_forfeit", "exit_cost", "exit_context"}
@@ -85,7 +86,7 @@ def read(source: Input) -> Batch:
     problems: list[Problem] = []
     data = _keys_read(source.read_bytes())
     if data is None:  # not the usual layout, or not one valid document: decoded whole
-        data = ac.read_document(source, problems, _load)
+        data = tj.read_document(source, problems, _load)
     if not isinstance(data, dict) or not any(k in data for k in ("trajectory", "attempts", "history")):
         raise ValueError("no trajectory, history or attempts: not a SWE-agent .traj file")
     table = ac.StepTable("swe_agent", path)
@@ -112,7 +113,7 @@ def _instance_ids(source: Input, data: dict) -> list[str]:
     return list(dict.fromkeys(i for i in found if isinstance(i, str) and i))
 
 
-UNSET = ac.UNSET
+UNSET = tj.UNSET
 
 
 class _Entry(msgspec.Struct):
@@ -140,22 +141,22 @@ _DECODE_TRAJ = msgspec.json.Decoder(_Traj).decode
 def _keys_read(data: bytes) -> dict | None:
     """The document as the keys this reader reads (present ones only), decoded without the rest; None when
     it is not one valid JSON object whose ``trajectory`` is a list of objects (then it is decoded whole)."""
-    if not ac.is_utf8(data):
+    if not tj.is_utf8(data):
         return None
     try:
         document = _DECODE_TRAJ(data)
     except msgspec.DecodeError:
         return None
-    found = ac.present(document)
+    found = tj.present(document)
     if "trajectory" in found:
-        found["trajectory"] = [ac.present(entry) for entry in document.trajectory]
+        found["trajectory"] = [tj.present(entry) for entry in document.trajectory]
     return found
 
 
 def _load(text: str, problems: list[Problem]) -> Any:
     """The document; a file cut off inside ``trajectory`` keeps its complete steps."""
-    data, cut = ac.load_salvaging(text, "trajectory", "trajectory steps", problems)
-    return {**data, "history": ac.salvage_key(text, "history")[0], "info": {}} if cut else data
+    data, cut = tj.load_salvaging(text, "trajectory", "trajectory steps", problems)
+    return {**data, "history": tj.salvage_key(text, "history")[0], "info": {}} if cut else data
 
 
 def _attempt(table: ac.StepTable, tid: str, data: dict, problems: list[Problem],

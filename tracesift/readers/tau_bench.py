@@ -20,6 +20,7 @@ from collections import Counter
 from typing import Any
 
 from tracesift.readers import agent_common as ac
+from tracesift.readers import tolerant_json as tj
 from tracesift.readers.base import Batch, Input, Problem, Reader
 from tracesift.readers.chat_messages import add_messages
 
@@ -47,7 +48,7 @@ def read(source: Input) -> Batch:
 
 
 def _records(text: str, problems: list[Problem]) -> list[dict]:
-    whole = ac.load_list_or_salvage(text, problems)
+    whole = tj.load_list_or_salvage(text, problems)
     items = whole if isinstance(whole, list) else [whole]
     records = []
     for index, item in enumerate(items):
