@@ -1,13 +1,13 @@
 """The scan: bring the store up to date, judge every subject with the detectors, keep the findings.
 
 Subjects are runs (from ``metrics``) and trajectories (from ``steps``). They are
-cut into tasks of whole subjects, each a range of ids with about ``TASK_ROWS``
-of work (a training point is one, a trajectory step ``WORK``'s 64; fewer when that
-would leave workers idle: at least four tasks a worker, down to ``MIN_TASK_ROWS``); a
-task loads only its subjects' rows, judges one subject at a time with every detector
-of that subject type, then runs the post-stages over that subject's findings. Memory
-is bounded by a task, not by the store, and any executor can run the tasks. This is what ``collapse-scan`` does; the CLI only
-renders the result.
+cut into tasks of whole subjects, each a range of ids with about ``TASK_ROWS`` of
+work (a training point is one, a trajectory step 64: ``WORK``), fewer when that
+would leave workers idle (at least four tasks a worker, down to ``MIN_TASK_ROWS``).
+A task loads only its subjects' rows, judges one subject at a time with every
+detector of that subject type, then runs the post-stages over that subject's
+findings. Memory is bounded by a task, not by the store, and any executor can run
+the tasks. This is what ``collapse-scan`` does; the CLI only renders the result.
 """
 
 from __future__ import annotations
