@@ -178,3 +178,27 @@ def test_long_content_is_folded_not_cut(tmp_path):
     assert "Error: tests failed\n" + long in page.all_text(), "the whole content is in the page"
     assert any(tag == "details" and "long" in a.get("class", "") for tag, a in page.elements)
     assert f"{len('Error: tests failed' + chr(10) + long):,} characters in all" in page.all_text()
+
+
+def test_a_huge_content_shows_its_start_and_says_what_is_left(tmp_path, monkeypatch):
+    from tracesift.pipeline.report import report
+    from tracesift.reports import html_report
+
+    monkeypatch.setattr(html_report, "SHOWN_CHARS", 5_000)
+    html_report._environment.cache_clear()  # the template globals hold the limit
+    huge = "".join(f"output line {i}\n" for i in range(2_000))  # about 31,000 characters
+    messages = [{"role": "user", "content": "Run the tests."},
+                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
+                    "name": "bash", "arguments": "{\"cmd\": \"pytest\"}"}}]},
+                {"role": "tool", "tool_call_id": "c1", "content": "Error: tests failed\n" + huge}]
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "chat.jsonl").write_text(json.dumps({"id": "t", "outcome": "failure",
+                                                              "messages": messages}) + "\n")
+    try:
+        text = Page(render(report([tmp_path / "logs"], jobs=1))).all_text()
+    finally:
+        html_report._environment.cache_clear()
+    content = "Error: tests failed\n" + huge
+    assert content[:5_000] in text and content[5_000:5_100] not in text
+    assert f"{len(content) - 5_000:,} more characters of this content are not in the report" in text
+    assert "open to read the first 5,000 characters of the content" in text

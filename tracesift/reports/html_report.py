@@ -30,6 +30,9 @@ NEIGHBOURS = 2
 FOLD_AT = 800
 """Text longer than this many characters (or of more than ``FOLD_LINES`` lines) is folded, never cut."""
 FOLD_LINES = 12
+SHOWN_CHARS = 200_000
+"""A folded text longer than this shows this much, and says how much more the store holds: one 50 MB tool
+output would otherwise be most of the file."""
 PREVIEW = 240
 
 
@@ -80,7 +83,7 @@ def _environment():
     env = Environment(loader=PackageLoader("tracesift.reports", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(folds=folds, preview=preview, evidence=evidence_text, anchor=anchor)
-    env.globals.update(agent_colours=8)
+    env.globals.update(agent_colours=8, shown_chars=SHOWN_CHARS)
     return env
 
 

@@ -2,7 +2,7 @@
 
 Log content is printed as plain text, never read as rich markup, its control characters shown as
 escapes; a long step is cut at ``STEP_CHARS`` characters and says how many it had (the HTML report
-shows it whole).
+shows far more of it, the store's ``steps`` table all).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def trajectory_view(trajectory: TrajectoryData) -> Group:
 def _cut(text: str) -> str:
     if len(text) <= STEP_CHARS:
         return text
-    return text[:STEP_CHARS] + f" … ({len(text):,} characters; `tracesift report` shows them all)"
+    return text[:STEP_CHARS] + f" … ({len(text):,} characters: `tracesift report` shows more, the steps table all)"
 
 
 def print_subject(subject: RunData | TrajectoryData, console: Console) -> None:
