@@ -76,3 +76,17 @@ def test_trajectories_are_cut_by_their_work_not_their_rows(tmp_path, monkeypatch
     assert len(cut) >= 6  # ... as work (64 training points a step) they are about four tasks a worker
     ids = sorted(counts[SubjectType.trajectory])
     assert [i for t in cut for i in ids if t.lo <= i <= t.hi] == ids
+
+
+def test_progress_is_reported_while_reading_and_while_judging(tmp_path, monkeypatch):
+    from tracesift.pipeline.scan import scan
+
+    folder = corpus(tmp_path / "corpus", runs=6, trajectories=6)
+    monkeypatch.setattr(scan_module, "MIN_TASK_ROWS", 1)
+    calls = []
+    scan([folder], store=tmp_path / "store", jobs=1, fail_on=None, on_progress=lambda *call: calls.append(call))
+    reading = [c for c in calls if c[2] == "reading"]
+    judging = [c for c in calls if c[2] == "judging"]
+    assert reading[-1][0] == reading[-1][1] == 12  # every input read
+    assert len(judging) == judging[-1][1] > 2 and [c[0] for c in judging] == list(range(1, len(judging) + 1))
+    assert calls.index(judging[0]) > calls.index(reading[-1])  # reading first, then judging

@@ -98,18 +98,19 @@ def _json_number(value: object) -> object:
 
 
 @contextmanager
-def progress_bar(quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
-    """A bar on stderr for reading many files; yields the callback that moves it."""
+def progress_bar(quiet: bool = False) -> Iterator[Callable[[int, int, str], None]]:
+    """A bar on stderr for long work (reading files, then judging their subjects); yields the callback that
+    moves it: ``(done, total, what)``, ``what`` being "reading" or "judging"."""
     if quiet:  # no bar: nor rich's progress module to import (30 ms)
-        yield lambda done, total: None
+        yield lambda done, total, what: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    columns = (TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     console = stderr()
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("reading", total=None)
-        yield lambda done, total: progress.update(task, completed=done, total=total)
+        yield lambda done, total, what: progress.update(task, completed=done, total=total, description=what)
 
 
 def _say(label: str, style: str, message: str) -> None:

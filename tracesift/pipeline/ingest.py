@@ -74,7 +74,7 @@ def ingest(
     roles: RoleMap | None = None,
     reader_options: Mapping[str, Mapping] | None = None,
     rebuild: bool = False,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
     executor: Executor | None = None,
     reader: str | None = None,
     engine: Engine | None = None,
@@ -231,7 +231,7 @@ def _read_all(tasks: list[tuple], writer: StoreWriter, report: IngestReport, exe
         if writer.staged_rows >= COMMIT_EVERY_ROWS:  # between chunks: a chunk's rows travel together
             writer.commit(last=False)  # workers may have written the batches of chunks not staged yet
         if on_progress:
-            on_progress(done, len(tasks))
+            on_progress(done, len(tasks), "reading")
 
 
 def _chunks(tasks: list[tuple], jobs: int) -> list[list[tuple]]:

@@ -44,7 +44,7 @@ def report(
     reader_options: Mapping[str, Mapping] | None = None,
     detectors: list[str] | None = None,
     params: dict[str, dict] | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
     reader: str | None = None,
     locator: Path | None = None,
     engine: Engine | None = None,

@@ -99,7 +99,7 @@ def scan(
     last_step: int | None = None,
     params: dict[str, dict] | None = None,
     fail_on: Severity | None = Severity.critical,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
     executor: Executor | None = None,
     reader: str | None = None,
     locator: Path | None = None,
@@ -132,7 +132,11 @@ def scan(
             return ScanResult([], report, [d.name for d in chosen], fail_on=fail_on)
         counts, tasks = _plan(report.store, chosen, parsed, steps, locator, executor.jobs, keep)
         parallel = sum(WORK[kind] * sum(by_id.values()) for kind, by_id in counts.items()) >= PARALLEL_FROM_ROWS
-        judged = list(executor.map(judge, tasks, parallel=parallel))
+        judged = []
+        for part in executor.map(judge, tasks, parallel=parallel):
+            judged.append(part)
+            if on_progress:
+                on_progress(len(judged), len(tasks), "judging")
     findings = [f for part in judged for f in part.findings if not metrics or f.metric in metrics]
     findings.sort(key=Finding.sort_key)
     replace_findings(report.store, schema.from_rows("findings", [f.row() for f in findings]))
