@@ -1,8 +1,9 @@
 """Everything a report shows, gathered from one scan and the store it wrote.
 
-:func:`report` scans (ingesting what is new) and :func:`gather` collects, per run, its
-series reduced to plot envelopes and, per trajectory, its steps, each with its findings;
-what could not be read comes from the store's ``ingest_errors``. The reports draw the
+:func:`report` scans (ingesting what is new); the scan's own tasks hand back, through
+:func:`drawn`, each run's series reduced to plot envelopes and each trajectory's steps,
+with their findings; :func:`gather` adds each run's ``runs`` row (reader, path, config)
+and what could not be read (the store's ``ingest_errors``). The reports draw the
 :class:`~tracesift.report_data.ReportData` that comes back and know nothing of the store.
 """
 
