@@ -1,4 +1,5 @@
-"""Benchmark: writing the HTML report, its size, the time Chromium takes to load it, beside tbparse reading the logs.
+"""Benchmark: writing the HTML report, its size, the time Chromium takes to load it, beside tbparse and
+TensorBoard's own loader reading the logs.
 
 Two measurements, each in fresh subprocesses (``bench_ingest.measure``: wall time, peak RSS):
 
@@ -6,7 +7,8 @@ Two measurements, each in fresh subprocesses (``bench_ingest.measure``: wall tim
   ``--steps`` steps, every 8th diverging: ``bench_ingest.curves``) and ``--trajectories`` OpenAI-style chat
   trajectories (``bench_agents``), generated once into ``--corpus``; ``tracesift report`` of the folder
   into a fresh store, against ``tbparse.SummaryReader(...).scalars`` reading the same event files (what a
-  TensorBoard user would run to get the numbers out);
+  TensorBoard user would run to get the numbers out) and TensorBoard's own loader under it,
+  ``EventAccumulator(run, size_guidance={SCALARS: 0}).Reload()`` run by run (``--baselines``);
 * render only, at full size in one process: ``--full-runs`` x ``--tags`` x ``--full-steps`` series and
   ``--full-trajectories`` trajectories built in memory (no files, no scan), each series reduced to its
   envelope and the page rendered (``tracesift.pipeline.report.run_data`` and ``reports.html_report.render``).
@@ -77,6 +79,22 @@ def child_tbparse(folder: str) -> dict:
 
     frame = SummaryReader(folder, pivot=False, extra_columns={"dir_name"}).scalars
     return {"rows": len(frame)}
+
+
+def child_event_accumulator(folder: str) -> dict:
+    """TensorBoard's own loader (what tbparse and TensorBoard's server use), every scalar kept, run by run."""
+    from tensorboard.backend.event_processing.event_accumulator import SCALARS, EventAccumulator
+
+    rows = 0
+    for run in sorted(p for p in Path(folder).iterdir() if p.is_dir()):
+        accumulator = EventAccumulator(str(run), size_guidance={SCALARS: 0})  # 0: keep every event
+        accumulator.Reload()
+        rows += sum(len(accumulator.Scalars(tag)) for tag in accumulator.Tags()[SCALARS])
+    return {"rows": rows}
+
+
+BASELINES = {"tbparse": (child_tbparse, "tbparse SummaryReader(...).scalars"),
+             "event_accumulator": (child_event_accumulator, "TensorBoard's EventAccumulator, Reload()")}
 
 
 def chromium_load(page: Path, profile: Path) -> float | None:
@@ -203,10 +221,12 @@ def main() -> None:
     parser.add_argument("--skip-files", action="store_true", help="Only the in-memory full-size render.")
     parser.add_argument("--jobs", type=int, help="tracesift report --jobs (default: one per core).")
     parser.add_argument("--phases", type=Path, help="Only time the phases of a report of this folder.")
+    parser.add_argument("--baselines", default="tbparse,event_accumulator",
+                        help="What reads the event files beside tracesift: tbparse, event_accumulator (comma-separated).")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child_tbparse(args.child[1])))
+        print(json.dumps(BASELINES[args.child[0]][0](args.child[1])))
         return
     with tempfile.TemporaryDirectory(prefix="tracesift-report-") as tmp:
         tmp = Path(tmp)
@@ -219,14 +239,16 @@ def main() -> None:
             jobs = ["--jobs", str(args.jobs)] if args.jobs else []
             mine = bench_ingest.measure([TRACESIFT, "report", str(root), "--store", str(tmp / "store"), "-o",
                                          str(page), *jobs])
-            theirs = bench_ingest.measure([sys.executable, __file__, "--child", "tbparse", str(root / "tb")])
-            rows = json.loads(theirs.pop("stdout"))["rows"]
-            print(f"files: {args.runs} runs x {args.tags} tags x {args.steps} steps ({rows:,} scalars) and "
-                  f"{args.trajectories} trajectories")
+            print(f"files: {args.runs} runs x {args.tags} tags x {args.steps} steps and {args.trajectories} "
+                  f"trajectories")
             print(f"  tracesift report: {mine['seconds']} s, {mine['rss_mib']} MiB peak; "
-                  f"{page.stat().st_size / 1e6:.1f} MB; Chromium load {chromium_load(page, tmp)} s")
-            print(f"  tbparse (event files only): {theirs['seconds']} s, {theirs['rss_mib']} MiB peak; "
-                  f"ratio {theirs['seconds'] / mine['seconds']:.2f}")
+                  f"{page.stat().st_size / 1e6:.1f} MB; Chromium load {chromium_load(page, tmp)} s", flush=True)
+            for name in args.baselines.split(","):
+                theirs = bench_ingest.measure([sys.executable, __file__, "--child", name, str(root / "tb")])
+                rows = json.loads(theirs.pop("stdout"))["rows"]
+                print(f"  {BASELINES[name][1]} (event files only, {rows:,} scalars): {theirs['seconds']} s, "
+                      f"{theirs['rss_mib']} MiB peak; ratio to tracesift report {theirs['seconds'] / mine['seconds']:.2f}",
+                      flush=True)
         page = tmp / "full.html"
         full = full_size(args.full_runs, args.tags, args.full_steps, args.full_trajectories, page)
         print(f"in memory: {args.full_runs} runs x {args.tags} tags x {args.full_steps} steps ({full['points']:,} "
