@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -162,43 +163,37 @@ def test_hostile_content_is_text(hostile_report):
     assert "<script>alert('metric')</script>" in text
 
 
-def test_long_content_is_folded_not_cut(tmp_path):
+def _report_of_a_failed_tool_call(folder: Path, output: str) -> str:
+    """The report of one chat trajectory (OpenAI messages) whose only tool call failed with ``output``."""
     from tracesift.pipeline.report import report
 
-    long = "line of a long tool output\n" * 400
     messages = [{"role": "user", "content": "Run the tests."},
                 {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
                     "name": "bash", "arguments": "{\"cmd\": \"pytest\"}"}}]},
-                {"role": "tool", "tool_call_id": "c1", "content": "Error: tests failed\n" + long}]
-    (tmp_path / "logs").mkdir()
-    (tmp_path / "logs" / "chat.jsonl").write_text(json.dumps({"id": "t", "outcome": "failure",
-                                                              "messages": messages}) + "\n")
-    html = render(report([tmp_path / "logs"], jobs=1))
-    page = Page(html)
+                {"role": "tool", "tool_call_id": "c1", "content": output}]
+    folder.mkdir()
+    (folder / "chat.jsonl").write_text(json.dumps({"id": "t", "outcome": "failure", "messages": messages}) + "\n")
+    return render(report([folder], jobs=1))
+
+
+def test_long_content_is_folded_not_cut(tmp_path):
+    long = "line of a long tool output\n" * 400
+    page = Page(_report_of_a_failed_tool_call(tmp_path / "logs", "Error: tests failed\n" + long))
     assert "Error: tests failed\n" + long in page.all_text(), "the whole content is in the page"
     assert any(tag == "details" and "long" in a.get("class", "") for tag, a in page.elements)
     assert f"{len('Error: tests failed' + chr(10) + long):,} characters in all" in page.all_text()
 
 
 def test_a_huge_content_shows_its_start_and_says_what_is_left(tmp_path, monkeypatch):
-    from tracesift.pipeline.report import report
     from tracesift.reports import html_report
 
     monkeypatch.setattr(html_report, "SHOWN_CHARS", 5_000)
     html_report._environment.cache_clear()  # the template globals hold the limit
-    huge = "".join(f"output line {i}\n" for i in range(2_000))  # about 31,000 characters
-    messages = [{"role": "user", "content": "Run the tests."},
-                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
-                    "name": "bash", "arguments": "{\"cmd\": \"pytest\"}"}}]},
-                {"role": "tool", "tool_call_id": "c1", "content": "Error: tests failed\n" + huge}]
-    (tmp_path / "logs").mkdir()
-    (tmp_path / "logs" / "chat.jsonl").write_text(json.dumps({"id": "t", "outcome": "failure",
-                                                              "messages": messages}) + "\n")
+    content = "Error: tests failed\n" + "".join(f"output line {i}\n" for i in range(2_000))  # ~31,000 characters
     try:
-        text = Page(render(report([tmp_path / "logs"], jobs=1))).all_text()
+        text = Page(_report_of_a_failed_tool_call(tmp_path / "logs", content)).all_text()
     finally:
         html_report._environment.cache_clear()
-    content = "Error: tests failed\n" + huge
     assert content[:5_000] in text and content[5_000:5_100] not in text
     assert f"{len(content) - 5_000:,} more characters of this content are not in the report" in text
     assert "open to read the first 5,000 characters of the content" in text
