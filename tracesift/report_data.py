@@ -8,7 +8,7 @@ every point lies inside its column's min/max, and ``points`` says how many there
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -42,13 +42,14 @@ class Envelope:
 
     def coarser(self, columns: int) -> Envelope:
         """The same envelope in at most ``columns`` columns (each the min and max of the columns it joins)."""
-        if len(self.steps) <= columns:
-            return self
-        edges = np.linspace(float(self.steps[0]), float(self.steps[-1]), columns + 1)
-        column = np.minimum(np.searchsorted(edges, self.steps, side="right") - 1, columns - 1)
-        first = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
-        return Envelope(self.steps[first], np.minimum.reduceat(self.lo, first), np.maximum.reduceat(self.hi, first),
-                        self.points, self.finite, self.non_finite, self.non_finite_stretches, self.span)
+        steps, lo, hi = _by_column(self.steps, self.lo, self.hi, columns)
+        return self if steps is self.steps else replace(self, steps=steps, lo=lo, hi=hi)
+
+    def highest_at(self, steps) -> np.ndarray:
+        """The largest value of the column holding each of ``steps`` (NaN when the series has no finite value)."""
+        if not len(self.steps):
+            return np.full(len(steps), np.nan)
+        return self.hi[np.clip(np.searchsorted(self.steps, steps, side="right") - 1, 0, len(self.steps) - 1)]
 
     @classmethod
     def of(cls, steps: np.ndarray, values: np.ndarray, columns: int = PANEL_COLUMNS) -> Envelope:
@@ -56,17 +57,43 @@ class Envelope:
         finite = np.isfinite(values)
         starts = np.flatnonzero(~finite & np.r_[True, finite[:-1]])
         marks = tuple((int(steps[i]), _non_finite_name(values[i])) for i in starts[:NON_FINITE_MARKS])
-        s, v = steps[finite], values[finite]
-        if len(s) > columns:
-            edges = np.linspace(float(s[0]), float(s[-1]), columns + 1)
-            column = np.minimum(np.searchsorted(edges, s, side="right") - 1, columns - 1)
-            first = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
-            s, lo, hi = s[first], np.minimum.reduceat(v, first), np.maximum.reduceat(v, first)
-        else:
-            lo = hi = v
+        s, lo, hi = _by_column(steps[finite], values[finite], values[finite], columns)
         span = (int(steps[0]), int(steps[-1])) if len(steps) else None
         return cls(s.astype(np.int64), lo.astype(float), hi.astype(float), len(values), int(finite.sum()), marks,
                    len(starts), span)
+
+
+def _by_column(steps: np.ndarray, lo: np.ndarray, hi: np.ndarray, columns: int):
+    """Steps with their lows and highs joined into at most ``columns`` equal spans of steps (the same arrays when
+    they fit): each span keeps its first step, its lowest low and its highest high."""
+    if len(steps) <= columns:
+        return steps, lo, hi
+    edges = np.linspace(float(steps[0]), float(steps[-1]), columns + 1)
+    column = np.minimum(np.searchsorted(edges, steps, side="right") - 1, columns - 1)
+    first = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
+    return steps[first], np.minimum.reduceat(lo, first), np.maximum.reduceat(hi, first)
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What a plot marks of one finding on its series: onset, first alarm (when later), early-warning window,
+    spikes. The HTML report's panels and ``tracesift plot`` both draw these."""
+
+    onset: int | None
+    alarm: int | None
+    window: tuple[int, int] | None
+    lead: object
+    spikes: tuple[int, ...]
+
+    @classmethod
+    def of(cls, finding: Finding) -> Marks:
+        evidence = finding.evidence if isinstance(finding.evidence, dict) else {}
+        warning = evidence.get("early_warning")
+        window = warning.get("window_steps") if isinstance(warning, dict) else None
+        alarm = finding.first_step if finding.first_step != finding.onset_step else None
+        return cls(finding.onset_step, alarm, tuple(window) if window and len(window) == 2 else None,
+                   warning.get("lead_steps") if isinstance(warning, dict) else None,
+                   tuple(evidence.get("spike_steps") or ()))
 
 
 def _non_finite_name(value: float) -> str:

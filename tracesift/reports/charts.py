@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tracesift.findings import Finding
-from tracesift.report_data import PANEL_COLUMNS, Envelope
+from tracesift.report_data import PANEL_COLUMNS, Envelope, Marks
 
 LEFT, RIGHT, TOP, BOTTOM = 46, 8, 8, 18
 """Margins around the plot area, in pixels."""
@@ -190,29 +190,18 @@ def _points_note(envelope: Envelope) -> str:
 def _overlay(chart: Chart, finding: Finding, envelope: Envelope, x: Scale, y: Scale) -> None:
     """The onset and first alarm as lines, the early-warning window as a band, spikes as marks."""
     what = f"{finding.kind} ({finding.severity.value})"
-    warning = finding.evidence.get("early_warning") if isinstance(finding.evidence, dict) else None
-    if isinstance(warning, dict) and len(warning.get("window_steps") or []) == 2:
-        a, b = warning["window_steps"]
+    marks = Marks.of(finding)
+    if marks.window is not None:
+        a, b = marks.window
         chart.rules.append(Rule(float(x(a)), "window", f"early-warning window of {what}: steps {a}-{b}, "
-                                f"lead {warning.get('lead_steps')} steps (weak evidence)", float(x(b))))
-    if finding.onset_step is not None:
-        chart.rules.append(Rule(float(x(finding.onset_step)), "onset", f"onset of {what} at step {finding.onset_step}"))
-    if finding.first_step is not None and finding.first_step != finding.onset_step:
-        chart.rules.append(Rule(float(x(finding.first_step)), "alarm",
-                                f"first alarm of {what} at step {finding.first_step}"))
-    spikes = finding.evidence.get("spike_steps") if isinstance(finding.evidence, dict) else None
-    for step in spikes or []:
-        value = _value_at(envelope, step)
-        if value is not None:
+                                f"lead {marks.lead} steps (weak evidence)", float(x(b))))
+    if marks.onset is not None:
+        chart.rules.append(Rule(float(x(marks.onset)), "onset", f"onset of {what} at step {marks.onset}"))
+    if marks.alarm is not None:
+        chart.rules.append(Rule(float(x(marks.alarm)), "alarm", f"first alarm of {what} at step {marks.alarm}"))
+    for step, value in zip(marks.spikes, envelope.highest_at(marks.spikes).tolist()):
+        if math.isfinite(value):
             chart.marks.append(Mark(float(x(step)), float(y(value)), "spike", f"spike at step {step}: {value:.4g}"))
-
-
-def _value_at(envelope: Envelope, step: int) -> float | None:
-    """The largest value logged in the column holding ``step``."""
-    if not len(envelope.steps):
-        return None
-    i = int(np.clip(np.searchsorted(envelope.steps, step, side="right") - 1, 0, len(envelope.steps) - 1))
-    return float(envelope.hi[i]) if math.isfinite(envelope.hi[i]) else None
 
 
 def overlay_chart(role: str, envelopes: dict[str, Envelope], collapsed: set[str]) -> Chart:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracesift.errors import UsageError
-from tracesift.report_data import RunData
+from tracesift.report_data import Marks, RunData
 from tracesift.reports.charts import log_scale_suits
 
 FORMATS = ("png", "svg")
@@ -60,18 +60,14 @@ def _findings(axes, run: RunData, metric: str, envelope) -> None:
                       ha="center", va="bottom")
     for finding in (f for f in run.findings if metric in (f.metric, f.related)):
         what = f"{finding.kind} ({finding.severity.value})"
-        warning = finding.evidence.get("early_warning") if isinstance(finding.evidence, dict) else None
-        if isinstance(warning, dict) and len(warning.get("window_steps") or []) == 2:
-            axes.axvspan(*warning["window_steps"], color="#ffd54f", alpha=0.35, label=f"early warning of {what}")
-        if finding.onset_step is not None:
-            axes.axvline(finding.onset_step, color="#c62828", linewidth=1.3, label=f"onset of {what}", gid="onset")
-        if finding.first_step is not None and finding.first_step != finding.onset_step:
-            axes.axvline(finding.first_step, color="#ef6c00", linewidth=1.3, linestyle="--",
-                         label=f"first alarm of {what}", gid="first-alarm")
-        spikes = [s for s in finding.evidence.get("spike_steps") or []] if isinstance(finding.evidence, dict) else []
-        if spikes:
-            import numpy as np
-
-            at = np.clip(np.searchsorted(envelope.steps, spikes, side="right") - 1, 0, len(envelope.steps) - 1)
-            axes.scatter(spikes, envelope.hi[at], s=40, facecolors="none", edgecolors="#6a1b9a", label="spikes",
-                         gid="spikes", zorder=3)
+        marks = Marks.of(finding)
+        if marks.window is not None:
+            axes.axvspan(*marks.window, color="#ffd54f", alpha=0.35, label=f"early warning of {what}")
+        if marks.onset is not None:
+            axes.axvline(marks.onset, color="#c62828", linewidth=1.3, label=f"onset of {what}", gid="onset")
+        if marks.alarm is not None:
+            axes.axvline(marks.alarm, color="#ef6c00", linewidth=1.3, linestyle="--", label=f"first alarm of {what}",
+                         gid="first-alarm")
+        if marks.spikes:
+            axes.scatter(marks.spikes, envelope.highest_at(marks.spikes), s=40, facecolors="none", edgecolors="#6a1b9a",
+                         label="spikes", gid="spikes", zorder=3)
