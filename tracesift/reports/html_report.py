@@ -63,16 +63,17 @@ def anchor(subject_type: SubjectType | str, subject_id: str) -> str:
 def render(data: ReportData) -> str:
     """The whole report as one HTML document."""
     template = _environment().get_template("report.html")
-    rows = sorted([_row(SubjectType.run, r.run_id, r.findings) for r in data.runs]
-                  + [_row(SubjectType.trajectory, t.trajectory_id, t.findings) for t in data.trajectories],
+    run_rows = {r.run_id: _row(SubjectType.run, r.run_id, r.findings) for r in data.runs}
+    trajectories = [_trajectory_view(t) for t in data.trajectories]
+    rows = sorted([*run_rows.values(), *(v["row"] for v in trajectories)],
                   key=lambda row: (-row.rank, row.type, row.subject_id))
     findings = data.result.findings
     return template.render(
         title=data.title, version=__version__, nonce=secrets.token_urlsafe(18), result=data.result, rows=rows,
         severities=SEVERITIES, by_kind=_counts(findings, "kind"), by_detector=_counts(findings, "detector"),
         unread=[u for u in data.unread if not u.skipped], skipped=[u for u in data.unread if u.skipped],
-        runs=[_run_view(r) for r in data.runs], folders=[_folder_view(f, data.runs) for f in data.folders],
-        trajectories=[_trajectory_view(t) for t in data.trajectories],
+        runs=[_run_view(r, run_rows[r.run_id]) for r in data.runs],
+        folders=[_folder_view(f, data.runs, run_rows) for f in data.folders], trajectories=trajectories,
     )
 
 
@@ -107,23 +108,21 @@ def _counts(findings: list[Finding], attribute: str) -> list[tuple[str, dict[str
     return sorted(table, key=lambda entry: (-entry[2], entry[0]))
 
 
-def _run_view(run: RunData) -> dict:
+def _run_view(run: RunData, row: Row) -> dict:
     panels = []
     for metric, envelope in run.series.items():
         on_it = [f for f in run.findings if metric in (f.metric, f.related)]
         panels.append(charts.metric_chart(metric, envelope, on_it))
-    return {"run": run, "anchor": anchor(SubjectType.run, run.run_id), "panels": panels,
-            "search": _row(SubjectType.run, run.run_id, run.findings).search,
-            "severity": _row(SubjectType.run, run.run_id, run.findings).severity}
+    return {"run": run, "anchor": row.anchor, "panels": panels, "search": row.search, "severity": row.severity}
 
 
-def _folder_view(folder: FolderComparison, runs: list[RunData]) -> dict:
+def _folder_view(folder: FolderComparison, runs: list[RunData], rows: dict[str, Row]) -> dict:
     in_folder = set(folder.runs)
     members = [r for r in runs if r.run_id in in_folder]
     overlays = [charts.overlay_chart(role, {r.run_id: r.series[role] for r in members if role in r.series},
                                      set(folder.collapsed)) for role in folder.roles]
-    worst = min((_row(SubjectType.run, r.run_id, r.findings) for r in members), key=lambda row: -row.rank)
-    search = " ".join([folder.folder.lower(), *(_row(SubjectType.run, r.run_id, r.findings).search for r in members)])
+    worst = max((rows[r.run_id] for r in members), key=lambda row: row.rank)
+    search = " ".join([folder.folder.lower(), *(rows[r.run_id].search for r in members)])
     return {"folder": folder, "overlays": overlays, "severity": worst.severity, "search": search}
 
 
@@ -131,19 +130,16 @@ def _trajectory_view(trajectory: TrajectoryData) -> dict:
     step = timeline.first_failure_step(trajectory)
     around = [s for s in trajectory.steps if step is not None and abs(s.step - step) <= NEIGHBOURS]
     row = _row(SubjectType.trajectory, trajectory.trajectory_id, trajectory.findings)
-    return {"trajectory": trajectory, "anchor": row.anchor, "search": row.search, "severity": row.severity,
+    return {"trajectory": trajectory, "row": row, "anchor": row.anchor, "search": row.search, "severity": row.severity,
             "timeline": timeline.timeline(trajectory), "usage": timeline.usage_charts(trajectory),
             "first_failure": step, "around": around, "tokens": _total(trajectory.steps, "tokens"),
             "cost": _total(trajectory.steps, "cost")}
 
 
 def _total(steps: list[StepData], what: str) -> float | None:
-    if what == "cost":
-        costs = [s.cost for s in steps if s.cost is not None]
-        return sum(costs) if costs else None
-    tokens = [(s.tokens_in or 0) + (s.tokens_out or 0) for s in steps if s.tokens_in is not None
-              or s.tokens_out is not None]
-    return sum(tokens) if tokens else None
+    """The trajectory's tokens (in and out) or cost, over the steps that record it (None when none does)."""
+    _, values = timeline.recorded(steps, what)
+    return float(values.sum()) if len(values) else None
 
 
 def folds(text: str | None) -> bool:

@@ -109,18 +109,16 @@ def _mark_finding(drawn: Timeline, finding: Finding, position: dict[int, float],
 
 def usage_charts(trajectory: TrajectoryData) -> list[Chart]:
     """Tokens (in and out) and cost, summed over the steps, where the trajectory recorded them."""
-    steps = np.array([s.step for s in trajectory.steps], dtype=np.int64)
+    steps = trajectory.steps
     failure = first_failure_step(trajectory)
     charts = []
-    for name, values in (("tokens", [(s.tokens_in or 0) + (s.tokens_out or 0) for s in trajectory.steps
-                                     if s.tokens_in is not None or s.tokens_out is not None]),
-                         ("cost", [s.cost for s in trajectory.steps if s.cost is not None])):
-        if not values:
+    for name in ("tokens", "cost"):
+        known, values = recorded(steps, name)
+        if not len(values):
             continue
-        known = np.array([s.step for s in trajectory.steps if _has(s, name)], dtype=np.int64)
-        envelope = Envelope.of(known, np.cumsum(np.array(values, dtype=float)))
+        envelope = Envelope.of(known, np.cumsum(values))
         chart, x, y = empty_chart(f"{name}, summed over steps", f"{len(values)} of {len(steps)} steps record "
-                                  f"{name}", (int(steps[0]), max(int(steps[-1]), int(steps[0]) + 1)), [envelope])
+                                  f"{name}", (steps[0].step, max(steps[-1].step, steps[0].step + 1)), [envelope])
         shape = series_shape(envelope, x, y, "s0", f"{name}: {float(envelope.hi[-1]):.6g} in all")
         chart.shapes = [shape] if shape else []
         if failure is not None:
@@ -129,5 +127,11 @@ def usage_charts(trajectory: TrajectoryData) -> list[Chart]:
     return charts
 
 
-def _has(step: StepData, name: str) -> bool:
-    return step.cost is not None if name == "cost" else step.tokens_in is not None or step.tokens_out is not None
+def recorded(steps: list[StepData], what: str) -> tuple[np.ndarray, np.ndarray]:
+    """The steps that record ``what`` ("tokens": in and out together, or "cost"), and what each recorded."""
+    if what == "cost":
+        pairs = [(s.step, s.cost) for s in steps if s.cost is not None]
+    else:
+        pairs = [(s.step, (s.tokens_in or 0) + (s.tokens_out or 0)) for s in steps
+                 if s.tokens_in is not None or s.tokens_out is not None]
+    return np.array([p[0] for p in pairs], dtype=np.int64), np.array([p[1] for p in pairs], dtype=float)
