@@ -118,7 +118,7 @@ def full_size(runs: int, tags: int, steps: int, trajectories: int, out: Path) ->
     from tracesift.detectors.base import runs_of_table
     from tracesift.findings import Finding, IngestReport, ScanResult, Severity
     from tracesift.pipeline.compare import compare_folders
-    from tracesift.pipeline.report import overlaid, run_data
+    from tracesift.pipeline.report import overlaid, run_data, with_info
     from tracesift.report_data import ReportData
     from tracesift.reports.html_report import write_report
 
@@ -134,7 +134,7 @@ def full_size(runs: int, tags: int, steps: int, trajectories: int, out: Path) ->
         run = next(runs_of_table(table))
         findings = [Finding(run.run_id, "divergence", "divergence", Severity.critical, "loss diverged", metric="loss",
                             onset_step=int(steps * 0.93), first_step=int(steps * 0.95))] if r % 8 == 3 else []
-        built.append(run_data(run, {"config": json.dumps({"lr": 1e-4 * (1 + r % 8)})}, findings))
+        built.append(with_info(run_data(run, findings), {"config": json.dumps({"lr": 1e-4 * (1 + r % 8)})}))
     gathered = time.perf_counter() - started
     made = synthetic_trajectories(trajectories)
     findings = [f for r in built for f in r.findings] + [f for t in made for f in t.findings]

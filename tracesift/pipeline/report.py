@@ -68,19 +68,19 @@ def drawn(subject: Run | Trajectory, findings: list[Finding]) -> RunData | Traje
     """What the report keeps of one judged subject: a run's envelopes or a trajectory's steps, with its findings."""
     findings = sorted(findings, key=Finding.sort_key)
     if isinstance(subject, Run):
-        return run_data(subject, {}, findings)
+        return run_data(subject, findings)
     return trajectory_data(subject, findings)
 
 
 def gather(result: ScanResult) -> ReportData:
     """The runs and trajectories a scan with ``keep=drawn`` kept, and the unread inputs of the store it wrote."""
     info, unread = _store_rows(result.ingest.store)
-    runs = [_with_info(run, info.get(run.run_id, {})) for run in result.kept if isinstance(run, RunData)]
+    runs = [with_info(run, info.get(run.run_id, {})) for run in result.kept if isinstance(run, RunData)]
     trajectories = [kept for kept in result.kept if isinstance(kept, TrajectoryData)]
     return ReportData(result, runs, trajectories, unread, compare_folders(runs, overlaid))
 
 
-def _with_info(run: RunData, info: dict) -> RunData:
+def with_info(run: RunData, info: dict) -> RunData:
     """``run`` with its ``runs`` row: its reader, its path, its logged config."""
     return replace(run, source_format=info.get("source_format"), path=info.get("path"),
                    config=parse_config(info.get("config")))
@@ -104,9 +104,9 @@ def _store_rows(store) -> tuple[dict[str, dict], list[Unread]]:
     return runs, unread
 
 
-def run_data(run: Run, info: dict, findings: list[Finding], *, columns: int = PANEL_COLUMNS) -> RunData:
+def run_data(run: Run, findings: list[Finding], *, columns: int = PANEL_COLUMNS) -> RunData:
     """A run's series as envelopes of ``columns`` columns, key roles first, at most ``MAX_PANELS`` of them (the
-    rest named)."""
+    rest named); its ``runs`` row is added by :func:`with_info`."""
     ordered = drawing_order(run.metrics(), {f.metric for f in findings if f.metric})
     drawn, hidden = ordered[:MAX_PANELS], ordered[MAX_PANELS:]
     series = {}
@@ -114,8 +114,7 @@ def run_data(run: Run, info: dict, findings: list[Finding], *, columns: int = PA
         found = run.series(metric)
         if found is not None:
             series[metric] = Envelope.of(found.steps, found.values, columns)
-    return RunData(run.run_id, info.get("source_format"), info.get("path"), parse_config(info.get("config")), series,
-                   findings, run.notes, hidden)
+    return RunData(run.run_id, None, None, {}, series, findings, run.notes, hidden)
 
 
 def drawing_order(metrics: Iterable[str], with_findings: set[str]) -> list[str]:

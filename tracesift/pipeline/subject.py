@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tracesift.errors import StoreError, UsageError
 from tracesift.findings import Finding, SubjectType
-from tracesift.pipeline.report import run_data, trajectory_data
+from tracesift.pipeline.report import run_data, trajectory_data, with_info
 from tracesift.pipeline.scan import ScanTask, subjects
 from tracesift.report_data import PANEL_COLUMNS, RunData, TrajectoryData
 from tracesift.store.layout import STORE_NAME, Store, cache_store
@@ -50,7 +50,7 @@ def load_subject(name: str, *, store: Path | None = None, columns: int = PANEL_C
     if kind is SubjectType.trajectory:
         return trajectory_data(subject, findings)
     details = dict(zip(("source_format", "path", "config"), info)) if info else {}
-    run = run_data(subject, details, findings, columns=columns)
+    run = with_info(run_data(subject, findings, columns=columns), details)
     if metrics:
         run.series = {metric: envelope for metric, envelope in run.series.items() if metric in metrics}
     return run
@@ -95,7 +95,7 @@ def resolve(store: Store, name: str) -> tuple[SubjectType, str]:
     if not matches:
         raise UsageError(f"no run or trajectory named {name!r} in the store {store}")
     listed = ", ".join(i for _, i in matches[:SHOWN_MATCHES])
-    raise UsageError(f"{name!r} names {len(matches)} subjects ({listed}{', ...' if len(matches) > 5 else ''}): "
+    raise UsageError(f"{name!r} names {len(matches)} subjects ({listed}{', ...' if len(matches) > SHOWN_MATCHES else ''}): "
                      "give more of the path")
 
 

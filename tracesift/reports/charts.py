@@ -1,8 +1,9 @@
 """The report's plots as geometry: axes, ticks, envelopes, lines and marks in pixels, drawn as SVG by a template.
 
-A report holds hundreds of small panels; drawing each with matplotlib takes about a
-second and 200-500 KB of SVG (benchmarks/README.md, "Report"), so the report lays its
-panels out here, with numpy, and ``templates/chart.svg`` writes them: a few KB a panel.
+A report holds hundreds of small panels; drawing a run's with matplotlib takes 0.5-2.4 s
+and 130 KB of SVG (benchmarks/README.md, "Report"), so the report lays its panels out
+here, with numpy, and the ``chart`` macro of ``templates/_macros.html`` writes them: about
+3 KB a panel.
 Every text a chart carries (titles, tooltips) is escaped by the template like all the rest.
 A series is drawn as a line through its points, or, once it has more points than the
 panel has pixel columns, as the band between each column's minimum and maximum.
